@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshslo/meshslo/generator/generate"
+	"github.com/meshslo/meshslo/generator/output"
+	"github.com/meshslo/meshslo/profiles"
+)
+
+type generateOptions struct {
+	profiles []string
+	all      bool
+	out      string
+	check    bool
+	strict   bool
+}
+
+func newGenerateCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &generateOptions{}
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Write rules, PrometheusRule, Helm values and README for one or more profiles",
+		Long: `Generate writes <out>/<profile>/ for each profile: prometheus/*.yaml rule files,
+kubernetes/prometheusrule.yaml, helm/kube-prometheus-stack.values.yaml and README.md.
+Without --profile it uses the built-in profile "` + profiles.Default + `".
+Nothing is written unless every profile of the run succeeds.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(stdout, stderr) },
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.profiles, "profile", "p", nil, "built-in profile name or profile file; may repeat")
+	f.BoolVar(&o.all, "all", false, "every built-in profile")
+	f.StringVarP(&o.out, "out", "o", "out", "output directory")
+	f.BoolVar(&o.check, "check", false, "write nothing; exit 3 and list the files that would change")
+	f.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
+	return cmd
+}
+
+func (o *generateOptions) refs() []string {
+	refs := o.profiles
+	if o.all {
+		refs = append(profiles.Names(), refs...)
+	}
+	if len(refs) == 0 {
+		refs = []string{profiles.Default}
+	}
+	return refs
+}
+
+func (o *generateOptions) run(stdout, stderr io.Writer) error {
+	loaded, err := loadAll(o.refs(), o.strict, stderr)
+	if err != nil {
+		return err
+	}
+	var outs []*generate.Output
+	for _, l := range loaded {
+		out, err := generate.Run(l.Profile, l.Origin)
+		if err != nil {
+			return fail(ExitInvalid, "%s: %v; nothing was written", l.File, err)
+		}
+		outs = append(outs, out)
+	}
+	if o.check {
+		diffs, err := output.Diff(o.out, outs)
+		if err != nil {
+			return fail(ExitInvalid, "checking %s: %v", o.out, err)
+		}
+		if len(diffs) > 0 {
+			for _, d := range diffs {
+				fmt.Fprintln(stdout, d)
+			}
+			fmt.Fprintf(stderr, "%d file(s) in %s differ from what the generator writes; run without --check to update them\n", len(diffs), o.out)
+			return failSilently(ExitDrift)
+		}
+		fmt.Fprintf(stdout, "%s is up to date (%d profile(s))\n", o.out, len(outs))
+		return nil
+	}
+	if err := output.Write(o.out, outs); err != nil {
+		return fail(ExitInvalid, "%v; previously generated files are unchanged", err)
+	}
+	for _, out := range outs {
+		fmt.Fprintf(stdout, "wrote %d files to %s/%s\n", len(out.Files), o.out, out.Profile)
+	}
+	return nil
+}

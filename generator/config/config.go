@@ -1,0 +1,142 @@
+// Package config derives, from one profile, everything the rule, test and
+// dashboard builders read: parsed selectors, SLO budgets and burn tiers, the
+// capacity plan and a named list of every threshold with where it came from.
+// It is meshslo's equivalent of kubernetes-mixin's _config.
+package config
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/generator/selector"
+)
+
+// Config is the derived view of a profile.
+type Config struct {
+	Profile   profile.Profile
+	Selectors Selectors
+	SLOs      []SLO
+	Capacity  Capacity
+}
+
+// Selectors are the profile's matchers per signal source, with the cluster
+// matcher added when the profile names a cluster.
+type Selectors struct {
+	Istiod, Proxies, Cadvisor, KubeStateMetrics, Requests selector.Matchers
+}
+
+// SLO is a profile SLO with its budget and burn tiers worked out.
+type SLO struct {
+	profile.SLO
+	// ObjectiveRatio is the objective as a fraction (99.9 -> 0.999).
+	ObjectiveRatio float64
+	// Budget is the error budget as a fraction (0.001 for 99.9%).
+	Budget float64
+	// Requests selects the SLO's istio_requests_total series (reporter,
+	// the requests selector, the SLO selector).
+	Requests selector.Matchers
+	Tiers    []Tier
+}
+
+// Tier is a burn-rate tier applied to one SLO.
+type Tier struct {
+	profile.BurnRate
+	// Factor is how many times faster than sustainable the budget burns.
+	Factor float64
+	// ErrorRatio is Factor x Budget: the error ratio both windows must exceed.
+	ErrorRatio float64
+}
+
+// Capacity is the memory the mesh needs, from the profile's size and sampling.
+type Capacity struct {
+	SidecarBytes  int64
+	SidecarsBytes int64
+	IstiodBytes   int64
+	TotalBytes    int64
+	SidecarReason string
+}
+
+// Reporter is the istio_requests_total reporter the SLIs read: the server
+// side sees every request, including those from outside the mesh.
+const Reporter = "destination"
+
+// New derives a Config from a validated profile. It fails only if the
+// profile did not pass Validate.
+func New(p profile.Profile) (*Config, error) {
+	c := &Config{Profile: p}
+	var cluster []*labels.Matcher
+	if p.Spec.Mesh.Cluster != "" {
+		cluster = append(cluster, selector.Equal(p.Spec.Mesh.ClusterLabel, p.Spec.Mesh.Cluster))
+	}
+	sel := p.Spec.Prometheus.Selectors
+	for _, s := range []struct {
+		text string
+		dst  *selector.Matchers
+	}{
+		{sel.Istiod, &c.Selectors.Istiod}, {sel.Proxies, &c.Selectors.Proxies}, {sel.Cadvisor, &c.Selectors.Cadvisor},
+		{sel.KubeStateMetrics, &c.Selectors.KubeStateMetrics}, {sel.Requests, &c.Selectors.Requests},
+	} {
+		ms, err := selector.Parse(s.text)
+		if err != nil {
+			return nil, err
+		}
+		*s.dst = ms.With(cluster...)
+	}
+	for _, s := range p.Spec.SLOs {
+		slo := SLO{SLO: s, ObjectiveRatio: round(s.Objective.Ratio())}
+		slo.Budget = round(1 - slo.ObjectiveRatio)
+		slo.Requests = selector.Matchers{selector.Equal("reporter", Reporter)}.
+			With(c.Selectors.Requests...).With(selector.FromMap(s.Selector)...)
+		for _, br := range p.Spec.BurnRates {
+			factor := round(br.BudgetShare * s.Window.Seconds() / br.Long.Seconds())
+			slo.Tiers = append(slo.Tiers, Tier{BurnRate: br, Factor: factor, ErrorRatio: round(factor * slo.Budget)})
+		}
+		c.SLOs = append(c.SLOs, slo)
+	}
+	c.Capacity = capacity(p)
+	return c, nil
+}
+
+// round drops float noise (1-0.999 = 0.0010000000000000009) so derived
+// numbers print as a person would write them.
+func round(f float64) float64 {
+	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return f
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 12, 64), 64)
+	return r
+}
+
+// Sidecar memory from field experience: about 200Mi without tracing and
+// 400-600Mi with it, growing with the sampling rate up to 10%.
+const (
+	sidecarBaseBytes       = 200 << 20
+	sidecarTracingBytes    = 400 << 20
+	sidecarTracingMaxExtra = 200 << 20
+	samplingAtMaxMemory    = 0.10
+)
+
+func capacity(p profile.Profile) Capacity {
+	s := p.Spec
+	c := Capacity{SidecarBytes: sidecarBaseBytes, SidecarReason: "no tracing: about 200Mi per sidecar"}
+	if s.Tracing.Sampling > 0 {
+		share := math.Min(s.Tracing.Sampling/samplingAtMaxMemory, 1)
+		c.SidecarBytes = sidecarTracingBytes + int64(share*sidecarTracingMaxExtra)
+		c.SidecarBytes -= c.SidecarBytes % (1 << 20) // whole MiB
+		c.SidecarReason = fmt.Sprintf("tracing at %s: 400Mi plus up to 200Mi as sampling approaches 10%%",
+			profile.FormatNumber(s.Tracing.Sampling))
+	}
+	c.SidecarsBytes = c.SidecarBytes * int64(s.Mesh.Pods)
+	c.IstiodBytes = s.Istiod.MemoryLimit.Bytes() * int64(s.Istiod.MinReplicas)
+	c.TotalBytes = c.SidecarsBytes + c.IstiodBytes
+	return c
+}
+
+// RunbookURL is where an alert's runbook lives.
+func (c *Config) RunbookURL(alert string) string {
+	return c.Profile.Spec.Prometheus.RunbookBaseURL + "/" + alert + ".md"
+}

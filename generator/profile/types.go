@@ -1,0 +1,178 @@
+// Package profile is the mesh profile model: plain data types, the size
+// defaults that fill them, a strict YAML loader that remembers where each
+// field was written, and Validate, which reports every mistake at once.
+package profile
+
+// APIVersion and Kind identify a mesh profile document.
+const (
+	APIVersion = "meshslo/v1alpha1"
+	Kind       = "MeshProfile"
+)
+
+// Profile describes one mesh: how big it is, how it is monitored and which
+// SLOs it promises. Field names are a contract shared with users' files.
+type Profile struct {
+	APIVersion string   `yaml:"apiVersion" json:"apiVersion"`
+	Kind       string   `yaml:"kind" json:"kind"`
+	Metadata   Metadata `yaml:"metadata" json:"metadata"`
+	Spec       Spec     `yaml:"spec" json:"spec"`
+}
+
+// Metadata names the profile; Name becomes the output folder.
+type Metadata struct {
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description" json:"description"`
+}
+
+// Spec holds everything the generator derives thresholds from.
+type Spec struct {
+	Environment  string       `yaml:"environment" json:"environment"`
+	Size         string       `yaml:"size" json:"size"`
+	Mesh         Mesh         `yaml:"mesh" json:"mesh"`
+	Istiod       Istiod       `yaml:"istiod" json:"istiod"`
+	Proxies      Proxies      `yaml:"proxies" json:"proxies"`
+	Tracing      Tracing      `yaml:"tracing" json:"tracing"`
+	Certificates Certificates `yaml:"certificates" json:"certificates"`
+	Prometheus   Prometheus   `yaml:"prometheus" json:"prometheus"`
+	SLOs         []SLO        `yaml:"slos" json:"slos"`
+	// BurnRates are the multiwindow burn-rate alert tiers shared by every SLO.
+	BurnRates   []BurnRate  `yaml:"burnRates" json:"burnRates"`
+	ErrorBudget ErrorBudget `yaml:"errorBudget" json:"errorBudget"`
+}
+
+// BurnRate is one multiwindow burn-rate tier (Google SRE workbook, ch. 5):
+// alert when BudgetShare of the SLO period's error budget burns within Long,
+// confirmed by Short so the alert resets soon after the burn stops. The
+// burn factor follows: BudgetShare x period / Long (14.4 for 2% in 1h of 30d).
+type BurnRate struct {
+	Severity    string   `yaml:"severity" json:"severity"`
+	BudgetShare float64  `yaml:"budgetShare" json:"budgetShare"`
+	Long        Duration `yaml:"long" json:"long"`
+	Short       Duration `yaml:"short" json:"short"`
+	// For holds the alert back a little so one bad scrape cannot page.
+	For Duration `yaml:"for" json:"for"`
+}
+
+// ErrorBudget sets the alert on a spent budget.
+type ErrorBudget struct {
+	ExhaustedFor Duration `yaml:"exhaustedFor" json:"exhaustedFor"`
+}
+
+// Mesh is the size of the data plane.
+type Mesh struct {
+	Services int `yaml:"services" json:"services"`
+	Pods     int `yaml:"pods" json:"pods"`
+	// Cluster is the value of the cluster label; empty for a single cluster.
+	Cluster string `yaml:"cluster" json:"cluster"`
+	// ClusterLabel is the label that carries Cluster on every series.
+	ClusterLabel string `yaml:"clusterLabel" json:"clusterLabel"`
+}
+
+// Istiod sizes the control plane and sets its alert thresholds.
+type Istiod struct {
+	MemoryLimit       Quantity `yaml:"memoryLimit" json:"memoryLimit"`
+	MinReplicas       int      `yaml:"minReplicas" json:"minReplicas"`
+	HeapWarningRatio  float64  `yaml:"heapWarningRatio" json:"heapWarningRatio"`
+	HeapCriticalRatio float64  `yaml:"heapCriticalRatio" json:"heapCriticalRatio"`
+	HeapFor           Duration `yaml:"heapFor" json:"heapFor"`
+	DownFor           Duration `yaml:"downFor" json:"downFor"`
+	ReplicasFor       Duration `yaml:"replicasFor" json:"replicasFor"`
+	CPUWarningRatio   float64  `yaml:"cpuWarningRatio" json:"cpuWarningRatio"`
+	CPUFor            Duration `yaml:"cpuFor" json:"cpuFor"`
+	// PushLatencyWarning is the convergence time at PushLatencyQuantile
+	// (p99 by default) above which config distribution tickets.
+	PushLatencyWarning  Duration `yaml:"pushLatencyWarning" json:"pushLatencyWarning"`
+	PushLatencyQuantile float64  `yaml:"pushLatencyQuantile" json:"pushLatencyQuantile"`
+	PushLatencyFor     Duration `yaml:"pushLatencyFor" json:"pushLatencyFor"`
+	// PushErrorRatio is the share of xDS pushes that may fail to send.
+	PushErrorRatio float64  `yaml:"pushErrorRatio" json:"pushErrorRatio"`
+	PushErrorFor   Duration `yaml:"pushErrorFor" json:"pushErrorFor"`
+	// XDSRejectsWarning is how many rejected pushes per 5m are tolerated.
+	XDSRejectsWarning float64  `yaml:"xdsRejectsWarning" json:"xdsRejectsWarning"`
+	XDSRejectsFor     Duration `yaml:"xdsRejectsFor" json:"xdsRejectsFor"`
+	// ConfigConflictsWarning is how many conflicting listeners or
+	// duplicate clusters/domains are tolerated.
+	ConfigConflictsWarning float64  `yaml:"configConflictsWarning" json:"configConflictsWarning"`
+	ConfigConflictsFor     Duration `yaml:"configConflictsFor" json:"configConflictsFor"`
+	// InjectionFailuresWarning is how many failed injections per 5m are tolerated.
+	InjectionFailuresWarning float64  `yaml:"injectionFailuresWarning" json:"injectionFailuresWarning"`
+	InjectionFailuresFor     Duration `yaml:"injectionFailuresFor" json:"injectionFailuresFor"`
+}
+
+// Proxies sets the data-plane thresholds.
+type Proxies struct {
+	StaleRatio     float64  `yaml:"staleRatio" json:"staleRatio"`
+	StaleFor       Duration `yaml:"staleFor" json:"staleFor"`
+	StaleCount     int      `yaml:"staleCount" json:"staleCount"`
+	StaleCountFor  Duration `yaml:"staleCountFor" json:"staleCountFor"`
+	MemoryWarning  Quantity `yaml:"memoryWarning" json:"memoryWarning"`
+	MemoryCritical Quantity `yaml:"memoryCritical" json:"memoryCritical"`
+	MemoryFor      Duration `yaml:"memoryFor" json:"memoryFor"`
+}
+
+// Tracing is the mesh-wide trace sampling rate, 0..1.
+type Tracing struct {
+	Sampling float64 `yaml:"sampling" json:"sampling"`
+}
+
+// Certificates sets how long before expiry the long-lived mesh CA
+// certificates alert, and when stalled workload certificate rotation does.
+type Certificates struct {
+	ExpiryWarning          Duration `yaml:"expiryWarning" json:"expiryWarning"`
+	ExpiryCritical         Duration `yaml:"expiryCritical" json:"expiryCritical"`
+	WorkloadExpiryWarning  Duration `yaml:"workloadExpiryWarning" json:"workloadExpiryWarning"`
+	WorkloadExpiryCritical Duration `yaml:"workloadExpiryCritical" json:"workloadExpiryCritical"`
+	For                    Duration `yaml:"for" json:"for"`
+}
+
+// Prometheus says how the rules are evaluated and where they are deployed.
+type Prometheus struct {
+	EvaluationInterval Duration          `yaml:"evaluationInterval" json:"evaluationInterval"`
+	Selectors          Selectors         `yaml:"selectors" json:"selectors"`
+	RuleLabels         map[string]string `yaml:"ruleLabels" json:"ruleLabels"`
+	Namespace          string            `yaml:"namespace" json:"namespace"`
+	// RunbookBaseURL is where docs/runbooks/<alert>.md are published.
+	RunbookBaseURL string `yaml:"runbookBaseURL" json:"runbookBaseURL"`
+}
+
+// Selectors are extra PromQL label matchers, written as they would stand
+// inside braces (`app="istiod", job!="x"`), one per signal source.
+type Selectors struct {
+	Istiod           string `yaml:"istiod" json:"istiod"`
+	Proxies          string `yaml:"proxies" json:"proxies"`
+	Cadvisor         string `yaml:"cadvisor" json:"cadvisor"`
+	KubeStateMetrics string `yaml:"kubeStateMetrics" json:"kubeStateMetrics"`
+	Requests         string `yaml:"requests" json:"requests"`
+}
+
+// SLO is one service level objective, evaluated per destination service.
+type SLO struct {
+	Name string `yaml:"name" json:"name"`
+	// SLI is availability or latency.
+	SLI string `yaml:"sli" json:"sli"`
+	// Objective is a percentage in (0, 100), kept as written.
+	Objective Percent `yaml:"objective" json:"objective"`
+	// Threshold is the latency bound; only for the latency SLI.
+	Threshold Duration `yaml:"threshold" json:"threshold"`
+	Window    Duration `yaml:"window" json:"window"`
+	// Selector narrows the SLO to matching requests: label name to value.
+	Selector map[string]string `yaml:"selector" json:"selector"`
+}
+
+// Severities: critical pages, warning tickets.
+const (
+	SeverityCritical = "critical"
+	SeverityWarning  = "warning"
+)
+
+// SLI kinds.
+const (
+	SLIAvailability = "availability"
+	SLILatency      = "latency"
+)
+
+// Environments and sizes.
+var (
+	Environments = []string{"production", "staging", "development"}
+	Sizes        = []string{"small", "medium", "large"}
+)

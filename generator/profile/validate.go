@@ -1,0 +1,369 @@
+package profile
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/meshslo/meshslo/generator/selector"
+)
+
+var (
+	// Profile names become folder names: no dots, slashes or uppercase.
+	nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	// SLO names become label values and parts of rule group names.
+	sloNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	// Kubernetes namespaces are DNS labels.
+	namespaceRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+)
+
+// EnvoyLatencyBucketsMs are the default boundaries (ms) of Istio's
+// istio_request_duration_milliseconds histogram. A latency SLI is exact only
+// at one of them.
+var EnvoyLatencyBucketsMs = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
+
+// RequestLabels are the istio_requests_total labels an SLO selector may use.
+var RequestLabels = []string{
+	"connection_security_policy", "destination_app", "destination_canonical_revision", "destination_canonical_service",
+	"destination_cluster", "destination_principal", "destination_service", "destination_service_name",
+	"destination_service_namespace", "destination_version", "destination_workload", "destination_workload_namespace",
+	"grpc_response_status", "request_protocol", "response_flags", "source_app", "source_canonical_revision",
+	"source_canonical_service", "source_cluster", "source_principal", "source_version", "source_workload",
+	"source_workload_namespace",
+}
+
+// Sampling rates above these are warned about: tracing every twentieth
+// request in production costs sidecar memory and collector capacity.
+var samplingWarnAbove = map[string]float64{"production": 0.05, "staging": 0.10}
+
+
+type validator struct{ errs Errors }
+
+func (v *validator) add(field, format string, args ...any) {
+	v.errs = append(v.errs, &Error{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) warn(field, format string, args ...any) {
+	v.errs = append(v.errs, &Error{Field: field, Msg: fmt.Sprintf(format, args...), Warning: true})
+}
+
+func (v *validator) oneOf(field, got string, allowed []string) {
+	if !slices.Contains(allowed, got) {
+		v.add(field, "expected one of %s, got %q", strings.Join(allowed, ", "), got)
+	}
+}
+
+// ratio checks 0 < x < 1.
+func (v *validator) ratio(field string, x float64) {
+	if !(x > 0 && x < 1) {
+		v.add(field, "expected a ratio between 0 and 1 (exclusive), got %s", FormatNumber(x))
+	}
+}
+
+func (v *validator) nonNegative(field string, x float64) {
+	if !(x >= 0) {
+		v.add(field, "expected a number of 0 or more, got %s", FormatNumber(x))
+	}
+}
+
+func (v *validator) positive(field string, d Duration) {
+	if d <= 0 {
+		v.add(field, "expected a duration above 0, got %s", d)
+	}
+}
+
+func (v *validator) forDuration(field string, d Duration) {
+	if d < 0 {
+		v.add(field, "expected a duration of 0 or more, got %s", d)
+	}
+}
+
+// below checks that a warning threshold comes before its critical one.
+func (v *validator) below(warnField, critField string, warn, crit float64, show func(float64) string) {
+	if warn >= crit {
+		v.add(warnField, "expected the warning threshold %s to be below %s (%s)", show(warn), critField, show(crit))
+	}
+}
+
+// Validate checks every value of p and returns every problem, errors and
+// warnings, without stopping at the first. Fields are named by their path.
+func Validate(p *Profile) Errors {
+	v := &validator{}
+	if p.APIVersion != APIVersion {
+		v.add("apiVersion", "expected %q, got %q", APIVersion, p.APIVersion)
+	}
+	if p.Kind != Kind {
+		v.add("kind", "expected %q, got %q", Kind, p.Kind)
+	}
+	if !nameRe.MatchString(p.Metadata.Name) {
+		v.add("metadata.name", "expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got %q", p.Metadata.Name)
+	}
+	s := &p.Spec
+	v.oneOf("spec.environment", s.Environment, Environments)
+	v.oneOf("spec.size", s.Size, Sizes)
+	validateMesh(v, s)
+	validateIstiod(v, &s.Istiod)
+	validateProxies(v, &s.Proxies)
+	if !(s.Tracing.Sampling >= 0 && s.Tracing.Sampling <= 1) {
+		v.add("spec.tracing.sampling", "expected a sampling rate from 0 to 1, got %s", FormatNumber(s.Tracing.Sampling))
+	} else if limit, ok := samplingWarnAbove[s.Environment]; ok && s.Tracing.Sampling > limit {
+		v.warn("spec.tracing.sampling", "%s samples more than %s of requests in %s; this costs sidecar memory and collector capacity (--strict makes this an error)",
+			FormatNumber(s.Tracing.Sampling), FormatNumber(limit), s.Environment)
+	}
+	validateCertificates(v, &s.Certificates)
+	validatePrometheus(v, &s.Prometheus)
+	validateSLOs(v, s.SLOs)
+	validateBurnRates(v, s.BurnRates, s.SLOs)
+	v.forDuration("spec.errorBudget.exhaustedFor", s.ErrorBudget.ExhaustedFor)
+	v.errs.sort()
+	return v.errs
+}
+
+func validateMesh(v *validator, s *Spec) {
+	m := s.Mesh
+	if m.Services < 1 {
+		v.add("spec.mesh.services", "expected at least 1 service, got %d", m.Services)
+	} else if b, ok := SizeBounds[s.Size]; ok && (m.Services < b[0] || m.Services > b[1]) {
+		v.warn("spec.mesh.services", "%d services is outside the %s size (%s); the size sets istiod's default memory limit", m.Services, s.Size, sizeRange(s.Size))
+	}
+	if m.Pods < 1 {
+		v.add("spec.mesh.pods", "expected at least 1 pod, got %d", m.Pods)
+	}
+	if !selector.ValidLabelName(m.ClusterLabel) {
+		v.add("spec.mesh.clusterLabel", "expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got %q", m.ClusterLabel)
+	}
+	checkLabelValue(v, "spec.mesh.cluster", m.Cluster)
+}
+
+func sizeRange(size string) string {
+	b := SizeBounds[size]
+	if b[1] >= 1<<30 {
+		return fmt.Sprintf("more than %d services", b[0]-1)
+	}
+	if b[0] == 0 {
+		return fmt.Sprintf("fewer than %d services", b[1]+1)
+	}
+	return fmt.Sprintf("%d to %d services", b[0], b[1])
+}
+
+func validateIstiod(v *validator, i *Istiod) {
+	if i.MemoryLimit <= 0 {
+		v.add("spec.istiod.memoryLimit", "expected a memory limit above 0, such as 8Gi")
+	}
+	if i.MinReplicas < 1 {
+		v.add("spec.istiod.minReplicas", "expected at least 1 replica, got %d", i.MinReplicas)
+	}
+	v.ratio("spec.istiod.heapWarningRatio", i.HeapWarningRatio)
+	v.ratio("spec.istiod.heapCriticalRatio", i.HeapCriticalRatio)
+	v.below("spec.istiod.heapWarningRatio", "spec.istiod.heapCriticalRatio", i.HeapWarningRatio, i.HeapCriticalRatio, FormatNumber)
+	v.ratio("spec.istiod.cpuWarningRatio", i.CPUWarningRatio)
+	v.ratio("spec.istiod.pushErrorRatio", i.PushErrorRatio)
+	v.positive("spec.istiod.pushLatencyWarning", i.PushLatencyWarning)
+	v.ratio("spec.istiod.pushLatencyQuantile", i.PushLatencyQuantile)
+	v.nonNegative("spec.istiod.xdsRejectsWarning", i.XDSRejectsWarning)
+	v.nonNegative("spec.istiod.configConflictsWarning", i.ConfigConflictsWarning)
+	v.nonNegative("spec.istiod.injectionFailuresWarning", i.InjectionFailuresWarning)
+	for field, d := range map[string]Duration{
+		"heapFor": i.HeapFor, "downFor": i.DownFor, "replicasFor": i.ReplicasFor, "cpuFor": i.CPUFor,
+		"pushLatencyFor": i.PushLatencyFor, "pushErrorFor": i.PushErrorFor, "xdsRejectsFor": i.XDSRejectsFor,
+		"configConflictsFor": i.ConfigConflictsFor, "injectionFailuresFor": i.InjectionFailuresFor,
+	} {
+		v.forDuration("spec.istiod."+field, d)
+	}
+}
+
+func validateProxies(v *validator, p *Proxies) {
+	v.ratio("spec.proxies.staleRatio", p.StaleRatio)
+	v.forDuration("spec.proxies.staleFor", p.StaleFor)
+	v.forDuration("spec.proxies.staleCountFor", p.StaleCountFor)
+	v.forDuration("spec.proxies.memoryFor", p.MemoryFor)
+	if p.StaleCount < 0 {
+		v.add("spec.proxies.staleCount", "expected 0 or more proxies, got %d", p.StaleCount)
+	}
+	if p.MemoryWarning <= 0 {
+		v.add("spec.proxies.memoryWarning", "expected a memory quantity above 0, such as 800Mi")
+	}
+	if p.MemoryCritical <= 0 {
+		v.add("spec.proxies.memoryCritical", "expected a memory quantity above 0, such as 1Gi")
+	}
+	v.below("spec.proxies.memoryWarning", "spec.proxies.memoryCritical", float64(p.MemoryWarning), float64(p.MemoryCritical),
+		func(f float64) string { return Quantity(f).String() })
+}
+
+func validateCertificates(v *validator, c *Certificates) {
+	show := func(f float64) string { return Duration(f).String() }
+	v.positive("spec.certificates.expiryWarning", c.ExpiryWarning)
+	v.positive("spec.certificates.expiryCritical", c.ExpiryCritical)
+	v.positive("spec.certificates.workloadExpiryWarning", c.WorkloadExpiryWarning)
+	v.positive("spec.certificates.workloadExpiryCritical", c.WorkloadExpiryCritical)
+	v.forDuration("spec.certificates.for", c.For)
+	// More time left is the milder condition, so warning > critical here.
+	v.below("spec.certificates.expiryCritical", "spec.certificates.expiryWarning", float64(c.ExpiryCritical), float64(c.ExpiryWarning), show)
+	v.below("spec.certificates.workloadExpiryCritical", "spec.certificates.workloadExpiryWarning", float64(c.WorkloadExpiryCritical), float64(c.WorkloadExpiryWarning), show)
+	if c.WorkloadExpiryWarning >= Duration(24*time.Hour) {
+		v.add("spec.certificates.workloadExpiryWarning", "expected less than 24h: workload certificates live 24h, so %s would always fire", c.WorkloadExpiryWarning)
+	}
+}
+
+func validatePrometheus(v *validator, p *Prometheus) {
+	v.positive("spec.prometheus.evaluationInterval", p.EvaluationInterval)
+	for name, sel := range map[string]string{
+		"istiod": p.Selectors.Istiod, "proxies": p.Selectors.Proxies, "cadvisor": p.Selectors.Cadvisor,
+		"kubeStateMetrics": p.Selectors.KubeStateMetrics, "requests": p.Selectors.Requests,
+	} {
+		if _, err := selector.Parse(sel); err != nil {
+			v.add("spec.prometheus.selectors."+name, "%v", err)
+		}
+	}
+	for k, val := range p.RuleLabels {
+		if !selector.ValidLabelName(k) {
+			v.add("spec.prometheus.ruleLabels."+k, "expected a Kubernetes label name, got %q", k)
+		}
+		checkLabelValue(v, "spec.prometheus.ruleLabels."+k, val)
+	}
+	if !namespaceRe.MatchString(p.Namespace) {
+		v.add("spec.prometheus.namespace", "expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63), got %q", p.Namespace)
+	}
+	if !strings.HasPrefix(p.RunbookBaseURL, "https://") && !strings.HasPrefix(p.RunbookBaseURL, "http://") {
+		v.add("spec.prometheus.runbookBaseURL", "expected an http(s) URL, got %q", p.RunbookBaseURL)
+	}
+}
+
+// checkLabelValue rejects control characters: they are always a mistake in a
+// label value and would make generated files hard to review.
+func checkLabelValue(v *validator, field, s string) {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			v.add(field, "expected a label value without control characters such as newlines, got %q", s)
+			return
+		}
+	}
+}
+
+func validateSLOs(v *validator, slos []SLO) {
+	seen := map[string]int{}
+	for i, s := range slos {
+		f := fmt.Sprintf("spec.slos[%d]", i)
+		if !sloNameRe.MatchString(s.Name) {
+			v.add(f+".name", "expected 1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit, got %q", s.Name)
+		} else if first, dup := seen[s.Name]; dup {
+			v.add(f+".name", "duplicate SLO name %q (also spec.slos[%d])", s.Name, first)
+		} else {
+			seen[s.Name] = i
+		}
+		v.oneOf(f+".sli", s.SLI, []string{SLIAvailability, SLILatency})
+		if !(s.Objective > 0 && s.Objective < 100) {
+			v.add(f+".objective", "expected a percentage between 0 and 100 (exclusive), such as 99.9, got %s", FormatNumber(float64(s.Objective)))
+		}
+		if s.Window < Duration(24*time.Hour) {
+			v.add(f+".window", "expected an SLO period of at least 1d, such as 7d, 28d or 30d, got %s", s.Window)
+		}
+		switch s.SLI {
+		case SLILatency:
+			checkBucket(v, f+".threshold", s.Threshold)
+		case SLIAvailability:
+			if s.Threshold != 0 {
+				v.add(f+".threshold", "only a latency SLO has a threshold; remove it or set sli: latency")
+			}
+		}
+		for _, k := range sortedKeys(s.Selector) {
+			field := f + ".selector." + k
+			if !slices.Contains(RequestLabels, k) {
+				msg := fmt.Sprintf("%q is not a label of istio_requests_total", k)
+				if sug := suggest(k, RequestLabels); sug != "" {
+					msg += fmt.Sprintf("; did you mean %q?", sug)
+				}
+				v.add(field, "%s", msg)
+			}
+			checkLabelValue(v, field, s.Selector[k])
+		}
+	}
+}
+
+// checkBucket requires a latency threshold at a histogram bucket boundary,
+// and names the nearest boundaries when it is not one.
+func checkBucket(v *validator, field string, d Duration) {
+	ms := float64(time.Duration(d)) / float64(time.Millisecond)
+	if slices.Contains(EnvoyLatencyBucketsMs, ms) {
+		return
+	}
+	lo, hi := "none", "none"
+	for _, b := range EnvoyLatencyBucketsMs {
+		if b < ms {
+			lo = Duration(b * float64(time.Millisecond)).String()
+		} else if hi == "none" {
+			hi = Duration(b * float64(time.Millisecond)).String()
+		}
+	}
+	v.add(field, "%s is not a bucket boundary of istio_request_duration_milliseconds, so the SLI could not be exact; the nearest are %s and %s", d, lo, hi)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Validate checks the loaded profile and places each problem at the line of
+// its field, or of the nearest enclosing field the file wrote.
+func (l *Loaded) Validate() Errors {
+	errs := Validate(&l.Profile)
+	for _, e := range errs {
+		e.File = l.File
+		if pos, ok := l.position(e.Field); ok {
+			e.Line, e.Column = pos.Line, pos.Column
+		}
+	}
+	errs.sort()
+	return errs
+}
+
+func (l *Loaded) position(field string) (Position, bool) {
+	for p := field; p != ""; {
+		if pos, ok := l.Positions[p]; ok {
+			return pos, true
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return Position{}, false
+}
+
+// Origin says where a field's value came from: the file's line, or the
+// default for the profile's size.
+func (l *Loaded) Origin(field string) string {
+	if pos, ok := l.Positions[field]; ok {
+		return fmt.Sprintf("%s:%d", l.File, pos.Line)
+	}
+	return "default for size " + l.Profile.Spec.Size
+}
+
+func validateBurnRates(v *validator, tiers []BurnRate, slos []SLO) {
+	if len(tiers) == 0 && len(slos) > 0 {
+		v.add("spec.burnRates", "expected at least one burn-rate tier for the SLO alerts")
+	}
+	for i, t := range tiers {
+		f := fmt.Sprintf("spec.burnRates[%d]", i)
+		v.oneOf(f+".severity", t.Severity, []string{SeverityCritical, SeverityWarning})
+		v.ratio(f+".budgetShare", t.BudgetShare)
+		v.positive(f+".long", t.Long)
+		v.positive(f+".short", t.Short)
+		v.forDuration(f+".for", t.For)
+		if t.Short >= t.Long {
+			v.add(f+".short", "expected the short window %s to be shorter than long (%s)", t.Short, t.Long)
+		}
+		for j, s := range slos {
+			if s.Window > 0 && t.Long > s.Window {
+				v.add(f+".long", "the %s window is longer than the period of spec.slos[%d] (%s)", t.Long, j, s.Window)
+			}
+		}
+	}
+}

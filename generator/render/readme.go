@@ -1,0 +1,113 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/profile"
+)
+
+// README renders the profile's own README: what was generated, every
+// threshold and where it came from, the SLO budgets, the capacity plan and
+// how to apply each file. origin names where a profile field was set.
+func README(c *config.Config, origin config.Origin, files []string) []byte {
+	p := c.Profile
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("<!-- %s -->\n\n", Header(p.Metadata.Name))
+	w("# meshslo output for profile `%s`\n\n", p.Metadata.Name)
+	if p.Metadata.Description != "" {
+		w("%s\n\n", mdEscape(p.Metadata.Description))
+	}
+	w("Environment **%s**, size **%s**: %d services, %d pods", p.Spec.Environment, p.Spec.Size, p.Spec.Mesh.Services, p.Spec.Mesh.Pods)
+	if p.Spec.Mesh.Cluster != "" {
+		w(", cluster `%s=%q`", p.Spec.Mesh.ClusterLabel, mdEscape(p.Spec.Mesh.Cluster))
+	}
+	w(". Rules are evaluated every %s.\n\n", p.Spec.Prometheus.EvaluationInterval)
+
+	w("## Files\n\n| file | what it is |\n|---|---|\n")
+	for _, f := range files {
+		w("| `%s` | %s |\n", f, describeFile(f))
+	}
+
+	w("\n## Alerts\n\nSeverity `critical` pages, `warning` tickets.\n\n| alert | severity | fires when | set by |\n|---|---|---|---|\n")
+	for _, t := range c.Thresholds() {
+		var from []string
+		for _, f := range t.Fields {
+			from = append(from, fmt.Sprintf("`%s` (%s)", f, origin(f)))
+		}
+		w("| [%s](%s) | %s | %s | %s |\n", t.Alert, c.RunbookURL(t.Alert), t.Severity, mdEscape(t.Condition), strings.Join(from, ", "))
+	}
+
+	if len(c.SLOs) > 0 {
+		w("\n## SLOs\n\nEach SLO is evaluated per destination service (`destination_service_namespace`, `destination_service_name`).\n\n")
+		w("| SLO | SLI | objective | period | error budget | budget in minutes of full outage |\n|---|---|---|---|---|---|\n")
+		for _, s := range c.SLOs {
+			sli := "5xx share of requests"
+			if s.SLI == profile.SLILatency {
+				sli = "share of requests slower than " + s.Threshold.String()
+			}
+			minutes := s.Budget * time.Duration(s.Window).Minutes()
+			w("| %s | %s | %s%% | %s | %s%% | %s min |\n", s.Name, sli, profile.FormatNumber(float64(s.Objective)), s.Window,
+				profile.FormatNumber(s.Budget*100), profile.FormatNumber(minutes))
+		}
+		w("\nBurn-rate tiers (the budget share spent within the long window; the short window confirms the burn is still going on):\n\n")
+		w("| severity | budget share | long window | short window | burn factor (for a %s period) | budget minutes spent |\n|---|---|---|---|---|---|\n", c.SLOs[0].Window)
+		for _, t := range c.SLOs[0].Tiers {
+			w("| %s | %s%% | %s | %s | %s | %s min |\n", t.Severity, profile.FormatNumber(t.BudgetShare*100), t.Long, t.Short,
+				profile.FormatNumber(t.Factor), profile.FormatNumber(t.BudgetShare*c.SLOs[0].Budget*time.Duration(c.SLOs[0].Window).Minutes()))
+		}
+	}
+
+	cp := c.Capacity
+	w("\n## Capacity plan\n\n| item | memory |\n|---|---|\n")
+	w("| sidecar (%s) | %s each |\n", cp.SidecarReason, profile.Quantity(cp.SidecarBytes))
+	w("| %d sidecars | %s |\n", p.Spec.Mesh.Pods, gib(cp.SidecarsBytes))
+	w("| %d istiod replicas at %s | %s |\n", p.Spec.Istiod.MinReplicas, p.Spec.Istiod.MemoryLimit, gib(cp.IstiodBytes))
+	w("| **total** | **%s** |\n", gib(cp.TotalBytes))
+
+	w("\n## Applying\n\n")
+	w("- Plain Prometheus: add `prometheus/*.yaml` to `rule_files` and reload; check them with `promtool check rules prometheus/*.yaml`.\n")
+	w("- Prometheus Operator: `kubectl apply -f kubernetes/prometheusrule.yaml` (namespace `%s`, labels %s).\n", p.Spec.Prometheus.Namespace, labelList(p.Spec.Prometheus.RuleLabels))
+	w("- kube-prometheus-stack: `helm upgrade --install kube-prometheus-stack prometheus-community/kube-prometheus-stack -f helm/kube-prometheus-stack.values.yaml` (merge with your own values).\n")
+	w("- Thanos Ruler and VictoriaMetrics vmalert take `prometheus/*.yaml` as they are; Mimir/Cortex take them under a `namespace:` with `mimirtool rules load`.\n")
+	return []byte(b.String())
+}
+
+func describeFile(f string) string {
+	switch {
+	case strings.HasPrefix(f, "prometheus/"):
+		return "Prometheus rule file"
+	case f == "kubernetes/prometheusrule.yaml":
+		return "PrometheusRule resource (Prometheus Operator)"
+	case strings.HasPrefix(f, "helm/"):
+		return "kube-prometheus-stack values"
+	case strings.HasPrefix(f, "tests/"):
+		return "promtool unit tests for the rules"
+	case strings.HasPrefix(f, "dashboards/"):
+		return "Grafana dashboard"
+	case strings.HasPrefix(f, "kubernetes/"):
+		return "Kubernetes resources"
+	}
+	return "this file"
+}
+
+func gib(b int64) string { return profile.FormatNumber(float64(b)/(1<<30)) + "Gi" }
+
+func labelList(m map[string]string) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("`%s=%s`", k, mdEscape(m[k])))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// mdEscape keeps profile text from breaking the Markdown tables it lands in.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'").Replace(s)
+}

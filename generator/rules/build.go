@@ -1,0 +1,64 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/profile"
+)
+
+// Build returns every rule file for the config, in a fixed order.
+func Build(c *config.Config) []File {
+	b := &builder{c: c}
+	return []File{
+		b.controlPlane(),
+		b.proxies(),
+		b.certificates(),
+		b.sloRecordings(),
+		b.sloAlerts(),
+	}
+}
+
+type builder struct{ c *config.Config }
+
+// group returns a group evaluated at the profile's interval.
+func (b *builder) group(name string, rules ...Rule) Group {
+	return Group{Name: "meshslo-" + name, Interval: b.c.Profile.Spec.Prometheus.EvaluationInterval, Rules: rules}
+}
+
+// alert fills the parts every alert shares: severity, runbook and the
+// annotations, so no alert can leave one out.
+func (b *builder) alert(name, severity, expr string, forDur profile.Duration, summary, description string) Rule {
+	return Rule{
+		Alert:  name,
+		Expr:   expr,
+		For:    forDur,
+		Labels: map[string]string{"severity": severity},
+		Annotations: map[string]string{
+			"summary":     summary,
+			"description": description,
+			"runbook_url": b.c.RunbookURL(name),
+		},
+	}
+}
+
+func record(name, expr, comment string) Rule {
+	return Rule{Record: name, Expr: expr, Comment: comment}
+}
+
+// num prints a number from the profile for PromQL.
+func num(f float64) string { return profile.FormatNumber(f) }
+
+// percent prints a ratio as a percentage for people (0.8 -> "80%").
+func percent(f float64) string { return profile.FormatNumber(f*100) + "%" }
+
+// lines joins expression lines; multi-line expressions read better in review.
+func lines(parts ...string) string { return strings.Join(parts, "\n") }
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -1,0 +1,61 @@
+package rules
+
+import (
+	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/generator/selector"
+)
+
+// Recorded series of certificate lifetimes, in seconds left.
+const (
+	RootCertRemaining = "mesh:istio_root_cert_remaining:seconds"
+	CACertRemaining   = "mesh:istio_ca_cert_chain_remaining:seconds"
+)
+
+func (b *builder) certificates() File {
+	c, ct := b.c, b.c.Profile.Spec.Certificates
+	istiod := c.Selectors.Istiod
+	// Istio 1.23+ exports seconds left; older ones only the expiry time.
+	remaining := func(name, seconds, timestamp, what string) Rule {
+		return record(name, lines(
+			"min("+istiod.Metric(seconds)+")",
+			"or",
+			"min("+istiod.Metric(timestamp)+") - time()",
+		), "Time left on the "+what+" (only when istiod is the CA).")
+	}
+	expiring := func(alert, series, what string) []Rule {
+		var out []Rule
+		for _, t := range []struct {
+			severity string
+			left     profile.Duration
+		}{{profile.SeverityWarning, ct.ExpiryWarning}, {profile.SeverityCritical, ct.ExpiryCritical}} {
+			out = append(out, b.alert(alert, t.severity, series+" < "+Seconds(t.left), ct.For,
+				"The mesh "+what+" expires soon.",
+				"The mesh "+what+" expires in {{ $value | humanizeDuration }} ("+t.severity+" below "+t.left.String()+
+					"). When it expires, mTLS between workloads fails."))
+		}
+		return out
+	}
+	workload := "min by (namespace, pod) (" +
+		c.Selectors.Proxies.With(selector.Equal("resource_name", "default")).Metric("istio_agent_cert_expiry_seconds") + ")"
+
+	rules := []Rule{
+		remaining(RootCertRemaining, "citadel_server_root_cert_expiry_seconds", "citadel_server_root_cert_expiry_timestamp", "root certificate"),
+		remaining(CACertRemaining, "citadel_server_cert_chain_expiry_seconds", "citadel_server_cert_chain_expiry_timestamp", "CA certificate chain"),
+	}
+	rules = append(rules, expiring("IstioRootCertificateExpiring", RootCertRemaining, "root certificate")...)
+	rules = append(rules, expiring("IstioCACertificateExpiring", CACertRemaining, "CA certificate")...)
+	for _, t := range []struct {
+		severity string
+		left     profile.Duration
+	}{{profile.SeverityWarning, ct.WorkloadExpiryWarning}, {profile.SeverityCritical, ct.WorkloadExpiryCritical}} {
+		rules = append(rules, b.alert("IstioWorkloadCertificateRotationStalled", t.severity, workload+" < "+Seconds(t.left), ct.For,
+			"A workload certificate is not being rotated.",
+			"The workload certificate of {{ $labels.namespace }}/{{ $labels.pod }} expires in {{ $value | humanizeDuration }} ("+
+				t.severity+" below "+t.left.String()+"). Workload certificates live 24h and rotate at half life, so rotation has stalled."))
+	}
+	return File{
+		Name:    "certificates",
+		Comment: "Mesh CA certificates (long-lived) and workload certificate rotation (24h).",
+		Groups:  []Group{b.group("certificates", rules...)},
+	}
+}

@@ -1,0 +1,128 @@
+package rules
+
+import (
+	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/generator/selector"
+)
+
+// Recorded series of the control plane, read by alerts and dashboards.
+const (
+	IstiodHeapRatio = "namespace_pod:istiod_heap_to_memory_limit:ratio"
+	IstiodCPURatio  = "namespace_pod:istiod_cpu_to_limit:ratio"
+)
+
+// istiodContainer is the container name of istiod in its pod.
+const istiodContainer = "discovery"
+
+func (b *builder) controlPlane() File {
+	c, i := b.c, b.c.Profile.Spec.Istiod
+	istiod := c.Selectors.Istiod
+	cadvisor := c.Selectors.Cadvisor.With(selector.Equal("container", istiodContainer))
+	ksm := c.Selectors.KubeStateMetrics.With(selector.Equal("container", istiodContainer))
+	up := istiod.Metric("up")
+	heap := "max by (namespace, pod) (" + istiod.Metric("go_memstats_heap_alloc_bytes") + ")"
+
+	heapRatio := record(IstiodHeapRatio, lines(
+		heap,
+		"/ on (namespace, pod)",
+		"(",
+		"    max by (namespace, pod) ("+cadvisor.Metric("container_spec_memory_limit_bytes")+" > 0)",
+		"  or on (namespace, pod)",
+		"    "+heap+" * 0 + "+num(float64(i.MemoryLimit.Bytes())),
+		")",
+	), "istiod's Go heap against its memory limit: the live cgroup limit where one is set, else the profile's "+
+		"istiod.memoryLimit ("+i.MemoryLimit.String()+"); istiod's Helm chart sets no limit by default.")
+
+	cpuRatio := record(IstiodCPURatio, lines(
+		"sum by (namespace, pod) (rate("+cadvisor.Metric("container_cpu_usage_seconds_total")+"[5m]))",
+		"/ on (namespace, pod)",
+		"(",
+		"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_quota")+" > 0)",
+		"  / on (namespace, pod)",
+		"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_period")+")",
+		"  or on (namespace, pod)",
+		"    sum by (namespace, pod) ("+ksm.With(selector.Equal("resource", "cpu")).Metric("kube_pod_container_resource_requests")+")",
+		"  or on (namespace, pod)",
+		"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_shares")+") / 1024",
+		")",
+	), "istiod's CPU use against its CPU limit, or its request where there is no limit (the Helm default): "+
+		"from kube-state-metrics where it runs, else from cAdvisor's cpu shares (1024 per core).")
+
+	heapAlert := func(severity string, ratio float64) Rule {
+		return b.alert("IstiodHeapNearLimit", severity, IstiodHeapRatio+" >= "+num(ratio), i.HeapFor,
+			"istiod's heap is close to its memory limit.",
+			"istiod {{ $labels.namespace }}/{{ $labels.pod }} has a Go heap at {{ $value | humanizePercentage }} of its memory limit ("+
+				severity+" at "+percent(ratio)+"). Near the limit istiod slows down in GC and is OOM-killed, dropping every proxy's xDS stream.")
+	}
+
+	rejects := "sum by (type) (increase(" + istiod.Metric("pilot_total_xds_rejects") + "[5m]))"
+	pushErr := istiod.With(selector.Regex("type", ".+_senderr")).Metric("pilot_xds_pushes")
+	convergence := "histogram_quantile(" + num(i.PushLatencyQuantile) + ", sum by (le) (rate(" + istiod.Metric("pilot_proxy_convergence_time_bucket") + "[5m])))"
+	var conflicts []string
+	for _, g := range ConflictGauges {
+		conflicts = append(conflicts, sprintf(`label_replace(max(%s), "conflict", %q, "", "")`, istiod.Metric(g.Metric), g.Conflict))
+	}
+
+	return File{
+		Name:    "control-plane",
+		Comment: "istiod: memory, CPU, availability and config distribution.",
+		Groups: []Group{b.group("istiod",
+			heapRatio,
+			cpuRatio,
+			heapAlert(profile.SeverityWarning, i.HeapWarningRatio),
+			heapAlert(profile.SeverityCritical, i.HeapCriticalRatio),
+			b.alert("IstiodDown", profile.SeverityCritical,
+				"sum("+up+") == 0 or absent("+up+")", i.DownFor,
+				"No istiod instance is up.",
+				"No istiod target has been up for "+i.DownFor.String()+". Proxies keep their last config but get no updates, new pods cannot start with a sidecar and certificates are not renewed."),
+			b.alert("IstiodReplicasBelowMinimum", profile.SeverityWarning,
+				"sum("+up+") < "+num(float64(i.MinReplicas)), i.ReplicasFor,
+				"Fewer istiod instances are up than the profile's minimum.",
+				"Only {{ $value }} istiod targets are up; the profile asks for at least "+num(float64(i.MinReplicas))+". One more failure leaves the mesh without a control plane."),
+			b.alert("IstiodHighCPU", profile.SeverityWarning,
+				IstiodCPURatio+" >= "+num(i.CPUWarningRatio), i.CPUFor,
+				"istiod uses most of its CPU limit or request.",
+				"istiod {{ $labels.namespace }}/{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its CPU limit (or request) for "+i.CPUFor.String()+" (warning at "+percent(i.CPUWarningRatio)+"); config pushes slow down."),
+			b.alert("IstioXDSRejects", profile.SeverityWarning,
+				rejects+" > "+num(i.XDSRejectsWarning), i.XDSRejectsFor,
+				"Proxies reject the configuration istiod sends.",
+				"Proxies rejected {{ $value | humanize }} {{ $labels.type }} updates in 5m (tolerated: "+num(i.XDSRejectsWarning)+"). Rejected config is not applied: the proxies run stale config."),
+			b.alert("IstioXDSPushErrors", profile.SeverityWarning,
+				lines("sum(rate("+pushErr+"[5m]))", "/", "sum(rate("+istiod.Metric("pilot_xds_pushes")+"[5m]))", "> "+num(i.PushErrorRatio)), i.PushErrorFor,
+				"istiod fails to send xDS pushes.",
+				"{{ $value | humanizePercentage }} of xDS pushes failed to send over 5m (warning above "+percent(i.PushErrorRatio)+")."),
+			b.alert("IstiodPushLatencyHigh", profile.SeverityWarning,
+				convergence+" > "+Seconds(i.PushLatencyWarning), i.PushLatencyFor,
+				"Config takes long to reach the proxies.",
+				"The p"+num(i.PushLatencyQuantile*100)+" time for a config change to reach the proxies is {{ $value | humanizeDuration }} (warning above "+i.PushLatencyWarning.String()+")."),
+			b.alert("IstioConfigConflicts", profile.SeverityWarning,
+				lines("(", indent(joinOr(conflicts), "  "), ") > "+num(i.ConfigConflictsWarning)), i.ConfigConflictsFor,
+				"Istio configuration conflicts.",
+				"istiod reports {{ $value }} conflicts of kind {{ $labels.conflict }}; the conflicting resources are ignored. Run istioctl analyze."),
+			b.alert("IstioSidecarInjectionFailures", profile.SeverityWarning,
+				"sum(increase("+istiod.Metric("sidecar_injection_failure_total")+"[5m])) > "+num(i.InjectionFailuresWarning), i.InjectionFailuresFor,
+				"Sidecar injection fails.",
+				"{{ $value | humanize }} sidecar injections failed in 5m (tolerated: "+num(i.InjectionFailuresWarning)+"); pods start without a sidecar or not at all."),
+		)},
+	}
+}
+
+// ConflictGauges are istiod's gauges of conflicting or duplicate config that
+// still exist in current Istio (the http/tcp listener ones were removed in 1.19).
+var ConflictGauges = []struct{ Metric, Conflict string }{
+	{"pilot_conflict_inbound_listener", "inbound_listener"},
+	{"pilot_conflict_outbound_listener_tcp_over_current_tcp", "outbound_listener_tcp_over_current_tcp"},
+	{"pilot_duplicate_envoy_clusters", "duplicate_envoy_clusters"},
+	{"pilot_vservice_dup_domain", "vservice_dup_domain"},
+}
+
+func joinOr(exprs []string) string {
+	out := exprs[0]
+	for _, e := range exprs[1:] {
+		out += "\nor\n" + e
+	}
+	return out
+}
+
+// Seconds prints a duration as seconds for PromQL comparisons.
+func Seconds(d profile.Duration) string { return num(d.Seconds()) }

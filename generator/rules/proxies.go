@@ -1,0 +1,70 @@
+package rules
+
+import (
+	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/generator/selector"
+)
+
+// Recorded series of the data plane, read by alerts and dashboards.
+const (
+	ProxiesCount          = "mesh:istio_proxies:count"
+	ProxiesOutOfSyncCount = "mesh:istio_proxies_out_of_sync:count"
+	ProxiesOutOfSyncRatio = "mesh:istio_proxies_out_of_sync:ratio"
+)
+
+// sidecarContainer is the sidecar's container name. ztunnel's container has
+// the same name, so sidecar rules exclude ztunnel pods by name.
+const (
+	sidecarContainer = "istio-proxy"
+	ztunnelPods      = "ztunnel-.*"
+)
+
+func (b *builder) proxies() File {
+	c, px := b.c, b.c.Profile.Spec.Proxies
+	xds := c.Selectors.Proxies.With(selector.Equal("cluster_name", "xds-grpc")).Metric("envoy_cluster_upstream_cx_active")
+	perProxy := func(expr string) string { return "max by (namespace, pod) (" + expr + ")" }
+	rejected := func(metric string) string {
+		return perProxy("increase("+c.Selectors.Proxies.Metric(metric)+"[5m])") + " > 0"
+	}
+	memory := perProxy(c.Selectors.Cadvisor.With(
+		selector.Equal("container", sidecarContainer), selector.NotRegex("pod", ztunnelPods),
+	).Metric("container_memory_working_set_bytes"))
+
+	memoryAlert := func(severity string, limit profile.Quantity) Rule {
+		return b.alert("IstioSidecarMemoryHigh", severity, memory+" > "+num(float64(limit.Bytes())), px.MemoryFor,
+			"A sidecar uses a lot of memory.",
+			"The istio-proxy container of {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanize1024 }}B ("+
+				severity+" above "+limit.String()+"; the default sidecar limit is 1Gi, where it is OOM-killed).")
+	}
+
+	return File{
+		Name:    "proxies",
+		Comment: "Sidecars: config sync with istiod and memory.",
+		Groups: []Group{b.group("proxies",
+			record(ProxiesCount, "count("+perProxy(xds)+")",
+				"Every proxy that reports its xDS connection gauge: the denominator of the stale share."),
+			record(ProxiesOutOfSyncCount, lines(
+				"count(",
+				"    "+perProxy(xds)+" == 0",
+				"  or on (namespace, pod)",
+				"    "+rejected("envoy_cluster_manager_cds_update_rejected"),
+				"  or on (namespace, pod)",
+				"    "+rejected("envoy_listener_manager_lds_update_rejected"),
+				")",
+				"or vector(0)",
+			), "No metric says STALE (that is istiod's /debug/syncz). A proxy counts as out of sync when its xds-grpc "+
+				"connection to istiod is down or it rejected a CDS or LDS update in the last 5m."),
+			record(ProxiesOutOfSyncRatio, ProxiesOutOfSyncCount+" / "+ProxiesCount, ""),
+			b.alert("IstioProxiesStale", profile.SeverityCritical, ProxiesOutOfSyncRatio+" > "+num(px.StaleRatio), px.StaleFor,
+				"Many proxies are out of sync with istiod.",
+				"{{ $value | humanizePercentage }} of proxies are disconnected from istiod or reject its config (page above "+
+					percent(px.StaleRatio)+" for "+px.StaleFor.String()+"). They serve traffic with old routes, endpoints and policies."),
+			b.alert("IstioProxiesStale", profile.SeverityWarning, ProxiesOutOfSyncCount+" > "+num(float64(px.StaleCount)), px.StaleCountFor,
+				"Proxies are out of sync with istiod.",
+				"{{ $value }} proxies are disconnected from istiod or reject its config (ticket above "+num(float64(px.StaleCount))+
+					" for "+px.StaleCountFor.String()+"). Find them with istioctl proxy-status."),
+			memoryAlert(profile.SeverityWarning, px.MemoryWarning),
+			memoryAlert(profile.SeverityCritical, px.MemoryCritical),
+		)},
+	}
+}

@@ -1,0 +1,106 @@
+// Package selector turns user-written label matchers and label values into
+// PromQL matchers that are always quoted and escaped by Prometheus's own
+// code, so nothing a profile says is pasted into an expression as text.
+package selector
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// Matchers is a list of label matchers that renders in a stable order.
+type Matchers []*labels.Matcher
+
+// Parse reads matchers written as they stand inside braces, such as
+// `app="istiod", job=~"pilot|istiod"`. An empty string is no matchers.
+func Parse(s string) (Matchers, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	if strings.ContainsAny(s, "{}") {
+		return nil, fmt.Errorf("expected label matchers without braces, such as app=\"istiod\", got %q", s)
+	}
+	ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector("{" + s + "}")
+	if err != nil {
+		return nil, fmt.Errorf("expected label matchers such as app=\"istiod\", got %q: %v", s, firstLine(err.Error()))
+	}
+	for _, m := range ms {
+		if m.Name == labels.MetricName {
+			return nil, fmt.Errorf("selector %q must not match the metric name; it is added to several metrics", s)
+		}
+	}
+	return Matchers(ms), nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Equal builds name="value" with value escaped by Prometheus's own quoting.
+func Equal(name, value string) *labels.Matcher {
+	return labels.MustNewMatcher(labels.MatchEqual, name, value)
+}
+
+// FromMap builds equality matchers from a label map, sorted by name.
+func FromMap(m map[string]string) Matchers {
+	var out Matchers
+	for k, v := range m {
+		out = append(out, Equal(k, v))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// With returns a new list: ms followed by more.
+func (ms Matchers) With(more ...*labels.Matcher) Matchers {
+	out := make(Matchers, 0, len(ms)+len(more))
+	out = append(out, ms...)
+	return append(out, more...)
+}
+
+// String renders matchers comma-separated, without braces.
+func (ms Matchers) String() string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Metric renders a vector selector: name{matchers}.
+func (ms Matchers) Metric(name string) string {
+	if len(ms) == 0 {
+		return name
+	}
+	return name + "{" + ms.String() + "}"
+}
+
+// ValidLabelName reports whether s may be used as a label name.
+func ValidLabelName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Regex builds name=~"re"; re must be a valid regular expression.
+func Regex(name, re string) *labels.Matcher {
+	return labels.MustNewMatcher(labels.MatchRegexp, name, re)
+}
+
+// NotRegex builds name!~"re"; re must be a valid regular expression.
+func NotRegex(name, re string) *labels.Matcher {
+	return labels.MustNewMatcher(labels.MatchNotRegexp, name, re)
+}
