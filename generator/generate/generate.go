@@ -35,8 +35,8 @@ func (o *Output) Paths() []string {
 // returns paths relative to the profile folder.
 type Extra func(c *config.Config, files []rules.File) (map[string][]byte, error)
 
-// Extras are the optional renderers every generate run includes.
-var Extras []Extra
+// extras are the renderers beyond the rule formats that every run includes.
+var extras = []Extra{}
 
 // Run generates every file for a validated profile. origin says where each
 // profile field came from, for the README.
@@ -78,7 +78,7 @@ func Run(p profile.Profile, origin config.Origin) (*Output, error) {
 	if err := selfcheck.Embedded("helm/kube-prometheus-stack.values.yaml", hv, "additionalPrometheusRulesMap", render.ResourceName(c)); err != nil {
 		return nil, err
 	}
-	for _, extra := range Extras {
+	for _, extra := range extras {
 		files, err := extra(c, ruleFiles)
 		if err != nil {
 			return nil, err
