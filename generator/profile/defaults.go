@@ -91,7 +91,7 @@ func Defaults(size string) Profile {
 				Namespace:          "monitoring",
 				RunbookBaseURL:     "https://github.com/meshslo/meshslo/blob/main/docs/runbooks",
 			},
-			SLOs:      DefaultSLOs(),
+			SLOs:        DefaultSLOs(),
 			BurnRates:   DefaultBurnRates(),
 			ErrorBudget: ErrorBudget{ExhaustedFor: dur(15 * time.Minute)},
 		},

@@ -83,7 +83,7 @@ type Istiod struct {
 	// (p99 by default) above which config distribution tickets.
 	PushLatencyWarning  Duration `yaml:"pushLatencyWarning" json:"pushLatencyWarning"`
 	PushLatencyQuantile float64  `yaml:"pushLatencyQuantile" json:"pushLatencyQuantile"`
-	PushLatencyFor     Duration `yaml:"pushLatencyFor" json:"pushLatencyFor"`
+	PushLatencyFor      Duration `yaml:"pushLatencyFor" json:"pushLatencyFor"`
 	// PushErrorRatio is the share of xDS pushes that may fail to send.
 	PushErrorRatio float64  `yaml:"pushErrorRatio" json:"pushErrorRatio"`
 	PushErrorFor   Duration `yaml:"pushErrorFor" json:"pushErrorFor"`

@@ -46,7 +46,7 @@ func (d Duration) String() string {
 }
 
 // MarshalYAML and MarshalJSON keep durations readable in dumps.
-func (d Duration) MarshalYAML() (any, error)   { return d.String(), nil }
+func (d Duration) MarshalYAML() (any, error)    { return d.String(), nil }
 func (d Duration) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(d.String())), nil }
 
 // Quantity is a byte amount written the Kubernetes way ("8Gi", "800Mi").
@@ -97,7 +97,7 @@ func (q Quantity) String() string {
 	return strconv.FormatInt(int64(q), 10)
 }
 
-func (q Quantity) MarshalYAML() (any, error)   { return q.String(), nil }
+func (q Quantity) MarshalYAML() (any, error)    { return q.String(), nil }
 func (q Quantity) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(q.String())), nil }
 
 // Percent is an objective in percent, such as 99.9.

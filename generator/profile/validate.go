@@ -38,7 +38,6 @@ var RequestLabels = []string{
 // request in production costs sidecar memory and collector capacity.
 var samplingWarnAbove = map[string]float64{"production": 0.05, "staging": 0.10}
 
-
 type validator struct{ errs Errors }
 
 func (v *validator) add(field, format string, args ...any) {

@@ -1,0 +1,212 @@
+// Package catalogue lists the metrics that current Istio, Envoy, cAdvisor,
+// kube-state-metrics and Prometheus itself export, each with where that is
+// documented. Generated expressions may name only these (or series our own
+// recording rules write): several popular Istio alert sets still query
+// metrics Istio removed years ago, and such rules never fire.
+package catalogue
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// Entry is one exported metric.
+type Entry struct {
+	Name string
+	// Type is the Prometheus metric type: counter, gauge, histogram.
+	Type string
+	// Source is the component that exports it.
+	Source string
+	// Citation is the repository path or document that defines it.
+	Citation string
+}
+
+const (
+	istiodMonitoring = "istio/istio pilot/pkg/xds/monitoring.go, pilot/pkg/features (registered via pkg/monitoring)"
+	istiodModel      = "istio/istio pilot/pkg/model/push_context.go"
+	injection        = "istio/istio pkg/kube/inject/webhook.go (metrics.go)"
+	citadel          = "istio/istio security/pkg/server/ca/monitoring.go, security/pkg/pki/ca/ca.go"
+	goRuntime        = "prometheus/client_golang prometheus/go_collector.go, process_collector.go (default registry of istiod)"
+	envoyCluster     = "envoyproxy/envoy docs: configuration/upstream/cluster_manager/cluster_stats (kept by Istio's default proxyStatsMatcher)"
+	envoyLDS         = "envoyproxy/envoy docs: configuration/listeners/lds (listener_manager.lds.*)"
+	istioStandard    = "istio.io docs/reference/config/metrics (Istio standard metrics), istio/proxy extensions/stats"
+	istioAgent       = "istio/istio pkg/istio-agent/metrics/metrics.go (istio_agent_cert_expiry_seconds, 1.14+)"
+	ztunnel          = "istio/ztunnel src/metrics/*.rs"
+	cadvisor         = "google/cadvisor metrics/prometheus.go; docs/storage/prometheus.md"
+	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md"
+	prom             = "prometheus/prometheus docs: configuration/recording_rules, jobs_instances (up), alerting_rules (ALERTS)"
+)
+
+var entries = []Entry{
+	// Prometheus itself.
+	{"up", "gauge", "prometheus", prom},
+	{"ALERTS", "gauge", "prometheus", prom},
+	{"ALERTS_FOR_STATE", "gauge", "prometheus", prom},
+
+	// istiod: Go runtime and process collectors.
+	{"go_memstats_heap_alloc_bytes", "gauge", "istiod", goRuntime},
+	{"go_memstats_heap_inuse_bytes", "gauge", "istiod", goRuntime},
+	{"go_goroutines", "gauge", "istiod", goRuntime},
+	{"go_gc_gomemlimit_bytes", "gauge", "istiod", goRuntime},
+	{"process_resident_memory_bytes", "gauge", "istiod", goRuntime},
+	{"process_cpu_seconds_total", "counter", "istiod", goRuntime},
+
+	// istiod: pilot (names carry no counter suffix: pkg/monitoring).
+	{"pilot_xds", "gauge", "istiod", istiodMonitoring},
+	{"pilot_xds_pushes", "counter", "istiod", istiodMonitoring},
+	{"pilot_proxy_convergence_time", "histogram", "istiod", istiodMonitoring},
+	{"pilot_proxy_queue_time", "histogram", "istiod", istiodMonitoring},
+	{"pilot_debounce_time", "histogram", "istiod", istiodMonitoring},
+	{"pilot_xds_send_time", "histogram", "istiod", istiodMonitoring},
+	{"pilot_pushcontext_init_seconds", "histogram", "istiod", istiodMonitoring},
+	{"pilot_xds_push_time", "histogram", "istiod", istiodMonitoring},
+	{"pilot_xds_config_size_bytes", "histogram", "istiod", istiodMonitoring},
+	{"pilot_push_triggers", "counter", "istiod", istiodMonitoring},
+	{"pilot_total_xds_rejects", "counter", "istiod", istiodMonitoring},
+	{"pilot_xds_expired_nonce", "counter", "istiod", istiodMonitoring},
+	{"pilot_total_xds_internal_errors", "counter", "istiod", istiodMonitoring},
+	{"pilot_xds_write_timeout", "counter", "istiod", istiodMonitoring},
+	{"pilot_k8s_cfg_events", "counter", "istiod", istiodMonitoring},
+	{"pilot_k8s_reg_events", "counter", "istiod", istiodMonitoring},
+	{"pilot_inbound_updates", "counter", "istiod", istiodMonitoring},
+	{"pilot_services", "gauge", "istiod", istiodModel},
+	{"pilot_virt_services", "gauge", "istiod", istiodModel},
+	{"pilot_duplicate_envoy_clusters", "gauge", "istiod", istiodModel},
+	{"pilot_conflict_inbound_listener", "gauge", "istiod", istiodModel},
+	{"pilot_conflict_outbound_listener_tcp_over_current_tcp", "gauge", "istiod", istiodModel},
+	{"pilot_vservice_dup_domain", "gauge", "istiod", istiodModel},
+	{"pilot_eds_no_instances", "gauge", "istiod", istiodModel},
+	{"sidecar_injection_requests_total", "counter", "istiod", injection},
+	{"sidecar_injection_success_total", "counter", "istiod", injection},
+	{"sidecar_injection_failure_total", "counter", "istiod", injection},
+	{"sidecar_injection_skip_total", "counter", "istiod", injection},
+	{"galley_validation_passed", "counter", "istiod", "istio/istio pkg/webhooks/validation/server/monitoring.go"},
+	{"galley_validation_failed", "counter", "istiod", "istio/istio pkg/webhooks/validation/server/monitoring.go"},
+	{"citadel_server_root_cert_expiry_timestamp", "gauge", "istiod", citadel},
+	{"citadel_server_cert_chain_expiry_timestamp", "gauge", "istiod", citadel},
+	{"citadel_server_root_cert_expiry_seconds", "gauge", "istiod", citadel + " (1.23+)"},
+	{"citadel_server_cert_chain_expiry_seconds", "gauge", "istiod", citadel + " (1.23+)"},
+	{"citadel_server_csr_count", "counter", "istiod", citadel},
+	{"citadel_server_success_cert_issuance_count", "counter", "istiod", citadel},
+	{"citadel_server_csr_sign_err_count", "counter", "istiod", citadel},
+	{"istio_build", "gauge", "istiod, ztunnel, proxies", "istio/istio pkg/version/version.go (istio_build{component,tag})"},
+
+	// Sidecar and gateway Envoy stats.
+	{"envoy_cluster_upstream_cx_active", "gauge", "envoy", envoyCluster},
+	{"envoy_cluster_manager_cds_update_rejected", "counter", "envoy", envoyCluster},
+	{"envoy_cluster_manager_cds_update_attempt", "counter", "envoy", envoyCluster},
+	{"envoy_cluster_manager_cds_update_success", "counter", "envoy", envoyCluster},
+	{"envoy_listener_manager_lds_update_rejected", "counter", "envoy", envoyLDS},
+	{"envoy_listener_manager_lds_update_attempt", "counter", "envoy", envoyLDS},
+	{"envoy_listener_manager_lds_update_success", "counter", "envoy", envoyLDS},
+
+	// Istio standard metrics (sidecars, gateways, waypoints).
+	{"istio_requests_total", "counter", "envoy", istioStandard},
+	{"istio_request_duration_milliseconds", "histogram", "envoy", istioStandard},
+	{"istio_request_bytes", "histogram", "envoy", istioStandard},
+	{"istio_response_bytes", "histogram", "envoy", istioStandard},
+	{"istio_tcp_sent_bytes_total", "counter", "envoy, ztunnel", istioStandard},
+	{"istio_tcp_received_bytes_total", "counter", "envoy, ztunnel", istioStandard},
+	{"istio_tcp_connections_opened_total", "counter", "envoy, ztunnel", istioStandard},
+	{"istio_tcp_connections_closed_total", "counter", "envoy, ztunnel", istioStandard},
+
+	// Sidecar agent.
+	{"istio_agent_cert_expiry_seconds", "gauge", "istio-agent", istioAgent},
+
+	// ztunnel (ambient).
+	{"istio_tcp_connections_failed_total", "counter", "ztunnel", ztunnel},
+	{"istio_tcp_sockets_open", "gauge", "ztunnel", ztunnel},
+	{"istio_dns_requests_total", "counter", "ztunnel", ztunnel},
+	{"istio_xds_connection_terminations_total", "counter", "ztunnel", ztunnel},
+	{"workload_manager_active_proxy_count", "gauge", "ztunnel", ztunnel},
+
+	// cAdvisor (kubelet /metrics/cadvisor).
+	{"container_memory_working_set_bytes", "gauge", "cadvisor", cadvisor},
+	{"container_spec_memory_limit_bytes", "gauge", "cadvisor", cadvisor},
+	{"container_cpu_usage_seconds_total", "counter", "cadvisor", cadvisor},
+	{"container_cpu_cfs_throttled_periods_total", "counter", "cadvisor", cadvisor},
+	{"container_cpu_cfs_periods_total", "counter", "cadvisor", cadvisor},
+	{"container_spec_cpu_quota", "gauge", "cadvisor", cadvisor},
+	{"container_spec_cpu_period", "gauge", "cadvisor", cadvisor},
+	{"container_spec_cpu_shares", "gauge", "cadvisor", cadvisor},
+
+	// kube-state-metrics (optional: disabled in Istio's sample Prometheus).
+	{"kube_pod_container_resource_requests", "gauge", "kube-state-metrics", ksm},
+	{"kube_pod_container_resource_limits", "gauge", "kube-state-metrics", ksm},
+	{"kube_pod_container_status_restarts_total", "counter", "kube-state-metrics", ksm},
+}
+
+// Removed lists metrics that once existed and that alert sets still use;
+// naming one is always an error.
+var Removed = map[string]string{
+	"pilot_xds_push_errors":                                  "removed in Istio 1.3",
+	"pilot_xds_push_context_errors":                          "removed in Istio 1.26",
+	"pilot_conflict_outbound_listener_http_over_current_tcp": "removed in Istio 1.19",
+	"pilot_conflict_outbound_listener_tcp_over_current_http": "removed in Istio 1.19",
+	"istiod_mem_heap_alloc_bytes":                            "never existed; use go_memstats_heap_alloc_bytes",
+}
+
+var byName = func() map[string]Entry {
+	m := map[string]Entry{}
+	for _, e := range entries {
+		m[e.Name] = e
+	}
+	return m
+}()
+
+// Lookup finds a metric by the name a query uses: histogram series
+// (_bucket, _sum, _count) resolve to their histogram.
+func Lookup(name string) (Entry, bool) {
+	if e, ok := byName[name]; ok {
+		return e, true
+	}
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(name, suffix); ok {
+			if e, ok := byName[base]; ok && e.Type == "histogram" {
+				return e, true
+			}
+		}
+	}
+	return Entry{}, false
+}
+
+// Entries returns the catalogue sorted by name.
+func Entries() []Entry {
+	out := append([]Entry(nil), entries...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// MetricNames returns the metric names an expression selects, sorted and
+// without duplicates.
+func MetricNames(expr string) ([]string, error) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			name := vs.Name
+			if name == "" {
+				for _, m := range vs.LabelMatchers {
+					if m.Name == "__name__" {
+						name = m.Value
+					}
+				}
+			}
+			if name != "" {
+				seen[name] = true
+			}
+		}
+		return nil
+	})
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
