@@ -22,17 +22,20 @@ func IsPath(ref string) bool {
 
 // Load reads and validates the profile ref names. The returned errors hold
 // every problem found, warnings included; the profile is nil when the file
-// could not be read or parsed at all.
+// could not be read or parsed at all, and must not be used when any error is
+// fatal.
 func Load(ref string) (*profile.Loaded, profile.Errors) {
 	data, file, err := read(ref)
 	if err != nil {
 		return nil, profile.Errors{{File: file, Msg: err.Error()}}
 	}
 	l, errs := profile.Load(file, data)
-	if len(errs) > 0 {
+	if l == nil {
 		return nil, errs
 	}
-	return l, l.Validate()
+	errs = append(errs, l.Validate()...)
+	errs.Sort()
+	return l, errs
 }
 
 func read(ref string) ([]byte, string, error) {

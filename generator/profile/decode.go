@@ -37,7 +37,9 @@ type Loaded struct {
 
 // Load parses a profile strictly: unknown fields, wrong types and duplicate
 // keys are errors, every one reported with its line. Validation of values is
-// separate (Loaded.Validate) so callers can list every problem at once.
+// separate (Loaded.Validate) so callers can list every problem at once. The
+// result is nil only when the file is not a YAML mapping at all; with
+// errors it holds defaults where the file was wrong.
 func Load(file string, data []byte) (*Loaded, Errors) {
 	fail := func(line int, msg string) (*Loaded, Errors) {
 		return nil, Errors{{File: file, Line: line, Column: 1, Msg: msg}}
@@ -85,12 +87,11 @@ func Load(file string, data []byte) (*Loaded, Errors) {
 	l := &Loaded{Profile: Defaults(size), File: file, Positions: map[string]Position{}}
 	d := &decoder{file: file, positions: l.Positions}
 	d.decode(root, reflect.ValueOf(&l.Profile).Elem(), "", 0)
-	if len(d.errs) > 0 {
-		d.errs.sort()
-		return nil, d.errs
-	}
 	fillSLODefaults(&l.Profile)
-	return l, nil
+	// Decode errors leave the field at its default, so the caller can still
+	// validate the rest and report every problem in one run.
+	d.errs.Sort()
+	return l, d.errs
 }
 
 // fillSLODefaults completes SLO entries that leave out optional fields.

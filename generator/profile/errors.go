@@ -39,7 +39,8 @@ func (e *Error) Error() string {
 // Errors is a list of profile problems in file order.
 type Errors []*Error
 
-func (es Errors) sort() {
+// Sort orders problems by line, then field.
+func (es Errors) Sort() {
 	sort.SliceStable(es, func(i, j int) bool {
 		if es[i].Line != es[j].Line {
 			return es[i].Line < es[j].Line

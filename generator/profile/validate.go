@@ -116,7 +116,7 @@ func Validate(p *Profile) Errors {
 	validateSLOs(v, s.SLOs)
 	validateBurnRates(v, s.BurnRates, s.SLOs)
 	v.forDuration("spec.errorBudget.exhaustedFor", s.ErrorBudget.ExhaustedFor)
-	v.errs.sort()
+	v.errs.Sort()
 	return v.errs
 }
 
@@ -318,7 +318,7 @@ func (l *Loaded) Validate() Errors {
 			e.Line, e.Column = pos.Line, pos.Column
 		}
 	}
-	errs.sort()
+	errs.Sort()
 	return errs
 }
 

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const minimal = `apiVersion: meshslo/v1alpha1
+kind: MeshProfile
+metadata:
+  name: payments
+spec:
+  mesh: {services: 80, pods: 400}
+`
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "payments.yaml", minimal)
+	bad := writeFile(t, dir, "bad.yaml", `apiVersion: meshslo/v1alpha1
+kind: MeshProfile
+metadata:
+  name: Bad_Name
+spec:
+  istiod:
+    heapWarningRatio: 1.5
+    memoryLimt: 8Gi
+`)
+	out := filepath.Join(dir, "out")
+	cases := []struct {
+		name       string
+		args       []string
+		code       int
+		wantOut    []string
+		wantStderr []string
+	}{
+		{"generate default profile", []string{"generate", "--out", out}, ExitOK, []string{"wrote", "medium"}, nil},
+		{"generate a file and a built-in", []string{"generate", "-p", good, "-p", "small", "--out", out}, ExitOK, []string{"payments", "small"}, nil},
+		{"check up to date", []string{"generate", "-p", good, "--out", out, "--check"}, ExitOK, []string{"up to date"}, nil},
+		{"check finds drift", []string{"generate", "-p", "large", "--out", out, "--check"}, ExitDrift, []string{"missing: large/prometheus/control-plane.yaml"}, []string{"differ"}},
+		{"committed out is current", []string{"generate", "--all", "--out", "../../../out", "--check"}, ExitOK, []string{"up to date (3 profile(s))"}, nil},
+		{"validate good", []string{"validate", good}, ExitOK, []string{"is valid"}, nil},
+		{"validate bad lists every error with its line", []string{"validate", bad}, ExitInvalid, nil, []string{
+			bad + `:4:9: metadata.name: expected 1 to 63 characters`,
+			bad + `:7:23: spec.istiod.heapWarningRatio: expected a ratio between 0 and 1 (exclusive), got 1.5`,
+			bad + `:8:5: spec.istiod.memoryLimt: unknown field; did you mean "memoryLimit"?`,
+		}},
+		{"unknown built-in", []string{"generate", "-p", "huge", "--out", out}, ExitInvalid, nil, []string{`no built-in profile "huge" (built-in: large, medium, small)`}},
+		{"missing file", []string{"validate", filepath.Join(dir, "nope.yaml")}, ExitInvalid, nil, []string{"nope.yaml: no such profile file"}},
+		{"unknown flag is usage", []string{"generate", "--bogus"}, ExitUsage, nil, []string{"unknown flag: --bogus"}},
+		{"validate needs an argument", []string{"validate"}, ExitUsage, nil, []string{"requires at least 1 arg"}},
+		{"profiles", []string{"profiles"}, ExitOK, []string{"medium (default)", "small", "large", "16Gi"}, nil},
+		{"explain names the source of each threshold", []string{"explain", "-p", good}, ExitOK, []string{
+			"IstiodHeapNearLimit", "spec.istiod.heapWarningRatio (default for size medium)", "IstioSLOErrorBudgetBurn",
+		}, nil},
+		{"explain built-in points at its file lines", []string{"explain"}, ExitOK, []string{"spec.istiod.memoryLimit (profiles/medium.yaml:"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout, stderr)
+			}
+			for _, w := range tc.wantOut {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range tc.wantStderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// A run with one bad profile writes nothing, and leaves earlier output as it was.
+func TestFailedRunChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "payments.yaml", minimal)
+	bad := writeFile(t, dir, "bad.yaml", strings.Replace(minimal, "name: payments", "name: other\n  colour: red", 1))
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := run(t, "generate", "-p", good, "--out", out); code != 0 {
+		t.Fatal(stderr)
+	}
+	before := snapshot(t, out)
+	code, _, stderr := run(t, "generate", "-p", "small", "-p", bad, "--out", out)
+	if code != ExitInvalid || !strings.Contains(stderr, "nothing was written") {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	after := snapshot(t, out)
+	if len(before) != len(after) {
+		t.Fatalf("files changed: %d before, %d after", len(before), len(after))
+	}
+	for p, data := range before {
+		if after[p] != data {
+			t.Errorf("%s changed", p)
+		}
+	}
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}

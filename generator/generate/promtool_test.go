@@ -1,0 +1,87 @@
+package generate_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// promtool returns the real promtool built by `make tools`.
+func promtool(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("PROMTOOL")
+	if path == "" {
+		if abs, err := filepath.Abs("../../bin/promtool"); err == nil {
+			if _, err := os.Stat(abs); err == nil {
+				path = abs
+			}
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("PROMTOOL is not set; run the tests with make test")
+		}
+		t.Skip("promtool not built; run make test")
+	}
+	return path
+}
+
+// Every rule file, and the groups inside the PrometheusRule and the Helm
+// values, pass promtool's checker with every lint enabled and fatal.
+func TestPromtoolCheckRulesOnEveryFormat(t *testing.T) {
+	bin := promtool(t)
+	dir := t.TempDir()
+	var files []string
+	for _, out := range builtins(t) {
+		for _, p := range out.Paths() {
+			data := out.Files[p]
+			var groups any
+			switch {
+			case strings.HasPrefix(p, "prometheus/"):
+				groups = nil
+			case p == "kubernetes/prometheusrule.yaml":
+				groups = extract(t, data, "spec")
+			case strings.HasPrefix(p, "helm/"):
+				groups = extract(t, data, "additionalPrometheusRulesMap", "meshslo-"+out.Profile)
+			default:
+				continue
+			}
+			if groups != nil {
+				var err error
+				if data, err = yaml.Marshal(groups); err != nil {
+					t.Fatal(err)
+				}
+			}
+			name := filepath.Join(dir, out.Profile+"-"+strings.NewReplacer("/", "-").Replace(p))
+			if err := os.WriteFile(name, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, name)
+		}
+	}
+	cmd := exec.Command(bin, append([]string{"check", "rules", "--lint=all", "--lint-fatal"}, files...)...)
+	if outb, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool check rules failed: %v\n%s", err, outb)
+	}
+}
+
+func extract(t *testing.T, data []byte, path ...string) any {
+	t.Helper()
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var cur any = doc
+	for _, k := range path {
+		m, ok := cur.(map[string]any)
+		if !ok || m[k] == nil {
+			t.Fatalf("no %q in document", k)
+		}
+		cur = m[k]
+	}
+	return cur
+}
