@@ -26,7 +26,7 @@ func (c *Config) Thresholds() []Threshold {
 	i, px, ct := s.Istiod, s.Proxies, s.Certificates
 	pct := func(f float64) string { return profile.FormatNumber(f*100) + "%" }
 	heapBytes := func(r float64) string {
-		return profile.Quantity(r * float64(i.MemoryLimit.Bytes())).String()
+		return profile.Quantity(r * float64(i.MemoryLimit.Bytes())).Human()
 	}
 	out := []Threshold{
 		{"IstiodHeapNearLimit", profile.SeverityWarning,

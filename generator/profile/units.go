@@ -97,6 +97,19 @@ func (q Quantity) String() string {
 	return strconv.FormatInt(int64(q), 10)
 }
 
+// Human renders the quantity for people, with up to two decimals in the
+// largest binary unit that is at least 1 (6871947673 -> "6.4Gi").
+func (q Quantity) Human() string {
+	for i := 3; i >= 0; i-- {
+		f := quantitySuffixes[i]
+		if int64(q) >= f.factor {
+			v := math.Round(float64(q)/float64(f.factor)*100) / 100
+			return strconv.FormatFloat(v, 'f', -1, 64) + f.suffix
+		}
+	}
+	return strconv.FormatInt(int64(q), 10) + "B"
+}
+
 func (q Quantity) MarshalYAML() (any, error)    { return q.String(), nil }
 func (q Quantity) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(q.String())), nil }
 

@@ -342,8 +342,14 @@ func (l *Loaded) Origin(field string) string {
 	if pos, ok := l.Positions[field]; ok {
 		return fmt.Sprintf("%s:%d", l.File, pos.Line)
 	}
-	return "default for size " + l.Profile.Spec.Size
+	if sizeDependent[field] {
+		return "default for size " + l.Profile.Spec.Size
+	}
+	return "default"
 }
+
+// sizeDependent are the fields whose default depends on spec.size.
+var sizeDependent = map[string]bool{"spec.istiod.memoryLimit": true, "spec.mesh.services": true, "spec.mesh.pods": true}
 
 func validateBurnRates(v *validator, tiers []BurnRate, slos []SLO) {
 	if len(tiers) == 0 && len(slos) > 0 {

@@ -53,11 +53,13 @@ func README(c *config.Config, origin config.Origin, files []string) []byte {
 			w("| %s | %s | %s%% | %s | %s%% | %s min |\n", s.Name, sli, profile.FormatNumber(float64(s.Objective)), s.Window,
 				profile.FormatNumber(s.Budget*100), profile.FormatNumber(minutes))
 		}
-		w("\nBurn-rate tiers (the budget share spent within the long window; the short window confirms the burn is still going on):\n\n")
-		w("| severity | budget share | long window | short window | burn factor (for a %s period) | budget minutes spent |\n|---|---|---|---|---|---|\n", c.SLOs[0].Window)
-		for _, t := range c.SLOs[0].Tiers {
-			w("| %s | %s%% | %s | %s | %s | %s min |\n", t.Severity, profile.FormatNumber(t.BudgetShare*100), t.Long, t.Short,
-				profile.FormatNumber(t.Factor), profile.FormatNumber(t.BudgetShare*c.SLOs[0].Budget*time.Duration(c.SLOs[0].Window).Minutes()))
+		w("\nBurn-rate tiers: an alert fires when the budget share is spent within the long window; the short window confirms the burn is still going on.\n\n")
+		w("| SLO | severity | budget share | long window | short window | burn factor | budget minutes spent |\n|---|---|---|---|---|---|---|\n")
+		for _, s := range c.SLOs {
+			for _, t := range s.Tiers {
+				w("| %s | %s | %s%% | %s | %s | %s | %s min |\n", s.Name, t.Severity, profile.FormatNumber(t.BudgetShare*100), t.Long, t.Short,
+					profile.FormatNumber(t.Factor), profile.FormatNumber(t.BudgetShare*s.Budget*time.Duration(s.Window).Minutes()))
+			}
 		}
 	}
 
@@ -94,7 +96,7 @@ func describeFile(f string) string {
 	return "this file"
 }
 
-func gib(b int64) string { return profile.FormatNumber(float64(b)/(1<<30)) + "Gi" }
+func gib(b int64) string { return profile.Quantity(b).Human() }
 
 func labelList(m map[string]string) string {
 	var parts []string

@@ -69,7 +69,7 @@ spec:
 		{"validate needs an argument", []string{"validate"}, ExitUsage, nil, []string{"requires at least 1 arg"}},
 		{"profiles", []string{"profiles"}, ExitOK, []string{"medium (default)", "small", "large", "16Gi"}, nil},
 		{"explain names the source of each threshold", []string{"explain", "-p", good}, ExitOK, []string{
-			"IstiodHeapNearLimit", "spec.istiod.heapWarningRatio (default for size medium)", "IstioSLOErrorBudgetBurn",
+			"IstiodHeapNearLimit", "spec.istiod.heapWarningRatio (default)", "spec.istiod.memoryLimit (default for size medium)", "IstioSLOErrorBudgetBurn",
 		}, nil},
 		{"explain built-in points at its file lines", []string{"explain"}, ExitOK, []string{"spec.istiod.memoryLimit (profiles/medium.yaml:"}, nil},
 	}

@@ -55,6 +55,6 @@ func explain(w io.Writer, l *profile.Loaded, c *config.Config) {
 	}
 	tw.Flush()
 	cp := c.Capacity
-	fmt.Fprintf(w, "\nCapacity: %d sidecars x %s (%s) + %d istiod x %s = %s bytes\n\n", p.Spec.Mesh.Pods, profile.Quantity(cp.SidecarBytes),
-		cp.SidecarReason, p.Spec.Istiod.MinReplicas, p.Spec.Istiod.MemoryLimit, profile.FormatNumber(float64(cp.TotalBytes)))
+	fmt.Fprintf(w, "\nCapacity: %d sidecars x %s (%s) + %d istiod x %s = %s\n\n", p.Spec.Mesh.Pods, profile.Quantity(cp.SidecarBytes),
+		cp.SidecarReason, p.Spec.Istiod.MinReplicas, p.Spec.Istiod.MemoryLimit, profile.Quantity(cp.TotalBytes).Human())
 }
