@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/meshslo/meshslo/dashboards"
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/render"
@@ -36,7 +37,7 @@ func (o *Output) Paths() []string {
 type Extra func(c *config.Config, files []rules.File) (map[string][]byte, error)
 
 // extras are the renderers beyond the rule formats that every run includes.
-var extras = []Extra{}
+var extras = []Extra{dashboards.Files}
 
 // Run generates every file for a validated profile. origin says where each
 // profile field came from, for the README.

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"gopkg.in/yaml.v3"
+
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/rules"
 )
@@ -33,11 +35,51 @@ func PrometheusRule(c *config.Config, files []rules.File) ([]byte, error) {
 }
 
 // HelmValues renders the groups under kube-prometheus-stack's
-// additionalPrometheusRulesMap, for a values file passed with -f.
-func HelmValues(c *config.Config, files []rules.File) ([]byte, error) {
+// additionalPrometheusRulesMap, for a values file passed with -f, and the
+// dashboards, when given, for its bundled Grafana.
+func HelmValues(c *config.Config, files []rules.File, dashboards ...GrafanaDashboard) ([]byte, error) {
 	root := mapping("additionalPrometheusRulesMap", mapping(
 		ResourceName(c), mapping("groups", groupsNode(files)),
 	))
-	return encode(Header(c.Profile.Metadata.Name)+
-		"\nUse with: helm upgrade --install kube-prometheus-stack prometheus-community/kube-prometheus-stack -f kube-prometheus-stack.values.yaml", root)
+	header := Header(c.Profile.Metadata.Name) +
+		"\nUse with: helm upgrade --install kube-prometheus-stack prometheus-community/kube-prometheus-stack -f kube-prometheus-stack.values.yaml"
+	if len(dashboards) > 0 {
+		root.Content = append(root.Content, scalar("grafana"), grafanaValues(c, dashboards))
+		header += "\ngrafana.dashboardProviders is a list: Helm replaces, not merges, one set in another values file."
+	}
+	return encode(header, root)
+}
+
+// GrafanaDashboard is a dashboard for the bundled Grafana: Name becomes
+// its file name, JSON its content.
+type GrafanaDashboard struct {
+	Name string
+	JSON []byte
+}
+
+// grafanaValues provisions dashboards through the Grafana chart's
+// dashboards and dashboardProviders values: the chart writes each JSON to
+// a ConfigMap mounted under /var/lib/grafana/dashboards/<provider>.
+func grafanaValues(c *config.Config, dashboards []GrafanaDashboard) *yaml.Node {
+	provider := ResourceName(c)
+	typed := func(tag, v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v} }
+	boards := mapping()
+	for _, d := range dashboards {
+		boards.Content = append(boards.Content, scalar(d.Name), mapping("json", string(d.JSON)))
+	}
+	return mapping(
+		"dashboardProviders", mapping("dashboardproviders.yaml", mapping(
+			"apiVersion", typed("!!int", "1"),
+			"providers", sequence(mapping(
+				"name", provider,
+				"orgId", typed("!!int", "1"),
+				"folder", "Istio",
+				"type", "file",
+				"disableDeletion", typed("!!bool", "true"),
+				"editable", typed("!!bool", "false"),
+				"options", mapping("path", "/var/lib/grafana/dashboards/"+provider),
+			)),
+		)),
+		"dashboards", mapping(provider, boards),
+	)
 }

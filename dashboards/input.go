@@ -1,0 +1,312 @@
+package dashboards
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/generator/render"
+	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/generator/selector"
+)
+
+// Input is the top-level argument every template receives, as JSON. It is
+// the config seen from a dashboard: numbers in base units (seconds, bytes,
+// ratios), series names from the rules package, selectors as matcher text
+// (without braces, empty when there is none).
+type Input struct {
+	// Header is the generated-file line; templates put it in the
+	// dashboard description, JSON having no comments.
+	Header  string      `json:"header"`
+	Profile ProfileInfo `json:"profile"`
+	// Large profiles trade "All" views for speed (see mesh.libsonnet).
+	Large bool `json:"large"`
+	// UIDs of every dashboard in the set, by template name, for links.
+	UIDs       map[string]string `json:"uids"`
+	Selectors  Selectors         `json:"selectors"`
+	Series     Series            `json:"series"`
+	Thresholds Thresholds        `json:"thresholds"`
+	SLOs       []SLO             `json:"slos"`
+	// Alerts are the names of every alert meshslo generates.
+	Alerts []string `json:"alerts"`
+	// ConflictGauges are istiod's config-conflict gauges that
+	// IstioConfigConflicts reads.
+	ConflictGauges []string `json:"conflictGauges"`
+}
+
+// ProfileInfo is what a dashboard shows about the profile itself.
+type ProfileInfo struct {
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	Environment  string `json:"environment"`
+	Size         string `json:"size"`
+	Services     int    `json:"services"`
+	Pods         int    `json:"pods"`
+	Cluster      string `json:"cluster"`
+	ClusterLabel string `json:"clusterLabel"`
+}
+
+// Selectors are the matchers each signal source needs. The container ones
+// are read back from the generated rules, so a panel selects exactly what
+// the alert beside it evaluates.
+type Selectors struct {
+	// Cluster is the profile's cluster matcher, for series read from every
+	// component (istio_build).
+	Cluster string `json:"cluster"`
+	Istiod  string `json:"istiod"`
+	Proxies string `json:"proxies"`
+	// Requests selects istio_requests_total as the SLIs do (reporter and
+	// the profile's requests selector).
+	Requests string `json:"requests"`
+	// Traffic is the profile's requests selector alone, for panels that
+	// split by reporter (response flags are mostly set client-side).
+	Traffic string `json:"traffic"`
+	// IstiodContainer and SidecarContainer select cAdvisor series of
+	// istiod's and the sidecars' containers.
+	IstiodContainer  string `json:"istiodContainer"`
+	SidecarContainer string `json:"sidecarContainer"`
+	// IstiodKSM selects kube-state-metrics series of istiod's container.
+	IstiodKSM string `json:"istiodKSM"`
+	// WorkloadCert selects the sidecars' workload certificate gauge.
+	WorkloadCert string `json:"workloadCert"`
+}
+
+// Series are the recorded series names dashboards read.
+type Series struct {
+	IstiodHeapRatio          string `json:"istiodHeapRatio"`
+	IstiodCPURatio           string `json:"istiodCPURatio"`
+	ProxiesCount             string `json:"proxiesCount"`
+	ProxiesOutOfSyncCount    string `json:"proxiesOutOfSyncCount"`
+	ProxiesOutOfSyncRatio    string `json:"proxiesOutOfSyncRatio"`
+	RootCertRemaining        string `json:"rootCertRemaining"`
+	CACertRemaining          string `json:"caCertRemaining"`
+	SLIErrorsRate5m          string `json:"sliErrorsRate5m"`
+	SLIRequestsRate5m        string `json:"sliRequestsRate5m"`
+	SLOObjective             string `json:"sloObjective"`
+	SLOErrorBudget           string `json:"sloErrorBudget"`
+	SLOCurrentBurnRate       string `json:"sloCurrentBurnRate"`
+	SLOPeriodBudgetRemaining string `json:"sloPeriodBudgetRemaining"`
+}
+
+// Thresholds are the alert thresholds in base units: the values the
+// dashboards draw are these, the same the alerts compare against.
+type Thresholds struct {
+	Istiod       IstiodThresholds      `json:"istiod"`
+	Proxies      ProxyThresholds       `json:"proxies"`
+	Certificates CertificateThresholds `json:"certificates"`
+}
+
+type IstiodThresholds struct {
+	MemoryLimitBytes          float64 `json:"memoryLimitBytes"`
+	MinReplicas               int     `json:"minReplicas"`
+	HeapWarningRatio          float64 `json:"heapWarningRatio"`
+	HeapCriticalRatio         float64 `json:"heapCriticalRatio"`
+	CPUWarningRatio           float64 `json:"cpuWarningRatio"`
+	PushLatencyWarningSeconds float64 `json:"pushLatencyWarningSeconds"`
+	PushLatencyQuantile       float64 `json:"pushLatencyQuantile"`
+	PushErrorRatio            float64 `json:"pushErrorRatio"`
+	XDSRejectsWarning         float64 `json:"xdsRejectsWarning"`
+	ConfigConflictsWarning    float64 `json:"configConflictsWarning"`
+	InjectionFailuresWarning  float64 `json:"injectionFailuresWarning"`
+}
+
+type ProxyThresholds struct {
+	StaleRatio          float64 `json:"staleRatio"`
+	StaleCount          int     `json:"staleCount"`
+	MemoryWarningBytes  float64 `json:"memoryWarningBytes"`
+	MemoryCriticalBytes float64 `json:"memoryCriticalBytes"`
+}
+
+type CertificateThresholds struct {
+	ExpiryWarningSeconds          float64 `json:"expiryWarningSeconds"`
+	ExpiryCriticalSeconds         float64 `json:"expiryCriticalSeconds"`
+	WorkloadExpiryWarningSeconds  float64 `json:"workloadExpiryWarningSeconds"`
+	WorkloadExpiryCriticalSeconds float64 `json:"workloadExpiryCriticalSeconds"`
+}
+
+// SLO is one SLO with its budget and burn tiers.
+type SLO struct {
+	Name string `json:"name"`
+	SLI  string `json:"sli"`
+	// Objective and Budget are ratios (0.999 and 0.001 for 99.9%).
+	Objective float64 `json:"objective"`
+	Budget    float64 `json:"budget"`
+	Window    string  `json:"window"`
+	// Threshold is the latency bound (latency SLIs only), as written and in seconds.
+	Threshold        string  `json:"threshold"`
+	ThresholdSeconds float64 `json:"thresholdSeconds"`
+	// CurrentBurn is what rules.SLOCurrentBurnRate records: the burn rate
+	// over the first tier's long window, which pages above Factor.
+	CurrentBurn Burn   `json:"currentBurn"`
+	Tiers       []Tier `json:"tiers"`
+}
+
+// Burn is a burn rate over one window.
+type Burn struct {
+	Window string  `json:"window"`
+	Factor float64 `json:"factor"`
+}
+
+// Tier is a burn-rate alert tier: both windows' error ratios over the
+// budget must exceed Factor.
+type Tier struct {
+	Severity    string  `json:"severity"`
+	Factor      float64 `json:"factor"`
+	ErrorRatio  float64 `json:"errorRatio"`
+	BudgetShare float64 `json:"budgetShare"`
+	Long        string  `json:"long"`
+	Short       string  `json:"short"`
+	// LongSeries and ShortSeries are the recorded error ratios per window.
+	LongSeries  string `json:"longSeries"`
+	ShortSeries string `json:"shortSeries"`
+}
+
+// NewInput derives the template argument from the config and its rules;
+// names are the templates of the set, for their uids.
+func NewInput(c *config.Config, files []rules.File, names []string) (*Input, error) {
+	p := c.Profile
+	in := &Input{
+		Header: render.Header(p.Metadata.Name),
+		Profile: ProfileInfo{
+			Name: p.Metadata.Name, Description: p.Metadata.Description, Environment: p.Spec.Environment,
+			Size: p.Spec.Size, Services: p.Spec.Mesh.Services, Pods: p.Spec.Mesh.Pods,
+			Cluster: p.Spec.Mesh.Cluster, ClusterLabel: p.Spec.Mesh.ClusterLabel,
+		},
+		Large: p.Spec.Size == "large",
+		UIDs:  map[string]string{},
+		Series: Series{
+			IstiodHeapRatio: rules.IstiodHeapRatio, IstiodCPURatio: rules.IstiodCPURatio,
+			ProxiesCount: rules.ProxiesCount, ProxiesOutOfSyncCount: rules.ProxiesOutOfSyncCount, ProxiesOutOfSyncRatio: rules.ProxiesOutOfSyncRatio,
+			RootCertRemaining: rules.RootCertRemaining, CACertRemaining: rules.CACertRemaining,
+			SLIErrorsRate5m: rules.SLIErrorsRate5m, SLIRequestsRate5m: rules.SLIRequestsRate5m,
+			SLOObjective: rules.SLOObjective, SLOErrorBudget: rules.SLOErrorBudget,
+			SLOCurrentBurnRate: rules.SLOCurrentBurnRate, SLOPeriodBudgetRemaining: rules.SLOPeriodBudgetRemaining,
+		},
+	}
+	for _, n := range names {
+		in.UIDs[n] = UID(p.Metadata.Name, n)
+	}
+
+	var cluster selector.Matchers
+	if p.Spec.Mesh.Cluster != "" {
+		cluster = selector.Matchers{selector.Equal(p.Spec.Mesh.ClusterLabel, p.Spec.Mesh.Cluster)}
+	}
+	istiodContainer, err := ruleSelector(files, "container_cpu_usage_seconds_total")
+	if err != nil {
+		return nil, err
+	}
+	sidecar, err := ruleSelector(files, "container_memory_working_set_bytes")
+	if err != nil {
+		return nil, err
+	}
+	workloadCert, err := ruleSelector(files, "istio_agent_cert_expiry_seconds")
+	if err != nil {
+		return nil, err
+	}
+	ksm := c.Selectors.KubeStateMetrics
+	for _, m := range istiodContainer {
+		if m.Name == "container" {
+			ksm = ksm.With(m)
+		}
+	}
+	in.Selectors = Selectors{
+		Cluster:          cluster.String(),
+		Istiod:           c.Selectors.Istiod.String(),
+		Proxies:          c.Selectors.Proxies.String(),
+		Requests:         selector.Matchers{selector.Equal("reporter", config.Reporter)}.With(c.Selectors.Requests...).String(),
+		Traffic:          c.Selectors.Requests.String(),
+		IstiodContainer:  istiodContainer.String(),
+		SidecarContainer: sidecar.String(),
+		IstiodKSM:        ksm.String(),
+		WorkloadCert:     workloadCert.String(),
+	}
+
+	i, px, ct := p.Spec.Istiod, p.Spec.Proxies, p.Spec.Certificates
+	in.Thresholds = Thresholds{
+		Istiod: IstiodThresholds{
+			MemoryLimitBytes: float64(i.MemoryLimit.Bytes()), MinReplicas: i.MinReplicas,
+			HeapWarningRatio: i.HeapWarningRatio, HeapCriticalRatio: i.HeapCriticalRatio, CPUWarningRatio: i.CPUWarningRatio,
+			PushLatencyWarningSeconds: i.PushLatencyWarning.Seconds(), PushLatencyQuantile: i.PushLatencyQuantile,
+			PushErrorRatio: i.PushErrorRatio, XDSRejectsWarning: i.XDSRejectsWarning,
+			ConfigConflictsWarning: i.ConfigConflictsWarning, InjectionFailuresWarning: i.InjectionFailuresWarning,
+		},
+		Proxies: ProxyThresholds{
+			StaleRatio: px.StaleRatio, StaleCount: px.StaleCount,
+			MemoryWarningBytes: float64(px.MemoryWarning.Bytes()), MemoryCriticalBytes: float64(px.MemoryCritical.Bytes()),
+		},
+		Certificates: CertificateThresholds{
+			ExpiryWarningSeconds: ct.ExpiryWarning.Seconds(), ExpiryCriticalSeconds: ct.ExpiryCritical.Seconds(),
+			WorkloadExpiryWarningSeconds: ct.WorkloadExpiryWarning.Seconds(), WorkloadExpiryCriticalSeconds: ct.WorkloadExpiryCritical.Seconds(),
+		},
+	}
+
+	for _, s := range c.SLOs {
+		if len(s.Tiers) == 0 {
+			return nil, fmt.Errorf("SLO %s has no burn-rate tiers; spec.burnRates must list at least one", s.Name)
+		}
+		slo := SLO{
+			Name: s.Name, SLI: s.SLI, Objective: s.ObjectiveRatio, Budget: s.Budget, Window: s.Window.String(),
+			CurrentBurn: Burn{Window: s.Tiers[0].Long.String(), Factor: s.Tiers[0].Factor},
+		}
+		if s.SLI == profile.SLILatency {
+			slo.Threshold, slo.ThresholdSeconds = s.Threshold.String(), s.Threshold.Seconds()
+		}
+		for _, t := range s.Tiers {
+			slo.Tiers = append(slo.Tiers, Tier{
+				Severity: t.Severity, Factor: t.Factor, ErrorRatio: t.ErrorRatio, BudgetShare: t.BudgetShare,
+				Long: t.Long.String(), Short: t.Short.String(),
+				LongSeries: rules.SLIErrorRatio(t.Long), ShortSeries: rules.SLIErrorRatio(t.Short),
+			})
+		}
+		in.SLOs = append(in.SLOs, slo)
+	}
+	for _, a := range rules.Alerts(files) {
+		if !slices.Contains(in.Alerts, a.Alert) {
+			in.Alerts = append(in.Alerts, a.Alert)
+		}
+	}
+	slices.Sort(in.Alerts)
+	for _, g := range rules.ConflictGauges {
+		in.ConflictGauges = append(in.ConflictGauges, g.Metric)
+	}
+	return in, nil
+}
+
+// ruleSelector returns the matchers of the first selector of metric in the
+// rules, without the metric name.
+func ruleSelector(files []rules.File, metric string) (selector.Matchers, error) {
+	p := parser.NewParser(parser.Options{})
+	for _, f := range files {
+		for _, g := range f.Groups {
+			for _, r := range g.Rules {
+				if !strings.Contains(r.Expr, metric) {
+					continue
+				}
+				expr, err := p.ParseExpr(r.Expr)
+				if err != nil {
+					return nil, fmt.Errorf("rule %s%s: %v", r.Record, r.Alert, err)
+				}
+				var found selector.Matchers
+				parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+					if vs, ok := n.(*parser.VectorSelector); ok && vs.Name == metric && found == nil {
+						found = selector.Matchers{}
+						for _, m := range vs.LabelMatchers {
+							if m.Name != "__name__" {
+								found = append(found, m)
+							}
+						}
+					}
+					return nil
+				})
+				if found != nil {
+					return found, nil
+				}
+			}
+		}
+	}
+	return nil, fmt.Errorf("no generated rule reads %s; the dashboards take its selector from the rules", metric)
+}

@@ -1,0 +1,86 @@
+// Executive: for platform leads, one screen without scrolling. Are the
+// services keeping their SLOs, how much error budget is left, is the
+// control plane healthy, how much traffic is encrypted, how big is the
+// mesh and which Istio versions run. Reads recorded series where they exist.
+
+local g = import 'grafana.libsonnet';
+local mesh = import 'mesh.libsonnet';
+
+function(meshslo)
+  local m = meshslo;
+  local s = m.series;
+  local th = m.thresholds;
+  local slo(x) = ['slo="%s"' % x.name];
+  local share(n, width) = std.floor(width / std.max(n, 1));
+
+  // The SLI across every service: errors over requests, both summed first
+  // so busy services weigh more than quiet ones.
+  local sli(x) = '1 - sum(%s) / sum(%s)' % [mesh.sel(s.sliErrorsRate5m, slo(x)), mesh.sel(s.sliRequestsRate5m, slo(x))];
+  local sliName(x) = if x.sli == 'latency' then 'requests within %s' % x.threshold else 'success rate';
+  local objective(x) = g.thresholds('red', [{ value: x.objective, color: 'green' }]);
+  local currentTiers(x) = [t for t in x.tiers if t.long == x.currentBurn.window];
+
+  local istiodUp = 'sum(%s)' % mesh.sel('up', [m.selectors.istiod]);
+  local requests(extra) = 'sum(rate(%s[$__rate_interval]))' % mesh.sel('istio_requests_total', [m.selectors.requests] + extra);
+  local mtls = '%s\n/\n%s' % [requests(['connection_security_policy="mutual_tls"']), requests([])];
+
+  local n = std.length(m.slos);
+
+  mesh.dashboard(m, 'executive', 'Executive',
+                 'Mesh health for platform leads on one screen: SLOs across services, error budget left, burn rate, control plane, mTLS and mesh size.',
+                 [],
+                 [
+                   g.line(4, [
+                     g.stat('%s: %s' % [x.name, sliName(x)],
+                            'The %s SLI over the last 5m across every service, against the %s%% objective (%s window). Red below the objective.' %
+                            [x.name, mesh.num(x.objective * 100), x.window],
+                            'percentunit', [g.target(sli(x), x.name)], objective(x), decimals=3) { w:: share(n, 8) }
+                     for x in m.slos
+                   ] + [
+                     g.gauge('%s: budget left' % x.name,
+                             'Error budget left of the %s SLO over its %s window, for the service with the least left. Red once it is spent (IstioSLOErrorBudgetExhausted).' % [x.name, x.window],
+                             'percentunit', [g.target('min(%s)' % mesh.sel(s.sloPeriodBudgetRemaining, slo(x)), x.name)],
+                             g.thresholds('red', [{ value: 0, color: 'green' }]), min=0, max=1) { w:: share(n, 8) }
+                     for x in m.slos
+                   ] + [
+                     g.stat('%s: burn rate %s' % [x.name, x.currentBurn.window],
+                            'How fast the worst service spends its %s budget over %s: 1x spends it exactly over %s. Red from %sx, where the %s tier pages.' %
+                            [x.name, x.currentBurn.window, x.window, mesh.num(x.currentBurn.factor), x.currentBurn.window],
+                            'suffix:x', [g.target('max(%s)' % mesh.sel(s.sloCurrentBurnRate, slo(x)), x.name)],
+                            mesh.burnThresholds(currentTiers(x)), decimals=2) { w:: share(n, 8) }
+                     for x in m.slos
+                   ]),
+                   g.line(4, [
+                     g.stat('istiod up', 'istiod instances up now. Green from %d, the profile minimum (IstiodReplicasBelowMinimum); red below it.' % th.istiod.minReplicas,
+                            'short', [g.target(istiodUp, 'up')], g.thresholds('red', [{ value: th.istiod.minReplicas, color: 'green' }])) { w:: 4 },
+                     g.stat('Control plane at full strength',
+                            'Share of the time range with at least %d istiod instances up (the profile minimum).' % th.istiod.minReplicas,
+                            'percentunit', [g.target('avg_over_time((%s >= bool %s)[$__range:])' % [istiodUp, mesh.num(th.istiod.minReplicas)], 'full strength')],
+                            g.thresholds('green'), decimals=2) { w:: 5 },
+                     g.stat('mTLS coverage', 'Share of requests received over mutual TLS (connection_security_policy="mutual_tls"), as reported by the destination proxy.',
+                            'percentunit', [g.target(mtls, 'mTLS')], g.thresholds('blue'), decimals=2) { w:: 5 },
+                     g.stat('Proxies connected', 'Proxies with an xDS stream to istiod (pilot_xds), summed over istiod instances.',
+                            'short', [g.target('sum(%s)' % mesh.sel('pilot_xds', [m.selectors.istiod]), 'proxies')], g.thresholds('blue')) { w:: 5 },
+                     g.stat('Services', 'Services istiod knows (pilot_services), from the istiod instance that knows most.',
+                            'short', [g.target('max(%s)' % mesh.sel('pilot_services', [m.selectors.istiod]), 'services')], g.thresholds('blue')),
+                   ]),
+                   g.line(8, [
+                     g.timeseries('%s: %s' % [x.name, sliName(x)],
+                                  'The %s SLI across every service over time; the dashed line is the %s%% objective.' % [x.name, mesh.num(x.objective * 100)],
+                                  'percentunit', [g.target(sli(x), x.name)], objective(x)) { w:: share(n, 16) }
+                     for x in m.slos
+                   ] + [
+                     g.table('Istio versions running', 'Istio components by version (istio_build): control plane, gateways, sidecars and ztunnel. More than one tag means an upgrade is in progress.',
+                             'short', [g.instant('sum by (component, tag) (%s)' % mesh.sel('istio_build', [m.selectors.cluster]))],
+                             rename={ Value: 'instances' }),
+                   ]),
+                   g.line(6, [
+                     g.timeseries('%s: burn rate %s' % [x.name, x.currentBurn.window],
+                                  'Burn rate of the %s budget over %s for the worst service. Dashed lines: where the %s tier pages or tickets.' % [x.name, x.currentBurn.window, x.currentBurn.window],
+                                  'suffix:x', [g.target('max(%s)' % mesh.sel(s.sloCurrentBurnRate, slo(x)), x.name)], mesh.burnThresholds(currentTiers(x)), min=0) { w:: share(n, 12) }
+                     for x in m.slos
+                   ] + [
+                     g.timeseries('mTLS coverage', 'Share of requests received over mutual TLS over time.',
+                                  'percentunit', [g.target(mtls, 'mTLS')], min=0, max=1),
+                   ]),
+                 ])

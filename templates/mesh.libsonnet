@@ -1,0 +1,96 @@
+// What every meshslo dashboard shares: selectors, variables, threshold
+// styles and the links between the three tiers, all read from the
+// top-level argument (dashboards.Input). No number here is a threshold:
+// those come from the profile, in base units (seconds, bytes, ratios).
+
+local g = import 'grafana.libsonnet';
+
+// num prints a number for PromQL the way the rules print it (0.1, not
+// 0.10000000000000001).
+local num(x) = std.native('formatNumber')(x);
+
+local matchers(parts) = std.join(', ', [p for p in parts if p != '']);
+
+{
+  num:: num,
+  // duration and bytes print base units for people: 259200 -> 72h, 838860800 -> 800Mi.
+  duration(seconds):: std.native('formatDuration')(seconds),
+  bytes(n):: std.native('formatBytes')(n),
+
+  // sel renders a vector selector from matcher strings, skipping empty ones.
+  sel(name, parts=[]):: local ms = matchers(parts); if ms == '' then name else name + '{' + ms + '}',
+
+  // topN is how many series a per-service, per-workload or per-pod panel
+  // keeps: enough to see the outliers, few enough to stay fast at 5,000 pods.
+  topN:: 10,
+
+  // The three tiers, in the order the header links list them.
+  tiers:: [
+    { name: 'executive', title: 'Executive', tooltip: 'SLOs, error budgets and mesh health on one screen' },
+    { name: 'oncall', title: 'On-call', tooltip: 'Triage: firing alerts and every alert signal with its threshold' },
+    { name: 'debug', title: 'Debug', tooltip: 'Root cause: workloads, xDS, istiod internals, injection and TCP' },
+  ],
+
+  // Matchers for the namespace and service variables, on the labels of
+  // istio_requests_total and of the recorded SLO series.
+  service:: ['destination_service_namespace=~"$namespace"', 'destination_service_name=~"$service"'],
+
+  // The series the service variables list: a recorded SLO series where
+  // there is one (a few series per service), else the raw counter.
+  local serviceSeries(m) =
+    if std.length(m.slos) > 0
+    then { name: m.series.sliRequestsRate5m, base: ['slo="%s"' % m.slos[0].name] }
+    else { name: 'istio_requests_total', base: [m.selectors.requests] },
+
+  // Large meshes get no "All" namespace: a raw histogram over every
+  // namespace of 5,000 pods is too slow for a dashboard.
+  variables(m):: [
+    local s = serviceSeries(m);
+    g.queryVariable('namespace', 'Namespace',
+                    'label_values(%s, destination_service_namespace)' % $.sel(s.name, s.base), includeAll=!m.large),
+    local s = serviceSeries(m);
+    g.queryVariable('service', 'Service',
+                    'label_values(%s, destination_service_name)' % $.sel(s.name, s.base + ['destination_service_namespace=~"$namespace"'])),
+  ],
+
+  // A profile pinned to one cluster shows it as a constant; the selectors
+  // already match only that cluster. Without one there is no cluster
+  // picker: the recorded series aggregate the cluster label away, so a
+  // picker would filter raw and recorded panels differently.
+  local clusterVariables(m) =
+    if m.profile.cluster == '' then [] else [g.constantVariable('cluster', 'Cluster', m.profile.cluster)],
+
+  // Green below warn, orange from warn, red from crit: "higher is worse".
+  above(warn, crit=null):: g.thresholds('green', [{ value: warn, color: 'orange' }] +
+                                                 (if crit == null then [] else [{ value: crit, color: 'red' }])),
+
+  // Red below crit, orange below warn, green from warn: "lower is worse".
+  below(warn, crit=null):: g.thresholds(if crit == null then 'orange' else 'red',
+                                        [{ value: warn, color: 'green' }] +
+                                        (if crit == null then [] else [{ value: crit, color: 'orange' }])),
+
+  // Burn-rate factor lines: red where a tier pages, orange where it
+  // tickets; when two tiers share a factor, the paging one wins.
+  burnThresholds(tiers)::
+    local pages = std.set([t.factor for t in tiers if t.severity == 'critical']);
+    local tickets = std.set([t.factor for t in tiers if t.severity != 'critical' && !std.member(pages, t.factor)]);
+    g.thresholds('green', [{ value: f, color: 'red' } for f in pages] + [{ value: f, color: 'orange' } for f in tickets]),
+
+  // The header links to the other tiers that exist in this set.
+  links(m, name):: [
+    g.dashboardLink(t.title, m.uids[t.name], t.tooltip)
+    for t in $.tiers
+    if t.name != name && std.objectHas(m.uids, t.name)
+  ],
+
+  dashboard(m, name, title, summary, variables, items)::
+    g.dashboard(
+      uid=m.uids[name],
+      title='Istio mesh %s / %s' % [m.profile.name, title],
+      description=m.header + ' ' + summary,
+      tags=['istio', 'meshslo', 'meshslo-' + m.profile.name, name],
+      variables=clusterVariables(m) + variables,
+      links=$.links(m, name),
+      items=items,
+    ),
+}

@@ -1,0 +1,134 @@
+// On-call: triage in minutes. What fires, which services fail or slow
+// down, how fast each SLO burns, and every control-plane, proxy and
+// certificate signal an alert watches, each drawn against the threshold
+// that alert fires on.
+
+local g = import 'grafana.libsonnet';
+local mesh = import 'mesh.libsonnet';
+
+function(meshslo)
+  local m = meshslo;
+  local s = m.series;
+  local sel = m.selectors;
+  local i = m.thresholds.istiod;
+  local px = m.thresholds.proxies;
+  local ct = m.thresholds.certificates;
+  local topN = mesh.topN;
+
+  local bySvc = 'destination_service_namespace, destination_service_name';
+  local svcLegend = '{{destination_service_namespace}}/{{destination_service_name}}';
+  local requests(extra=[]) = mesh.sel('istio_requests_total', [sel.requests] + mesh.service + extra);
+  local rateBySvc(extra) = 'topk(%d, sum by (%s) (rate(%s[$__rate_interval])))' % [topN, bySvc, requests(extra)];
+  local latency(q) =
+    'topk(%d,\n  histogram_quantile(%s, sum by (%s, le) (rate(%s[$__rate_interval])))\n) / 1000' %
+    [topN, mesh.num(q), bySvc, mesh.sel('istio_request_duration_milliseconds_bucket', [sel.requests] + mesh.service)];
+  local latencySLOs = [x for x in m.slos if x.sli == 'latency'];
+  local latencyLines =
+    if latencySLOs == [] then null
+    else g.thresholds('green', [{ value: x.thresholdSeconds, color: 'orange' } for x in latencySLOs]);
+  local latencyNote =
+    if latencySLOs == [] then ''
+    else ' Dashed: the latency SLO bound (%s).' % std.join(', ', ['%s %s' % [x.name, x.threshold] for x in latencySLOs]);
+
+  local istiod(name, extra=[]) = mesh.sel(name, [sel.istiod] + extra);
+  local up = 'sum(%s)' % istiod('up');
+
+  // Distinct long windows of an SLO's tiers, in tier order.
+  local windows(x) = std.foldl(function(acc, t) if std.member([w.long for w in acc], t.long) then acc else acc + [t], x.tiers, []);
+
+  mesh.dashboard(m, 'oncall', 'On-call',
+                 'Triage for whoever holds the pager: firing alerts, failing and slow services, SLO burn rates and every alert signal against the threshold it fires on.',
+                 mesh.variables(m),
+                 [
+                   g.row('Firing alerts', 'meshslo alerts firing now.'),
+                   g.line(6, [
+                     g.table('Firing mesh alerts', 'Every meshslo alert firing now, with its labels. Each alert has a runbook: docs/runbooks/<alertname>.md.',
+                             'short', [g.instant('%s' % mesh.sel('ALERTS', ['alertstate="firing"', 'alertname=~"%s"' % std.join('|', m.alerts)]))],
+                             hide=['Value', '__name__', 'alertstate']),
+                   ]),
+
+                   g.row('Services', 'Errors and latency per destination service (top %d), as the server-side proxy reports them.' % topN),
+                   g.line(8, [
+                     g.timeseries('5xx responses per service', 'Server errors per second per destination service, top %d. These count against the availability SLO.' % topN,
+                                  'reqps', [g.target(rateBySvc(['response_code=~"5.."']), svcLegend)], min=0),
+                     g.timeseries('4xx responses per service', 'Client errors per second per destination service, top %d. Not counted against the SLO; a jump often follows a bad deploy of a caller or an auth policy change.' % topN,
+                                  'reqps', [g.target(rateBySvc(['response_code=~"4.."']), svcLegend)], min=0),
+                   ]),
+                   g.line(8, [
+                     g.timeseries('P95 latency per service', 'Server-side request duration, 95th percentile, top %d services.%s' % [topN, latencyNote],
+                                  's', [g.target(latency(0.95), svcLegend)], latencyLines, min=0),
+                     g.timeseries('P99 latency per service', 'Server-side request duration, 99th percentile, top %d services.%s' % [topN, latencyNote],
+                                  's', [g.target(latency(0.99), svcLegend)], latencyLines, min=0),
+                   ]),
+
+                   g.row('SLO burn rate', 'How fast each SLO spends its error budget, per alert window.'),
+                   g.line(8, [
+                     g.timeseries('%s: burn rate per window' % x.name,
+                                  'Error ratio over each tier\'s long window divided by the %s budget (%s), for the worst selected service. Dashed: red where a tier pages, orange where it tickets (%s). An alert also needs the short window above the line.' %
+                                  [x.name, mesh.num(x.budget), std.join(', ', ['%s > %sx' % [t.long, mesh.num(t.factor)] for t in x.tiers])],
+                                  'suffix:x', [
+                                    g.target('max(%s) / %s' % [mesh.sel(t.longSeries, ['slo="%s"' % x.name] + mesh.service), mesh.num(x.budget)], t.long)
+                                    for t in windows(x)
+                                  ], mesh.burnThresholds(x.tiers), min=0)
+                     for x in m.slos
+                   ]),
+
+                   g.row('Control plane', 'istiod: availability, memory, CPU and config distribution.'),
+                   g.line(7, [
+                     g.timeseries('istiod instances up', 'istiod targets up. IstiodDown pages at none; IstiodReplicasBelowMinimum tickets below %d (dashed).' % i.minReplicas,
+                                  'short', [g.target(up, 'up')], g.thresholds('red', [{ value: i.minReplicas, color: 'green' }]), min=0) { w:: 6 },
+                     g.stat('istiod restarts', 'Container restarts of istiod over the time range (kube-state-metrics), or process restarts seen as CPU counter resets where kube-state-metrics does not run.',
+                            'short', [g.target('sum(increase(%s[$__range]))\nor\nsum(resets(%s[$__range]))' %
+                                               [mesh.sel('kube_pod_container_status_restarts_total', [sel.istiodKSM]), istiod('process_cpu_seconds_total')], 'restarts')],
+                            g.thresholds('green'), decimals=0) { w:: 6 },
+                     g.timeseries('istiod heap / memory limit', 'Go heap of each istiod against its memory limit (the live cgroup limit, else the profile\'s %s). IstiodHeapNearLimit: warning at %s%%, critical at %s%% (dashed).' %
+                                  [mesh.bytes(i.memoryLimitBytes), mesh.num(i.heapWarningRatio * 100), mesh.num(i.heapCriticalRatio * 100)],
+                                  'percentunit', [g.target(s.istiodHeapRatio, '{{namespace}}/{{pod}}')], mesh.above(i.heapWarningRatio, i.heapCriticalRatio), min=0) { w:: 12 },
+                   ]),
+                   g.line(7, [
+                     g.timeseries('istiod CPU / limit', 'CPU use of each istiod against its CPU limit, or its request where there is none. IstiodHighCPU tickets at %s%% (dashed).' % mesh.num(i.cpuWarningRatio * 100),
+                                  'percentunit', [g.target(s.istiodCPURatio, '{{namespace}}/{{pod}}')], mesh.above(i.cpuWarningRatio), min=0),
+                     g.timeseries('Config push latency (p%s)' % mesh.num(i.pushLatencyQuantile * 100),
+                                  'Time for a config change to reach the proxies (pilot_proxy_convergence_time), p%s. IstiodPushLatencyHigh tickets above %s (dashed).' %
+                                  [mesh.num(i.pushLatencyQuantile * 100), mesh.duration(i.pushLatencyWarningSeconds)],
+                                  's', [g.target('histogram_quantile(%s, sum by (le) (rate(%s[$__rate_interval])))' %
+                                                 [mesh.num(i.pushLatencyQuantile), istiod('pilot_proxy_convergence_time_bucket')], 'p' + mesh.num(i.pushLatencyQuantile * 100))],
+                                  mesh.above(i.pushLatencyWarningSeconds), min=0),
+                     g.timeseries('Rejected config per 5m', 'xDS updates proxies rejected (NACKed) in 5m, by type. IstioXDSRejects tickets above %s (dashed). Rejected config is not applied.' % mesh.num(i.xdsRejectsWarning),
+                                  'short', [g.target('sum by (type) (increase(%s[5m]))' % istiod('pilot_total_xds_rejects'), '{{type}}')], mesh.above(i.xdsRejectsWarning), min=0),
+                   ]),
+                   g.line(7, [
+                     g.timeseries('xDS push send errors', 'Share of xDS pushes that failed to send over 5m. IstioXDSPushErrors tickets above %s%% (dashed).' % mesh.num(i.pushErrorRatio * 100),
+                                  'percentunit', [g.target('sum(rate(%s[5m]))\n/\nsum(rate(%s[5m]))' % [istiod('pilot_xds_pushes', ['type=~".+_senderr"']), istiod('pilot_xds_pushes')], 'send errors')],
+                                  mesh.above(i.pushErrorRatio), min=0),
+                     g.timeseries('Config conflicts', 'Conflicting listeners and duplicate clusters or domains istiod ignores. IstioConfigConflicts tickets above %s (dashed); run istioctl analyze.' % mesh.num(i.configConflictsWarning),
+                                  'short', [g.target('max(%s)' % istiod(c), c) for c in m.conflictGauges], mesh.above(i.configConflictsWarning), min=0),
+                     g.timeseries('Sidecar injection failures per 5m', 'Failed sidecar injections in 5m. IstioSidecarInjectionFailures tickets above %s (dashed).' % mesh.num(i.injectionFailuresWarning),
+                                  'short', [g.target('sum(increase(%s[5m]))' % istiod('sidecar_injection_failure_total'), 'failures')], mesh.above(i.injectionFailuresWarning), min=0),
+                   ]),
+
+                   g.row('Proxies', 'Sidecars: config sync with istiod and memory.'),
+                   g.line(8, [
+                     g.timeseries('Proxies out of sync', 'Share of proxies disconnected from istiod or rejecting its config. IstioProxiesStale pages above %s%% (dashed).' % mesh.num(px.staleRatio * 100),
+                                  'percentunit', [g.target(s.proxiesOutOfSyncRatio, 'out of sync')], g.thresholds('green', [{ value: px.staleRatio, color: 'red' }]), min=0),
+                     g.timeseries('Proxies out of sync (count)', 'Proxies out of sync, of all proxies reporting. IstioProxiesStale tickets above %d (dashed).' % px.staleCount,
+                                  'short', [g.target(s.proxiesOutOfSyncCount, 'out of sync'), g.target(s.proxiesCount, 'all proxies')],
+                                  g.thresholds('green', [{ value: px.staleCount, color: 'orange' }]), min=0),
+                     g.timeseries('Sidecar memory (top %d)' % topN, 'Working set of the istio-proxy containers that use most. IstioSidecarMemoryHigh: warning above %s, critical above %s (dashed); the default sidecar limit is 1Gi.' %
+                                                                   [mesh.bytes(px.memoryWarningBytes), mesh.bytes(px.memoryCriticalBytes)],
+                                  'bytes', [g.target('topk(%d, max by (namespace, pod) (%s))' % [topN, mesh.sel('container_memory_working_set_bytes', [sel.sidecarContainer, 'namespace=~"$namespace"'])], '{{namespace}}/{{pod}}')],
+                                  mesh.above(px.memoryWarningBytes, px.memoryCriticalBytes), min=0),
+                   ]),
+
+                   g.row('Certificates', 'Time left on the mesh CA certificates and on workload certificates.'),
+                   g.line(6, [
+                     g.timeseries('Mesh CA certificates: time left', 'Time left on the root certificate and the CA certificate chain (only when istiod is the CA). Dashed: warning at %s, critical at %s.' %
+                                                                    [mesh.duration(ct.expiryWarningSeconds), mesh.duration(ct.expiryCriticalSeconds)],
+                                  's', [g.target(s.rootCertRemaining, 'root'), g.target(s.caCertRemaining, 'CA chain')],
+                                  mesh.below(ct.expiryWarningSeconds, ct.expiryCriticalSeconds), min=0),
+                     g.timeseries('Workload certificates: least time left', 'Workload certificates closest to expiry (bottom %d pods). They live 24h and rotate at half life; IstioWorkloadCertificateRotationStalled warns below %s and pages below %s (dashed).' %
+                                                                            [topN, mesh.duration(ct.workloadExpiryWarningSeconds), mesh.duration(ct.workloadExpiryCriticalSeconds)],
+                                  's', [g.target('bottomk(%d, min by (namespace, pod) (%s))' % [topN, mesh.sel('istio_agent_cert_expiry_seconds', [sel.workloadCert, 'namespace=~"$namespace"'])], '{{namespace}}/{{pod}}')],
+                                  mesh.below(ct.workloadExpiryWarningSeconds, ct.workloadExpiryCriticalSeconds), min=0),
+                   ]),
+                 ])
