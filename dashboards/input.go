@@ -244,6 +244,9 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		},
 	}
 
+	// A profile may have no SLOs; templates take std.length of the list,
+	// which fails on null.
+	in.SLOs = []SLO{}
 	for _, s := range c.SLOs {
 		if len(s.Tiers) == 0 {
 			return nil, fmt.Errorf("SLO %s has no burn-rate tiers; spec.burnRates must list at least one", s.Name)

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -33,6 +35,8 @@ type Loaded struct {
 	Profile   Profile
 	File      string
 	Positions map[string]Position
+	// failed are the fields Load already reported; they hold defaults.
+	failed map[string]bool
 }
 
 // Load parses a profile strictly: unknown fields, wrong types and duplicate
@@ -45,9 +49,13 @@ func Load(file string, data []byte) (*Loaded, Errors) {
 		return nil, Errors{{File: file, Line: line, Column: 1, Msg: msg}}
 	}
 	if len(data) > MaxFileBytes {
-		return fail(0, fmt.Sprintf("file is %d bytes; a profile may be at most %d bytes", len(data), MaxFileBytes))
+		return fail(0, fmt.Sprintf("file is %d bytes; a profile may be at most %d bytes (%s)", len(data), MaxFileBytes, Quantity(MaxFileBytes)))
 	}
+	// An editor's byte order mark is harmless; UTF-16 is not YAML we read.
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		return fail(1, "file is UTF-16 text; save it as UTF-8")
+	}
 	if !utf8.Valid(data) {
 		i := 0
 		for i < len(data) {
@@ -57,21 +65,34 @@ func Load(file string, data []byte) (*Loaded, Errors) {
 			}
 			i += n
 		}
-		return fail(bytes.Count(data[:i], []byte("\n"))+1, "file is not valid UTF-8 text")
+		line := bytes.Count(data[:i], []byte("\n")) + 1
+		col := utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i]) + 1
+		return nil, Errors{{File: file, Line: line, Column: col,
+			Msg: fmt.Sprintf("file is not valid UTF-8 text (byte 0x%02x); save it as UTF-8", data[i])}}
 	}
+	const empty = "file is empty; a profile needs at least apiVersion, kind and metadata.name"
 	if len(bytes.TrimSpace(data)) == 0 {
-		return fail(0, "file is empty; a profile needs at least apiVersion, kind and metadata.name")
+		return fail(0, empty)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		return nil, Errors{yamlSyntaxError(file, err)}
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return fail(0, empty+" (it holds only comments)")
+	} else if err != nil {
+		return nil, Errors{yamlSyntaxError(file, data, err)}
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return fail(extra.Line, "file holds several YAML documents; put one profile per file")
-	} else if !errors.Is(err, io.EOF) {
-		return nil, Errors{yamlSyntaxError(file, err)}
+	for {
+		var extra yaml.Node
+		err := dec.Decode(&extra)
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, Errors{yamlSyntaxError(file, data, err)}
+		}
+		// A trailing "---" opens an empty document; that is still one profile.
+		if len(extra.Content) > 0 && !isNull(extra.Content[0]) {
+			return fail(extra.Content[0].Line, "file holds several YAML documents (separated by ---); put one profile per file")
+		}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -85,8 +106,13 @@ func Load(file string, data []byte) (*Loaded, Errors) {
 		size = n.Value
 	}
 	l := &Loaded{Profile: Defaults(size), File: file, Positions: map[string]Position{}}
-	d := &decoder{file: file, positions: l.Positions}
+	d := &decoder{file: file, positions: l.Positions, failed: map[string]bool{}}
 	d.decode(root, reflect.ValueOf(&l.Profile).Elem(), "", 0)
+	if d.limit != nil {
+		// Past a limit the rest was never read: report only that.
+		return nil, Errors{d.limit}
+	}
+	l.failed = d.failed
 	fillSLODefaults(&l.Profile)
 	// Decode errors leave the field at its default, so the caller can still
 	// validate the rest and report every problem in one run.
@@ -107,7 +133,7 @@ func fillSLODefaults(p *Profile) {
 	}
 }
 
-func yamlSyntaxError(file string, err error) *Error {
+func yamlSyntaxError(file string, data []byte, err error) *Error {
 	msg := err.Error()
 	line := 0
 	// yaml.v3 reports "yaml: line N: message"; lift N into the position.
@@ -120,8 +146,60 @@ func yamlSyntaxError(file string, err error) *Error {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	return &Error{File: file, Line: line, Column: 1, Msg: "invalid YAML: " + msg}
+	col := 1
+	switch {
+	case line > 0:
+	case strings.Contains(msg, "control characters"):
+		line, col = firstNonPrintable(data)
+		msg = "control characters are not allowed; write them as escapes in a double-quoted string, such as \"\\t\""
+	default:
+		// yaml.v3 leaves the line out when it is the first one.
+		line = 1
+	}
+	switch {
+	case strings.HasPrefix(msg, "exceeded max depth"):
+		return &Error{File: file, Msg: fmt.Sprintf("file is nested too deeply for YAML (%s); a profile is at most %d levels deep", msg, MaxDepth)}
+	case line > 0 && hasTabIndent(data, line):
+		// yaml.v3 says "found character that cannot start any token".
+		msg = "tabs cannot indent YAML; indent with spaces"
+	}
+	return &Error{File: file, Line: line, Column: col, Msg: "invalid YAML: " + msg}
 }
+
+// firstNonPrintable finds the first character YAML does not allow in a
+// file (YAML 1.2, 5.1), as line and column.
+func firstNonPrintable(data []byte) (line, col int) {
+	line, col = 1, 1
+	for _, r := range string(data) {
+		printable := r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0x7e || r == 0x85 ||
+			r >= 0xa0 && r <= 0xd7ff || r >= 0xe000 && r <= 0xfffd || r >= 0x10000 && r <= 0x10ffff
+		if !printable {
+			return line, col
+		}
+		if r == '\n' {
+			line, col = line+1, 0
+		}
+		col++
+	}
+	return 0, 0
+}
+
+// hasTabIndent reports whether the given line (1-based), or the one before
+// it where yaml.v3 sometimes points, starts its indentation with a tab.
+func hasTabIndent(data []byte, line int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	for _, l := range []int{line - 1, line - 2} {
+		if l >= 0 && l < len(lines) {
+			indent := lines[l][:len(lines[l])-len(bytes.TrimLeft(lines[l], " \t"))]
+			if bytes.IndexByte(indent, '\t') >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
 func lookup(n *yaml.Node, keys ...string) *yaml.Node {
 	for _, k := range keys {
@@ -129,7 +207,8 @@ func lookup(n *yaml.Node, keys ...string) *yaml.Node {
 			return nil
 		}
 		var next *yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
+		for i := 0; i+1 < len(n.Content) && next == nil; i += 2 {
+			// The first of duplicate keys, as decode keeps it.
 			if n.Content[i].Value == k {
 				next = n.Content[i+1]
 			}
@@ -143,26 +222,49 @@ type decoder struct {
 	file      string
 	errs      Errors
 	positions map[string]Position
-	nodes     int
+	// failed holds the paths whose value could not be decoded, so Validate
+	// does not report them a second time.
+	failed map[string]bool
+	nodes  int
+	// limit is set when the document passes MaxNodes or MaxDepth; decoding
+	// stops there.
+	limit *Error
 }
 
 func (d *decoder) fail(n *yaml.Node, field, format string, args ...any) {
+	d.failed[field] = true
 	d.errs = append(d.errs, &Error{File: d.file, Line: n.Line, Column: n.Column, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// visit counts a node against the limits and reports whether decoding may
+// go on. Aliases count each time they are followed, so a "billion laughs"
+// document stops after MaxNodes however small the file is.
+func (d *decoder) visit(n *yaml.Node, path string, depth int) bool {
+	if d.limit != nil {
+		return false
+	}
+	d.nodes++
+	switch {
+	case d.nodes > MaxNodes:
+		d.limit = &Error{File: d.file, Line: n.Line, Column: n.Column, Field: path,
+			Msg: fmt.Sprintf("document has more than %d YAML nodes (aliases count each time they are used); a profile is a page of YAML", MaxNodes)}
+	case depth > MaxDepth:
+		d.limit = &Error{File: d.file, Line: n.Line, Column: n.Column, Field: path,
+			Msg: fmt.Sprintf("document is nested more than %d levels deep (aliases count as a level)", MaxDepth)}
+	}
+	return d.limit == nil
 }
 
 var (
 	durationType = reflect.TypeOf(Duration(0))
 	quantityType = reflect.TypeOf(Quantity(0))
+	percentType  = reflect.TypeOf(Percent(0))
 )
 
 // decode fills v from n, walking the Go type and the YAML tree together so
 // every error knows its field path.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) {
-	d.nodes++
-	if d.nodes == MaxNodes {
-		d.fail(n, path, "document is too large after alias expansion (more than %d nodes)", MaxNodes)
-	}
-	if d.nodes >= MaxNodes || depth > MaxDepth {
+	if !d.visit(n, path, depth) {
 		return
 	}
 	if n.Kind == yaml.AliasNode {
@@ -174,7 +276,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 	case v.Type() == durationType:
 		if s, ok := d.scalar(n, path, "a duration such as 60s, 5m or 30d"); ok {
 			if dur, err := ParseDuration(s); err != nil {
-				d.fail(n, path, "%v", err)
+				d.fail(n, path, "%v%s", err, durationHint(s))
 			} else {
 				v.Set(reflect.ValueOf(dur))
 			}
@@ -182,7 +284,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 	case v.Type() == quantityType:
 		if s, ok := d.scalar(n, path, "a memory quantity such as 800Mi or 8Gi"); ok {
 			if q, err := ParseQuantity(s); err != nil {
-				d.fail(n, path, "%v", err)
+				d.fail(n, path, "%v%s", err, quantityHint(s))
 			} else {
 				v.Set(reflect.ValueOf(q))
 			}
@@ -195,22 +297,28 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 			v.SetString(s)
 		}
 	case v.Kind() == reflect.Int:
-		if s, ok := d.scalar(n, path, "a whole number"); ok {
-			i, err := strconv.Atoi(s)
-			if n.Tag != "!!int" || err != nil {
-				d.fail(n, path, "expected a whole number, got %s", describe(n))
-				return
+		if _, ok := d.scalar(n, path, "a whole number"); ok {
+			var i int
+			switch err := n.Decode(&i); {
+			case n.Tag == "!!int" && err == nil:
+				v.SetInt(int64(i))
+			case n.Tag == "!!int" || n.Tag == "!!float" && isWhole(n.Value):
+				d.fail(n, path, "expected a whole number, got %s, which is too large", describe(n))
+			default:
+				d.fail(n, path, "expected a whole number, got %s%s", describe(n), numberHint(n, v.Type()))
 			}
-			v.SetInt(int64(i))
 		}
 	case v.Kind() == reflect.Float64:
-		if s, ok := d.scalar(n, path, "a number"); ok {
-			f, err := strconv.ParseFloat(s, 64)
-			if (n.Tag != "!!int" && n.Tag != "!!float") || err != nil {
-				d.fail(n, path, "expected a number, got %s", describe(n))
-				return
+		if _, ok := d.scalar(n, path, "a number"); ok {
+			var f float64
+			switch err := n.Decode(&f); {
+			case n.Tag != "!!int" && n.Tag != "!!float" || err != nil:
+				d.fail(n, path, "expected a number, got %s%s", describe(n), numberHint(n, v.Type()))
+			case math.IsNaN(f) || math.IsInf(f, 0):
+				d.fail(n, path, "expected a finite number, got %s", describe(n))
+			default:
+				v.SetFloat(f)
 			}
-			v.SetFloat(f)
 		}
 	case v.Kind() == reflect.Map:
 		d.decodeStringMap(n, v, path, depth)
@@ -223,6 +331,69 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 	}
 }
 
+// isWhole reports whether a YAML float is written as an integer that was
+// too large to be one.
+func isWhole(s string) bool {
+	f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	return (err == nil || errors.Is(err, strconv.ErrRange)) && f == math.Trunc(f) && !strings.ContainsAny(s, ".eE")
+}
+
+// numberHint explains the usual ways a number is written as text.
+func numberHint(n *yaml.Node, t reflect.Type) string {
+	if n.Tag != "!!str" {
+		return ""
+	}
+	if _, err := strconv.ParseFloat(n.Value, 64); err == nil {
+		return "; write the number without quotes"
+	}
+	pct, ok := strings.CutSuffix(strings.TrimSpace(n.Value), "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
+	if !ok || err != nil {
+		return ""
+	}
+	if t == percentType {
+		return "; write the percentage without the % sign, such as " + FormatNumber(f)
+	}
+	return "; write a ratio from 0 to 1, such as " + FormatNumber(f/100)
+}
+
+// durationHint points at the usual mistakes: no unit, a fraction, a sign.
+func durationHint(s string) string {
+	t := strings.TrimSpace(s)
+	if _, err := strconv.ParseFloat(t, 64); err == nil {
+		if strings.HasPrefix(t, "-") {
+			return "; durations cannot be negative"
+		}
+		return fmt.Sprintf("; a duration needs a unit, such as %ss", t)
+	}
+	if strings.HasPrefix(t, "-") {
+		return "; durations cannot be negative"
+	}
+	if d, err := time.ParseDuration(t); err == nil && d > 0 && d%time.Millisecond == 0 {
+		return fmt.Sprintf("; write whole numbers of a smaller unit, such as %s", Duration(d))
+	}
+	return ""
+}
+
+// quantityHint points at units written the way disks are sold.
+func quantityHint(s string) string {
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "-") {
+		return "; a memory quantity cannot be negative"
+	}
+	for _, unit := range []string{"K", "M", "G", "T"} {
+		for _, suffix := range []string{"iB", "B", "b"} {
+			if num, ok := strings.CutSuffix(t, unit+suffix); ok {
+				if _, err := strconv.ParseFloat(num, 64); err == nil {
+					dec := strings.Replace(unit, "K", "k", 1)
+					return fmt.Sprintf("; write %s%si for binary units or %s%s for decimal ones", num, unit, num, dec)
+				}
+			}
+		}
+	}
+	return ""
+}
+
 // scalar returns n's text, or records an error naming what was expected.
 func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
@@ -232,22 +403,98 @@ func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 	return n.Value, true
 }
 
+// describe names what the file wrote, quoted and shortened so an error
+// stays one readable line whatever the value holds.
 func describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.SequenceNode:
 		return "a list"
+	case yaml.AliasNode:
+		return describe(n.Alias)
 	}
 	switch n.Tag {
 	case "!!null":
 		return "nothing (null)"
 	case "!!bool":
 		return "the boolean " + n.Value
-	case "!!str":
-		return strconv.Quote(n.Value)
+	case "!!int", "!!float":
+		return shorten(n.Value)
 	}
-	return n.Value
+	return strconv.Quote(shorten(n.Value))
+}
+
+// shorten cuts user text that would drown an error message.
+func shorten(s string) string {
+	const max = 80
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return string([]rune(s)[:max]) + "..."
+}
+
+// keyPath names a map entry or field under path: plain keys join with a
+// dot, anything else is quoted so the path stays one unambiguous line.
+func keyPath(path, key string) string {
+	for _, r := range key {
+		if !(r == '_' || r == '-' || r == '.' || r == '/' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return path + "[" + strconv.Quote(key) + "]"
+		}
+	}
+	if key == "" {
+		return path + `[""]`
+	}
+	return join(path, key)
+}
+
+// pairs returns a mapping's key/value pairs with YAML merge keys
+// (<<: *anchor) resolved: keys the mapping sets itself come first and win,
+// then those of each merged mapping in order. Keys that are not scalars are
+// reported and left out.
+func (d *decoder) pairs(n *yaml.Node, path string, depth int) [][2]*yaml.Node {
+	var own, merged [][2]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.AliasNode {
+			k = k.Alias
+		}
+		switch {
+		case k.Kind == yaml.ScalarNode && k.Tag == "!!merge":
+			srcs := []*yaml.Node{val}
+			if val.Kind == yaml.SequenceNode {
+				srcs = val.Content
+			}
+			for _, src := range srcs {
+				if !d.visit(src, path, depth+1) {
+					return nil
+				}
+				if src.Kind == yaml.AliasNode {
+					src = src.Alias
+				}
+				if src.Kind != yaml.MappingNode {
+					d.fail(src, path, "expected a mapping to merge with <<, such as <<: *anchor, got %s", describe(src))
+					continue
+				}
+				merged = append(merged, d.pairs(src, path, depth+1)...)
+			}
+		case k.Kind != yaml.ScalarNode:
+			d.fail(k, path, "expected a field name, got %s as a key", describe(k))
+		default:
+			own = append(own, [2]*yaml.Node{k, val})
+		}
+	}
+	set := map[string]bool{}
+	for _, p := range own {
+		set[p[0].Value] = true
+	}
+	for _, p := range merged {
+		if !set[p[0].Value] {
+			set[p[0].Value] = true
+			own = append(own, p)
+		}
+	}
+	return own
 }
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string, depth int) {
@@ -266,10 +513,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string, depth
 		names = append(names, tag)
 	}
 	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
+	for _, kv := range d.pairs(n, path, depth) {
+		k, val := kv[0], kv[1]
 		key := k.Value
-		child := join(path, key)
+		child := keyPath(path, key)
 		if seen[key] {
 			d.fail(k, child, "duplicate key %q", key)
 			continue
@@ -300,9 +547,9 @@ func (d *decoder) decodeStringMap(n *yaml.Node, v reflect.Value, path string, de
 		return
 	}
 	m := reflect.MakeMap(v.Type())
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		child := join(path, k.Value)
+	for _, kv := range d.pairs(n, path, depth) {
+		k, val := kv[0], kv[1]
+		child := keyPath(path, k.Value)
 		if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
 			d.fail(k, child, "duplicate key %q", k.Value)
 			continue
@@ -320,6 +567,12 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string, depth 
 	}
 	if n.Kind != yaml.SequenceNode {
 		d.fail(n, path, "expected a list, got %s", describe(n))
+		return
+	}
+	if len(n.Content) > MaxNodes-d.nodes {
+		// Over the limit whatever the items are: fail before allocating.
+		d.nodes = MaxNodes
+		d.visit(n, path, depth)
 		return
 	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -343,6 +596,9 @@ func suggest(key string, names []string) string {
 	for _, name := range names {
 		if strings.EqualFold(name, key) {
 			return name
+		}
+		if abs(len(name)-len(key)) >= bestDist {
+			continue // too far apart, and long keys would cost quadratic time
 		}
 		if dist := editDistance(strings.ToLower(key), strings.ToLower(name)); dist < bestDist {
 			best, bestDist = name, dist
@@ -369,4 +625,11 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
 }

@@ -39,11 +39,15 @@ func (e *Error) Error() string {
 // Errors is a list of profile problems in file order.
 type Errors []*Error
 
-// Sort orders problems by line, then field.
+// Sort orders problems as they appear in the file: by line, column, then
+// field.
 func (es Errors) Sort() {
 	sort.SliceStable(es, func(i, j int) bool {
 		if es[i].Line != es[j].Line {
 			return es[i].Line < es[j].Line
+		}
+		if es[i].Column != es[j].Column {
+			return es[i].Column < es[j].Column
 		}
 		return es[i].Field < es[j].Field
 	})

@@ -15,6 +15,9 @@ var (
 	nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	// SLO names become label values and parts of rule group names.
 	sloNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	// Kubernetes label names and values, and the DNS prefix of label keys.
+	k8sLabelNameRe = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+	dnsSubdomainRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 	// Kubernetes namespaces are DNS labels.
 	namespaceRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
@@ -199,8 +202,15 @@ func validateCertificates(v *validator, c *Certificates) {
 	v.positive("spec.certificates.workloadExpiryCritical", c.WorkloadExpiryCritical)
 	v.forDuration("spec.certificates.for", c.For)
 	// More time left is the milder condition, so warning > critical here.
-	v.below("spec.certificates.expiryCritical", "spec.certificates.expiryWarning", float64(c.ExpiryCritical), float64(c.ExpiryWarning), show)
-	v.below("spec.certificates.workloadExpiryCritical", "spec.certificates.workloadExpiryWarning", float64(c.WorkloadExpiryCritical), float64(c.WorkloadExpiryWarning), show)
+	for _, f := range []struct {
+		name       string
+		crit, warn Duration
+	}{{"expiry", c.ExpiryCritical, c.ExpiryWarning}, {"workloadExpiry", c.WorkloadExpiryCritical, c.WorkloadExpiryWarning}} {
+		if f.crit >= f.warn {
+			v.add("spec.certificates."+f.name+"Critical", "expected less time left than spec.certificates.%sWarning (%s), so the warning comes first, got %s",
+				f.name, show(float64(f.warn)), show(float64(f.crit)))
+		}
+	}
 	if c.WorkloadExpiryWarning >= Duration(24*time.Hour) {
 		v.add("spec.certificates.workloadExpiryWarning", "expected less than 24h: workload certificates live 24h, so %s would always fire", c.WorkloadExpiryWarning)
 	}
@@ -217,10 +227,14 @@ func validatePrometheus(v *validator, p *Prometheus) {
 		}
 	}
 	for k, val := range p.RuleLabels {
-		if !selector.ValidLabelName(k) {
-			v.add("spec.prometheus.ruleLabels."+k, "expected a Kubernetes label name, got %q", k)
+		// They label the PrometheusRule object, so Kubernetes' rules apply.
+		field := keyPath("spec.prometheus.ruleLabels", k)
+		if !validK8sLabelKey(k) {
+			v.add(field, "expected a Kubernetes label key: [prefix/]name, the name 1 to 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, the prefix a lowercase DNS name; got %q", k)
 		}
-		checkLabelValue(v, "spec.prometheus.ruleLabels."+k, val)
+		if len(val) > 63 || val != "" && !k8sLabelNameRe.MatchString(val) {
+			v.add(field, "expected a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; got %q", val)
+		}
 	}
 	if !namespaceRe.MatchString(p.Namespace) {
 		v.add("spec.prometheus.namespace", "expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63), got %q", p.Namespace)
@@ -268,7 +282,7 @@ func validateSLOs(v *validator, slos []SLO) {
 			}
 		}
 		for _, k := range sortedKeys(s.Selector) {
-			field := f + ".selector." + k
+			field := keyPath(f+".selector", k)
 			if !slices.Contains(RequestLabels, k) {
 				msg := fmt.Sprintf("%q is not a label of istio_requests_total", k)
 				if sug := suggest(k, RequestLabels); sug != "" {
@@ -309,17 +323,37 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // Validate checks the loaded profile and places each problem at the line of
-// its field, or of the nearest enclosing field the file wrote.
+// its field, or of the nearest enclosing field the file wrote. A field Load
+// could not read holds its default and was reported already, so problems at
+// or under it are left out.
 func (l *Loaded) Validate() Errors {
-	errs := Validate(&l.Profile)
-	for _, e := range errs {
+	var errs Errors
+	for _, e := range Validate(&l.Profile) {
+		if l.loadFailed(e.Field) {
+			continue
+		}
 		e.File = l.File
 		if pos, ok := l.position(e.Field); ok {
 			e.Line, e.Column = pos.Line, pos.Column
 		}
+		errs = append(errs, e)
 	}
 	errs.Sort()
 	return errs
+}
+
+func (l *Loaded) loadFailed(field string) bool {
+	for p := field; p != ""; {
+		if l.failed[p] {
+			return true
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return false
 }
 
 func (l *Loaded) position(field string) (Position, bool) {
@@ -371,4 +405,16 @@ func validateBurnRates(v *validator, tiers []BurnRate, slos []SLO) {
 			}
 		}
 	}
+}
+
+// validK8sLabelKey checks a Kubernetes label key: an optional DNS subdomain
+// prefix and a slash, then a name of at most 63 characters.
+func validK8sLabelKey(k string) bool {
+	prefix, name, hasPrefix := strings.Cut(k, "/")
+	if !hasPrefix {
+		name = k
+	} else if prefix == "" || len(prefix) > 253 || !dnsSubdomainRe.MatchString(prefix) {
+		return false
+	}
+	return len(name) <= 63 && k8sLabelNameRe.MatchString(name)
 }

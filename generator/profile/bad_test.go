@@ -1,0 +1,297 @@
+package profile_test
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meshslo/meshslo/generator/loader"
+	"github.com/meshslo/meshslo/generator/profile"
+)
+
+// head is the smallest valid profile; cases append a spec to it, so their
+// lines start at 5.
+const head = "apiVersion: meshslo/v1alpha1\nkind: MeshProfile\nmetadata: {name: bad}\nspec:\n"
+
+// spec builds a profile from spec lines written at two spaces of indent.
+func spec(lines ...string) string {
+	return head + "  " + strings.Join(lines, "\n  ") + "\n"
+}
+
+// problems returns every message the CLI would print for a profile file,
+// in its order (see loader.Load).
+func problems(t *testing.T, path string) []string {
+	t.Helper()
+	_, errs := loader.Load(path)
+	var out []string
+	for _, e := range errs {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+// Each bad profile gets exactly these messages: the file, the line and
+// column, the field path and what was expected. A case is either inline
+// YAML (written to bad.yaml) or a file in testdata/bad/.
+func TestBadProfiles(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		yaml string // inline profile; empty means testdata/bad/<name>.yaml
+		want []string
+	}{
+		// Value errors.
+		{"objective of 100", spec("slos: [{name: a, sli: availability, objective: 100}]"), []string{
+			`bad.yaml:5:50: spec.slos[0].objective: expected a percentage between 0 and 100 (exclusive), such as 99.9, got 100`}},
+		{"objective of 0", spec("slos: [{name: a, sli: availability, objective: 0}]"), []string{
+			`bad.yaml:5:50: spec.slos[0].objective: expected a percentage between 0 and 100 (exclusive), such as 99.9, got 0`}},
+		{"negative objective", spec("slos: [{name: a, sli: availability, objective: -99.9}]"), []string{
+			`bad.yaml:5:50: spec.slos[0].objective: expected a percentage between 0 and 100 (exclusive), such as 99.9, got -99.9`}},
+		{"ratio above 1", spec("istiod: {heapWarningRatio: 1.5, heapCriticalRatio: 1.6}"), []string{
+			`bad.yaml:5:30: spec.istiod.heapWarningRatio: expected a ratio between 0 and 1 (exclusive), got 1.5`,
+			`bad.yaml:5:54: spec.istiod.heapCriticalRatio: expected a ratio between 0 and 1 (exclusive), got 1.6`}},
+		{"ratio of 0", spec("proxies: {staleRatio: 0}"), []string{
+			`bad.yaml:5:25: spec.proxies.staleRatio: expected a ratio between 0 and 1 (exclusive), got 0`}},
+		{"heap warning at critical", spec("istiod: {heapWarningRatio: 0.9, heapCriticalRatio: 0.9}"), []string{
+			`bad.yaml:5:30: spec.istiod.heapWarningRatio: expected the warning threshold 0.9 to be below spec.istiod.heapCriticalRatio (0.9)`}},
+		{"memory warning above critical", spec("proxies: {memoryWarning: 2Gi, memoryCritical: 1Gi}"), []string{
+			`bad.yaml:5:28: spec.proxies.memoryWarning: expected the warning threshold 2Gi to be below spec.proxies.memoryCritical (1Gi)`}},
+		{"certificate critical before warning", spec("certificates: {expiryWarning: 24h, expiryCritical: 48h}"), []string{
+			`bad.yaml:5:54: spec.certificates.expiryCritical: expected less time left than spec.certificates.expiryWarning (1d), so the warning comes first, got 2d`}},
+		{"duplicate SLO names", spec("slos:",
+			"  - {name: checkout, sli: availability, objective: 99.9}",
+			"  - {name: checkout, sli: latency, objective: 95}"), []string{
+			`bad.yaml:7:14: spec.slos[1].name: duplicate SLO name "checkout" (also spec.slos[0])`}},
+		{"duration without unit", spec("proxies: {staleFor: 60}"), []string{
+			`bad.yaml:5:23: spec.proxies.staleFor: expected a duration such as 60s, 5m, 1h or 30d, got "60"; a duration needs a unit, such as 60s`}},
+		{"duration in words", spec("istiod: {downFor: 5 minutes}"), []string{
+			`bad.yaml:5:21: spec.istiod.downFor: expected a duration such as 60s, 5m, 1h or 30d, got "5 minutes"`}},
+		{"fractional duration", spec("certificates: {expiryCritical: 1.5d}"), []string{
+			`bad.yaml:5:34: spec.certificates.expiryCritical: expected a duration such as 60s, 5m, 1h or 30d, got "1.5d"`}},
+		{"fractional hours", spec("istiod: {heapFor: 0.5h}"), []string{
+			`bad.yaml:5:21: spec.istiod.heapFor: expected a duration such as 60s, 5m, 1h or 30d, got "0.5h"; write whole numbers of a smaller unit, such as 30m`}},
+		{"negative duration", spec("errorBudget: {exhaustedFor: -5m}"), []string{
+			`bad.yaml:5:31: spec.errorBudget.exhaustedFor: expected a duration such as 60s, 5m, 1h or 30d, got "-5m"; durations cannot be negative`}},
+		{"quantity in GB", spec("istiod: {memoryLimit: 8GB}"), []string{
+			`bad.yaml:5:25: spec.istiod.memoryLimit: expected a memory quantity such as 800Mi, 8Gi or 1073741824, got "8GB"; write 8Gi for binary units or 8G for decimal ones`}},
+		{"negative quantity", spec("proxies: {memoryWarning: -800Mi}"), []string{
+			`bad.yaml:5:28: spec.proxies.memoryWarning: expected a memory quantity such as 800Mi, 8Gi or 1073741824, got "-800Mi"; a memory quantity cannot be negative`}},
+		{"zero quantity", spec("istiod: {memoryLimit: 0Gi}"), []string{
+			`bad.yaml:5:25: spec.istiod.memoryLimit: expected a memory limit above 0, such as 8Gi`}},
+		{"latency threshold between buckets", spec("slos: [{name: fast, sli: latency, objective: 99, threshold: 300ms}]"), []string{
+			`bad.yaml:5:63: spec.slos[0].threshold: 300ms is not a bucket boundary of istio_request_duration_milliseconds, so the SLI could not be exact; the nearest are 250ms and 500ms`}},
+		{"latency threshold above every bucket", spec("slos: [{name: slow, sli: latency, objective: 99, threshold: 2h}]"), []string{
+			`bad.yaml:5:63: spec.slos[0].threshold: 2h is not a bucket boundary of istio_request_duration_milliseconds, so the SLI could not be exact; the nearest are 1h and none`}},
+		{"threshold on availability", spec("slos: [{name: a, sli: availability, objective: 99.9, threshold: 250ms}]"), []string{
+			`bad.yaml:5:67: spec.slos[0].threshold: only a latency SLO has a threshold; remove it or set sli: latency`}},
+		{"SLO window under a day", spec("slos: [{name: a, sli: availability, objective: 99.9, window: 12h}]"), []string{
+			`bad.yaml:5:3: spec.burnRates[2].long: the 1d window is longer than the period of spec.slos[0] (12h)`,
+			`bad.yaml:5:3: spec.burnRates[3].long: the 3d window is longer than the period of spec.slos[0] (12h)`,
+			`bad.yaml:5:64: spec.slos[0].window: expected an SLO period of at least 1d, such as 7d, 28d or 30d, got 12h`}},
+		{"unknown SLI", spec("slos: [{name: a, sli: errors, objective: 99.9}]"), []string{
+			`bad.yaml:5:25: spec.slos[0].sli: expected one of availability, latency, got "errors"`}},
+		{"burn short window not shorter", spec("burnRates: [{severity: critical, budgetShare: 0.02, long: 1h, short: 1h}]"), []string{
+			`bad.yaml:5:72: spec.burnRates[0].short: expected the short window 1h to be shorter than long (1h)`}},
+		{"burn window longer than the SLO", spec("burnRates: [{severity: warning, budgetShare: 0.1, long: 60d, short: 1d}]"), []string{
+			`bad.yaml:5:59: spec.burnRates[0].long: the 60d window is longer than the period of spec.slos[0] (30d)`,
+			`bad.yaml:5:59: spec.burnRates[0].long: the 60d window is longer than the period of spec.slos[1] (30d)`}},
+		{"workload certificate warning of a day", spec("certificates: {workloadExpiryWarning: 24h}"), []string{
+			`bad.yaml:5:41: spec.certificates.workloadExpiryWarning: expected less than 24h: workload certificates live 24h, so 1d would always fire`}},
+		{"unknown environment", spec("environment: prod"), []string{
+			`bad.yaml:5:16: spec.environment: expected one of production, staging, development, got "prod"`}},
+		{"unknown size", spec("size: xl"), []string{
+			`bad.yaml:5:9: spec.size: expected one of small, medium, large, got "xl"`}},
+		{"sampling above 1", spec("tracing: {sampling: 2}"), []string{
+			`bad.yaml:5:23: spec.tracing.sampling: expected a sampling rate from 0 to 1, got 2`}},
+		{"no pods", spec("mesh: {pods: 0}"), []string{
+			`bad.yaml:5:16: spec.mesh.pods: expected at least 1 pod, got 0`}},
+		{"no istiod replicas", spec("istiod: {minReplicas: 0}"), []string{
+			`bad.yaml:5:25: spec.istiod.minReplicas: expected at least 1 replica, got 0`}},
+		{"wrong apiVersion and kind", "apiVersion: meshslo/v1\nkind: Profile\nmetadata: {name: bad}\n", []string{
+			`bad.yaml:1:13: apiVersion: expected "meshslo/v1alpha1", got "meshslo/v1"`,
+			`bad.yaml:2:7: kind: expected "MeshProfile", got "Profile"`}},
+
+		// Names that would escape or collide as folder names.
+		{"name with dot-dot", strings.Replace(head, "name: bad", "name: ../etc", 1), []string{
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got "../etc"`}},
+		{"name with slash", strings.Replace(head, "name: bad", "name: team/payments", 1), []string{
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got "team/payments"`}},
+		{"uppercase name", strings.Replace(head, "name: bad", "name: Payments", 1), []string{
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got "Payments"`}},
+		{"64-character name", strings.Replace(head, "name: bad", "name: "+strings.Repeat("a", 64), 1), []string{
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got "` + strings.Repeat("a", 64) + `"`}},
+		{"missing name", "apiVersion: meshslo/v1alpha1\nkind: MeshProfile\n", []string{
+			`bad.yaml: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got ""`}},
+		{"uppercase SLO name", spec("slos: [{name: Checkout, sli: availability, objective: 99.9}]"), []string{
+			`bad.yaml:5:17: spec.slos[0].name: expected 1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit, got "Checkout"`}},
+
+		// Selectors and label values.
+		{"unterminated selector", spec(`prometheus: {selectors: {istiod: 'app="istiod'}}`), []string{
+			`bad.yaml:5:36: spec.prometheus.selectors.istiod: expected label matchers such as app="istiod", got "app=\"istiod": 1:6: parse error: unterminated quoted string`}},
+		{"selector with braces", spec(`prometheus: {selectors: {proxies: '{job="envoy"}'}}`), []string{
+			`bad.yaml:5:37: spec.prometheus.selectors.proxies: expected label matchers without braces, such as app="istiod", got "{job=\"envoy\"}"`}},
+		{"selector injecting PromQL", spec(`prometheus: {selectors: {requests: 'app="x"} or vector(1) or {a="'}}`), []string{
+			`bad.yaml:5:38: spec.prometheus.selectors.requests: expected label matchers without braces, such as app="istiod", got "app=\"x\"} or vector(1) or {a=\""`}},
+		{"selector with an operator", spec(`prometheus: {selectors: {requests: 'app="x" or vector(1)'}}`), []string{
+			`bad.yaml:5:38: spec.prometheus.selectors.requests: expected label matchers such as app="istiod", got "app=\"x\" or vector(1)": 1:10: parse error: unexpected identifier "or" in label matching, expected "," or "}"`}},
+		{"selector on the metric name", spec(`prometheus: {selectors: {cadvisor: '__name__="up"'}}`), []string{
+			`bad.yaml:5:38: spec.prometheus.selectors.cadvisor: selector "__name__=\"up\"" must not match the metric name; it is added to several metrics`}},
+		{"SLO selector label misspelt", spec("slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_servce: x}}]"), []string{
+			`bad.yaml:5:87: spec.slos[0].selector.destination_servce: "destination_servce" is not a label of istio_requests_total; did you mean "destination_service"?`}},
+		{"SLO selector value with a newline", spec(`slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_service_name: "a\n} or vector(1)"}}]`), []string{
+			`bad.yaml:5:93: spec.slos[0].selector.destination_service_name: expected a label value without control characters such as newlines, got "a\n} or vector(1)"`}},
+		{"cluster with a newline", spec(`mesh: {cluster: "eu\nwest"}`), []string{
+			`bad.yaml:5:19: spec.mesh.cluster: expected a label value without control characters such as newlines, got "eu\nwest"`}},
+		{"cluster label not a label name", spec("mesh: {clusterLabel: k8s-cluster}"), []string{
+			`bad.yaml:5:24: spec.mesh.clusterLabel: expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got "k8s-cluster"`}},
+		{"rule label key with a space", spec(`prometheus: {ruleLabels: {"team name": mesh}}`), []string{
+			`bad.yaml:5:42: spec.prometheus.ruleLabels["team name"]: expected a Kubernetes label key: [prefix/]name, the name 1 to 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, the prefix a lowercase DNS name; got "team name"`}},
+		{"rule label value Kubernetes refuses", spec(`prometheus: {ruleLabels: {release: "kube prometheus"}}`), []string{
+			`bad.yaml:5:38: spec.prometheus.ruleLabels.release: expected a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; got "kube prometheus"`}},
+		{"namespace with uppercase", spec("prometheus: {namespace: Monitoring}"), []string{
+			`bad.yaml:5:27: spec.prometheus.namespace: expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63), got "Monitoring"`}},
+		{"runbook URL not http", spec("prometheus: {runbookBaseURL: 'ftp://runbooks'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL, got "ftp://runbooks"`}},
+
+		// Hostile files (testdata/bad/).
+		{name: "wrong-types", want: []string{
+			`testdata/bad/wrong-types.yaml:4:18: metadata.name: expected a string, got a list`,
+			`testdata/bad/wrong-types.yaml:6:20: spec.mesh.services: expected a whole number, got "many"`,
+			`testdata/bad/wrong-types.yaml:6:32: spec.mesh.pods: expected a whole number, got 2.5`,
+			`testdata/bad/wrong-types.yaml:6:46: spec.mesh.cluster: expected a string, got a mapping`,
+			`testdata/bad/wrong-types.yaml:7:25: spec.istiod.minReplicas: expected a whole number, got the boolean true`,
+			`testdata/bad/wrong-types.yaml:7:49: spec.istiod.heapWarningRatio: expected a number, got "0.8"; write the number without quotes`,
+			`testdata/bad/wrong-types.yaml:7:65: spec.istiod.heapFor: expected a duration such as 60s, 5m, 1h or 30d, got "300"; a duration needs a unit, such as 300s`,
+			`testdata/bad/wrong-types.yaml:8:25: spec.proxies.staleRatio: expected a number, got "5%"; write a ratio from 0 to 1, such as 0.05`,
+			`testdata/bad/wrong-types.yaml:8:46: spec.proxies.memoryWarning: expected a memory quantity such as 800Mi, 8Gi or 1073741824, got "8GB"; write 8Gi for binary units or 8G for decimal ones`,
+			`testdata/bad/wrong-types.yaml:9:9: spec.slos: expected a list, got a mapping`,
+			`testdata/bad/wrong-types.yaml:10:15: spec.burnRates[0]: expected a mapping, got "critical"`}},
+		{name: "out-of-range", want: []string{
+			`testdata/bad/out-of-range.yaml:6:20: spec.mesh.services: expected a whole number, got 99999999999999999999, which is too large`,
+			`testdata/bad/out-of-range.yaml:6:48: spec.mesh.pods: expected a whole number, got 1e3`,
+			`testdata/bad/out-of-range.yaml:7:31: spec.istiod.xdsRejectsWarning: expected a finite number, got .inf`,
+			`testdata/bad/out-of-range.yaml:8:23: spec.tracing.sampling: expected a finite number, got .nan`,
+			`testdata/bad/out-of-range.yaml:10:58: spec.slos[0].objective: expected a number, got "99.9%"; write the percentage without the % sign, such as 99.9`}},
+		{name: "misspelt-fields", want: []string{
+			`testdata/bad/misspelt-fields.yaml:4:28: metadata.labels: unknown field; expected one of name, description`,
+			`testdata/bad/misspelt-fields.yaml:6:3: spec.enviroment: unknown field; did you mean "environment"?`,
+			`testdata/bad/misspelt-fields.yaml:7:12: spec.istiod.memoryLimt: unknown field; did you mean "memoryLimit"?`,
+			`testdata/bad/misspelt-fields.yaml:7:29: spec.istiod.MinReplicas: unknown field; did you mean "minReplicas"?`,
+			`testdata/bad/misspelt-fields.yaml:9:7: spec.slos[0].objective: expected a percentage between 0 and 100 (exclusive), such as 99.9, got 0`,
+			`testdata/bad/misspelt-fields.yaml:9:47: spec.slos[0].objectiv: unknown field; did you mean "objective"?`}},
+		{name: "duplicate-keys", want: []string{
+			`testdata/bad/duplicate-keys.yaml:7:3: spec.size: duplicate key "size"`,
+			`testdata/bad/duplicate-keys.yaml:9:27: spec.prometheus.ruleLabels.team: duplicate key "team"`}},
+		{name: "billion-laughs", want: []string{
+			`testdata/bad/billion-laughs.yaml:9:7: spec.slos[0]: expected a mapping, got a list`,
+			`testdata/bad/billion-laughs.yaml:10:7: spec.slos[1]: expected a mapping, got a list`,
+			`testdata/bad/billion-laughs.yaml:11:7: spec.slos[2]: expected a mapping, got a list`,
+			`testdata/bad/billion-laughs.yaml:12:7: spec.slos[3]: expected a mapping, got a list`,
+			`testdata/bad/billion-laughs.yaml:13:7: spec.slos[4]: expected a mapping, got a list`,
+			`testdata/bad/billion-laughs.yaml:14:7: spec.slos[5]: expected a mapping, got a list`,
+			`testdata/bad/billion-laughs.yaml:15:7: spec.slos[6]: expected a mapping, got a list`,
+			`testdata/bad/billion-laughs.yaml:16:7: spec.slos[7]: expected a mapping, got a list`,
+			`testdata/bad/billion-laughs.yaml:17:7: spec.slos[8]: expected a mapping, got a list`}},
+		{name: "merge-laughs", want: []string{
+			`testdata/bad/merge-laughs.yaml:12:24: spec.prometheus.ruleLabels: document has more than 20000 YAML nodes (aliases count each time they are used); a profile is a page of YAML`}},
+		{name: "several-documents", want: []string{
+			`testdata/bad/several-documents.yaml:5:1: file holds several YAML documents (separated by ---); put one profile per file`}},
+		{name: "tabs", want: []string{
+			`testdata/bad/tabs.yaml:4:1: invalid YAML: tabs cannot indent YAML; indent with spaces`}},
+		{name: "not-utf8", want: []string{
+			`testdata/bad/not-utf8.yaml:3:43: file is not valid UTF-8 text (byte 0xe9); save it as UTF-8`}},
+		{name: "empty", want: []string{
+			`testdata/bad/empty.yaml: file is empty; a profile needs at least apiVersion, kind and metadata.name`}},
+		{"only comments", "# apiVersion: meshslo/v1alpha1\n", []string{
+			`bad.yaml: file is empty; a profile needs at least apiVersion, kind and metadata.name (it holds only comments)`}},
+		{"UTF-16", "\xff\xfea\x00:\x00 \x00b\x00\n\x00", []string{
+			`bad.yaml:1:1: file is UTF-16 text; save it as UTF-8`}},
+		{"control character", head + "  mesh: {cluster: eu\x07west}\n", []string{
+			`bad.yaml:5:21: invalid YAML: control characters are not allowed; write them as escapes in a double-quoted string, such as "\t"`}},
+		{"a list at the top", "- apiVersion: meshslo/v1alpha1\n", []string{
+			`bad.yaml:1:1: expected a mapping with apiVersion, kind, metadata and spec at the top of the file`}},
+		{"merge of a scalar", spec("istiod: {<<: 5}"), []string{
+			`bad.yaml:5:16: spec.istiod: expected a mapping to merge with <<, such as <<: *anchor, got 5`}},
+		{"long value quoted whole", spec("environment: " + strings.Repeat("x", 200)), []string{
+			`bad.yaml:5:16: spec.environment: expected one of production, staging, development, got "` + strings.Repeat("x", 200) + `"`}},
+		{"list as a key", spec("istiod: {[a, b]: 1}"), []string{
+			`bad.yaml:5:12: spec.istiod: expected a field name, got a list as a key`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join("testdata", "bad", tc.name+".yaml")
+			if tc.yaml != "" {
+				dir := t.TempDir()
+				if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(tc.yaml), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Chdir(dir)
+				path = "bad.yaml"
+			}
+			got := problems(t, path)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("problems:\n%s\nwant:\n%s", quoteLines(got), quoteLines(tc.want))
+			}
+		})
+	}
+}
+
+func quoteLines(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString("\t`" + l + "`,\n")
+	}
+	return b.String()
+}
+
+// Files far beyond the limits are refused before they are parsed, in
+// bounded time and memory: a 50 MB file is not read past MaxFileBytes, and
+// deep nesting stops in the YAML parser.
+func TestHostileFilesStayCheap(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yaml")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: 50 MB long without writing 50 MB.
+	if err := f.Truncate(50 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	deepFlow := filepath.Join(dir, "deep-flow.yaml")
+	os.WriteFile(deepFlow, []byte("spec: "+strings.Repeat("[", 100000)+strings.Repeat("]", 100000)+"\n"), 0o644)
+	deepMap := filepath.Join(dir, "deep-map.yaml")
+	os.WriteFile(deepMap, []byte("spec: "+strings.Repeat("{a: ", 100000)+"1"+strings.Repeat("}", 100000)+"\n"), 0o644)
+	// Within the file limit, but more list items than MaxNodes.
+	wide := filepath.Join(dir, "wide.yaml")
+	os.WriteFile(wide, []byte(head+"  slos: ["+strings.Repeat("{}, ", profile.MaxNodes)+"{}]\n"), 0o644)
+
+	for _, tc := range []struct {
+		path string
+		want string
+	}{
+		{big, big + ": file is larger than 1048576 bytes; a profile is a page of YAML"},
+		{deepFlow, deepFlow + ": file is nested too deeply for YAML (exceeded max depth of 10000); a profile is at most 64 levels deep"},
+		{deepMap, deepMap + ": file is nested too deeply for YAML (exceeded max depth of 10000); a profile is at most 64 levels deep"},
+		{wide, wide + ":5:9: spec.slos: document has more than 20000 YAML nodes (aliases count each time they are used); a profile is a page of YAML"},
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		got := problems(t, tc.path)
+		elapsed := time.Since(start)
+		runtime.ReadMemStats(&after)
+		if strings.Join(got, "\n") != tc.want {
+			t.Errorf("%s:\n%s\nwant:\n\t`%s`", filepath.Base(tc.path), quoteLines(got), tc.want)
+		}
+		// Generous bounds: these catch work that grows with the hostile
+		// input (reading 50 MB, expanding aliases), not slow machines.
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+			t.Errorf("%s: allocated %d MB", filepath.Base(tc.path), alloc>>20)
+		}
+		t.Logf("%s: %v", filepath.Base(tc.path), elapsed)
+	}
+}

@@ -1,0 +1,53 @@
+package profile_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/profiles"
+)
+
+// FuzzLoad feeds arbitrary bytes to the loader and the validator. Seeds are
+// the built-in profiles and testdata/fuzz/FuzzLoad (together they set every
+// field; TestSeedsSetEveryField checks that). Run it with make fuzz.
+func FuzzLoad(f *testing.F) {
+	for _, name := range profiles.Names() {
+		data, _, _ := profiles.Read(name)
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkLoad(t, data)
+	})
+}
+
+// checkLoad is the property every input must keep: no panic, and every
+// problem is a clear message that names the file and either a position or
+// a field (a whole-file problem such as "file is empty" names neither).
+func checkLoad(t *testing.T, data []byte) (*profile.Loaded, profile.Errors) {
+	t.Helper()
+	const file = "fuzz.yaml"
+	l, errs := profile.Load(file, data)
+	if l == nil && len(errs) == 0 {
+		t.Fatal("Load returned neither a profile nor an error")
+	}
+	if l != nil {
+		errs = append(errs, l.Validate()...)
+	}
+	for _, e := range errs {
+		msg := e.Error()
+		switch {
+		case e.File != file || !strings.HasPrefix(msg, file):
+			t.Errorf("error does not name the file: %q", msg)
+		case e.Msg == "":
+			t.Errorf("error without a message: %q", msg)
+		case e.Line == 0 && e.Field == "" && !strings.HasPrefix(e.Msg, "file "):
+			t.Errorf("error with neither a position nor a field: %q", msg)
+		case strings.ContainsAny(msg, "\n\r") || !utf8.ValidString(msg):
+			// User text is quoted, so an error is always one printable line.
+			t.Errorf("error is not one line of text: %q", msg)
+		}
+	}
+	return l, errs
+}
