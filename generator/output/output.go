@@ -6,27 +6,46 @@ package output
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/meshslo/meshslo/generator/generate"
 )
 
 const tmpPrefix = ".meshslo-tmp-"
 
+// ErrInterrupted is returned when SIGINT or SIGTERM stopped a Write; the
+// temporary files are gone and the previous output is untouched.
+var ErrInterrupted = errors.New("interrupted")
+
 // Write places every output under dir/<profile>/, replacing what was there.
 // On any error the folders already in dir are left as they were.
-func Write(dir string, outs []*generate.Output) (err error) {
+//
+// Writing is the only step of a run that leaves anything on disk, so for
+// its duration SIGINT and SIGTERM do not kill the process: they cancel the
+// write, which removes its temporary directory and returns ErrInterrupted.
+// Once the folders are being swapped in, the swap finishes first.
+func Write(dir string, outs []*generate.Output) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return WriteContext(ctx, dir, outs)
+}
+
+// WriteContext is Write stopped by ctx instead of signals.
+func WriteContext(ctx context.Context, dir string, outs []*generate.Output) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating output directory: %w", err)
 	}
-	unlock, err := lock(dir)
+	unlock, err := lock(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -40,6 +59,9 @@ func Write(dir string, outs []*generate.Output) (err error) {
 	defer os.RemoveAll(tmp)
 	for _, o := range outs {
 		for _, p := range o.Paths() {
+			if ctx.Err() != nil {
+				return ErrInterrupted
+			}
 			path := filepath.Join(tmp, "new", o.Profile, filepath.FromSlash(p))
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return fmt.Errorf("writing %s: %w", p, err)
@@ -48,6 +70,9 @@ func Write(dir string, outs []*generate.Output) (err error) {
 				return fmt.Errorf("writing %s/%s: %w", o.Profile, p, err)
 			}
 		}
+	}
+	if ctx.Err() != nil {
+		return ErrInterrupted
 	}
 	// Swap folders in: the old one moves aside first, so a failed rename
 	// can be undone and the old one is deleted only at the end.
@@ -66,18 +91,25 @@ func Write(dir string, outs []*generate.Output) (err error) {
 	}()
 	for _, o := range outs {
 		target := filepath.Join(dir, o.Profile)
-		if err := os.Rename(target, filepath.Join(tmp, "old", o.Profile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := rename(target, filepath.Join(tmp, "old", o.Profile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("replacing %s: %w", target, err)
 		}
 		swapped = append(swapped, o.Profile)
-		if err := os.Rename(filepath.Join(tmp, "new", o.Profile), target); err != nil {
+		if err := rename(filepath.Join(tmp, "new", o.Profile), target); err != nil {
 			return fmt.Errorf("replacing %s: %w", target, err)
 		}
 	}
 	return nil
 }
 
-func writeFile(path string, data []byte) error {
+// writeFile and rename are variables so tests can make the disk fail
+// part-way through a run.
+var (
+	writeFile = writeFileSync
+	rename    = os.Rename
+)
+
+func writeFileSync(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
@@ -94,15 +126,29 @@ func writeFile(path string, data []byte) error {
 }
 
 // lock takes an exclusive lock on the output directory itself for the rest
-// of the run, so no lock file ends up among the committed output.
-func lock(dir string) (func(), error) {
+// of the run, so no lock file ends up among the committed output. It waits
+// for another run to finish, or for ctx.
+func lock(ctx context.Context, dir string) (func(), error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening output directory: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", dir, err)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", dir, err)
+		}
+		// A blocking flock could not be interrupted; poll instead.
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ErrInterrupted
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
