@@ -170,7 +170,8 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
   // ids 1..n, top to bottom.
   layout(items)::
     local step(acc, item) =
-      if std.objectHas(item, 'type') && item.type == 'row' then
+      if !std.objectHas(item, 'type') && item.panels == [] then acc  // a line with nothing to show (a profile without SLOs)
+      else if std.objectHas(item, 'type') && item.type == 'row' then
         acc {
           y: acc.y + 1,
           panels: acc.panels + [item { id: std.length(acc.panels) + 1, gridPos: { h: 1, w: columns, x: 0, y: acc.y } }],

@@ -61,6 +61,7 @@ function(meshslo)
                                   's', [g.target(latency(0.99), svcLegend)], latencyLines, min=0),
                    ]),
 
+                 ] + (if m.slos == [] then [] else [
                    g.row('SLO burn rate', 'How fast each SLO spends its error budget, per alert window.'),
                    g.line(8, [
                      g.timeseries('%s: burn rate per window' % x.name,
@@ -72,7 +73,7 @@ function(meshslo)
                                   ], mesh.burnThresholds(x.tiers), min=0)
                      for x in m.slos
                    ]),
-
+                 ]) + [
                    g.row('Control plane', 'istiod: availability, memory, CPU and config distribution.'),
                    g.line(7, [
                      g.timeseries('istiod instances up', 'istiod targets up. IstiodDown pages at none; IstiodReplicasBelowMinimum tickets below %d (dashed).' % i.minReplicas,

@@ -17,6 +17,8 @@ type generateOptions struct {
 	out      string
 	check    bool
 	strict   bool
+	// templates overlays the built-in dashboard templates (see templates.go).
+	templates string
 }
 
 func newGenerateCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -37,6 +39,7 @@ Nothing is written unless every profile of the run succeeds.`,
 	f.StringVarP(&o.out, "out", "o", "out", "output directory")
 	f.BoolVar(&o.check, "check", false, "write nothing; exit 3 and list the files that would change")
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
+	f.StringVar(&o.templates, "templates", "", "directory of jsonnet dashboard templates that replace or add to the built-in ones")
 	return cmd
 }
 
@@ -52,6 +55,11 @@ func (o *generateOptions) refs() []string {
 }
 
 func (o *generateOptions) run(stdout, stderr io.Writer) error {
+	restore, err := useTemplates(o.templates)
+	if err != nil {
+		return err
+	}
+	defer restore()
 	loaded, err := loadAll(o.refs(), o.strict, stderr)
 	if err != nil {
 		return err

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshslo/meshslo/dashboards"
+	"github.com/meshslo/meshslo/dashboards/grafana"
+	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/profiles"
+)
+
+// TokenEnv holds the Grafana token: a flag would leave it in shell history
+// and process listings.
+const TokenEnv = "GRAFANA_TOKEN"
+
+func init() { extraCommands = append(extraCommands, newPushCmd) }
+
+type pushOptions struct {
+	url, folder, templates string
+	profiles               []string
+	timeout                time.Duration
+}
+
+func newPushCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &pushOptions{}
+	cmd := &cobra.Command{
+		Use:   "push",
+		Short: "Upload the Grafana dashboards of one or more profiles to a Grafana server",
+		Long: `Push builds the dashboards of each profile (as generate does) and uploads them to
+Grafana's HTTP API: it creates the folder unless it exists and overwrites dashboards
+with the same uid. The token (a service account token, or user:password) is read
+from the ` + TokenEnv + ` environment variable.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), stdout, stderr) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.url, "grafana-url", "", "Grafana base URL, such as https://grafana.example.com (required)")
+	f.StringVar(&o.folder, "folder", "Istio", "Grafana folder to upload into; created if missing")
+	f.StringArrayVarP(&o.profiles, "profile", "p", nil, "built-in profile name or profile file; may repeat (default "+profiles.Default+")")
+	f.StringVar(&o.templates, "templates", "", "directory of jsonnet templates that replace or add to the built-in ones")
+	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up on Grafana after this long")
+	return cmd
+}
+
+func (o *pushOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
+	if o.url == "" {
+		return fail(ExitUsage, "push: --grafana-url is required")
+	}
+	if o.folder == "" {
+		return fail(ExitUsage, "push: --folder must not be empty")
+	}
+	token := os.Getenv(TokenEnv)
+	if token == "" {
+		return fail(ExitUsage, "push: set %s to a Grafana service account token (or user:password)", TokenEnv)
+	}
+	src := dashboards.Embedded()
+	if o.templates != "" {
+		var err error
+		if src, err = src.WithDir(o.templates); err != nil {
+			return fail(ExitInvalid, "%v", err)
+		}
+	}
+	refs := o.profiles
+	if len(refs) == 0 {
+		refs = []string{profiles.Default}
+	}
+	loaded, err := loadAll(refs, false, stderr)
+	if err != nil {
+		return err
+	}
+	var boards []dashboards.Dashboard
+	for _, l := range loaded {
+		c, err := config.New(l.Profile)
+		if err != nil {
+			return fail(ExitInvalid, "%s: %v", l.File, err)
+		}
+		bs, err := src.Build(c, rules.Build(c))
+		if err != nil {
+			return fail(ExitInvalid, "%s: %v; nothing was uploaded", l.File, err)
+		}
+		boards = append(boards, bs...)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	results, err := grafana.Push(ctx, o.url, token, o.folder, boards, nil)
+	for _, r := range results {
+		fmt.Fprintf(stdout, "uploaded %q (uid %s, version %d) %s\n", r.Title, r.UID, r.Version, r.URL)
+	}
+	if err != nil {
+		return fail(ExitInvalid, "push to %s: %v", o.url, err)
+	}
+	fmt.Fprintf(stdout, "%d dashboard(s) in folder %q\n", len(results), o.folder)
+	return nil
+}

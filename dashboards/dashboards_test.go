@@ -1,0 +1,504 @@
+package dashboards_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/meshslo/meshslo/dashboards"
+	"github.com/meshslo/meshslo/generator/catalogue"
+	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/loader"
+	"github.com/meshslo/meshslo/generator/render"
+	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/profiles"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current templates")
+
+func load(t *testing.T, name string) (*config.Config, []rules.File) {
+	t.Helper()
+	l, errs := loader.Load(name)
+	if l == nil || len(errs.Fatal(false)) > 0 {
+		t.Fatalf("%s: %v", name, errs)
+	}
+	c, err := config.New(l.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, rules.Build(c)
+}
+
+type built struct {
+	c      *config.Config
+	files  []rules.File
+	boards map[string]dashboards.Dashboard
+}
+
+// builds keeps each built-in profile's dashboards for the whole test
+// binary: the tests only read them.
+var builds sync.Map
+
+func build(t *testing.T, name string) (*config.Config, []rules.File, map[string]dashboards.Dashboard) {
+	t.Helper()
+	if b, ok := builds.Load(name); ok {
+		b := b.(built)
+		return b.c, b.files, b.boards
+	}
+	c, files := load(t, name)
+	boards, err := dashboards.Embedded().Build(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]dashboards.Dashboard{}
+	for _, d := range boards {
+		out[d.Name] = d
+	}
+	builds.Store(name, built{c, files, out})
+	return c, files, out
+}
+
+func parse(t *testing.T, d dashboards.Dashboard) *dashboards.Model {
+	t.Helper()
+	m, err := dashboards.Parse(d.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// The medium profile's dashboards, byte for byte; update with
+// go test ./dashboards -update and review the diff.
+func TestGolden(t *testing.T) {
+	_, _, boards := build(t, "medium")
+	for _, name := range []string{"executive", "oncall", "debug"} {
+		d, ok := boards[name]
+		if !ok {
+			t.Fatalf("no %s dashboard", name)
+		}
+		path := filepath.Join("testdata", name+".golden")
+		if *update {
+			if err := os.WriteFile(path, d.JSON, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./dashboards -update)", err)
+		}
+		if !bytes.Equal(d.JSON, want) {
+			t.Errorf("%s differs from %s; run go test ./dashboards -update and review the diff", name, path)
+		}
+	}
+}
+
+func TestSameInputSameBytes(t *testing.T) {
+	c, files := load(t, "large")
+	a, err := dashboards.Embedded().Build(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := dashboards.Embedded().Build(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("two builds of the same profile differ")
+	}
+}
+
+// Every query of every built-in profile's dashboards names only metrics
+// that exist (the catalogue) or that our rules record.
+func TestQueriesNameOnlyCataloguedOrRecordedMetrics(t *testing.T) {
+	for _, profile := range profiles.Names() {
+		_, files, boards := build(t, profile)
+		recorded := map[string]bool{}
+		for _, f := range files {
+			for _, g := range f.Groups {
+				for _, r := range g.Rules {
+					recorded[r.Record] = r.Record != ""
+				}
+			}
+		}
+		for _, d := range boards {
+			for _, q := range parse(t, d).Queries() {
+				names, err := catalogue.MetricNames(q.Expr)
+				if err != nil {
+					t.Errorf("%s/%s %s: %v", profile, d.Name, q.Where, err)
+					continue
+				}
+				if len(names) == 0 {
+					t.Errorf("%s/%s %s selects no metric: %s", profile, d.Name, q.Where, q.Expr)
+				}
+				for _, n := range names {
+					if why, removed := catalogue.Removed[n]; removed {
+						t.Errorf("%s/%s %s: %s was %s", profile, d.Name, q.Where, n, why)
+					} else if _, ok := catalogue.Lookup(n); !ok && !recorded[n] {
+						t.Errorf("%s/%s %s: %s is neither catalogued nor recorded", profile, d.Name, q.Where, n)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Each alert's threshold is drawn on the panel that shows its signal: the
+// numbers are read from the generated alert expressions, not restated.
+func TestPanelsDrawTheAlertThresholds(t *testing.T) {
+	cases := []struct {
+		alert, dashboard, panel string
+		severity                string // when alerts of one name differ by severity
+	}{
+		{"IstiodHeapNearLimit", "oncall", "istiod heap / memory limit", ""},
+		{"IstiodReplicasBelowMinimum", "oncall", "istiod instances up", ""},
+		{"IstiodReplicasBelowMinimum", "executive", "istiod up", ""},
+		{"IstiodHighCPU", "oncall", "istiod CPU / limit", ""},
+		{"IstioXDSRejects", "oncall", "Rejected config per 5m", ""},
+		{"IstioXDSPushErrors", "oncall", "xDS push send errors", ""},
+		{"IstiodPushLatencyHigh", "oncall", "Config push latency (p99)", ""},
+		{"IstioConfigConflicts", "oncall", "Config conflicts", ""},
+		{"IstioSidecarInjectionFailures", "oncall", "Sidecar injection failures per 5m", ""},
+		{"IstioSidecarInjectionFailures", "debug", "Injection failures per 5m", ""},
+		{"IstioProxiesStale", "oncall", "Proxies out of sync", "critical"},
+		{"IstioProxiesStale", "oncall", "Proxies out of sync (count)", "warning"},
+		{"IstioSidecarMemoryHigh", "oncall", "Sidecar memory (top 10)", ""},
+		{"IstioRootCertificateExpiring", "oncall", "Mesh CA certificates: time left", ""},
+		{"IstioCACertificateExpiring", "oncall", "Mesh CA certificates: time left", ""},
+		{"IstioWorkloadCertificateRotationStalled", "oncall", "Workload certificates: least time left", ""},
+		{"IstioSLOErrorBudgetBurn", "oncall", "availability: burn rate per window", ""},
+		{"IstioSLOErrorBudgetBurn", "oncall", "latency: burn rate per window", ""},
+		{"IstioSLOErrorBudgetExhausted", "executive", "availability: budget left", ""},
+	}
+	for _, profile := range profiles.Names() {
+		_, files, boards := build(t, profile)
+		for _, tc := range cases {
+			m := parse(t, boards[tc.dashboard])
+			steps := map[float64]bool{}
+			found := false
+			for _, p := range m.AllPanels() {
+				if p.Title == tc.panel && p.FieldConfig.Defaults.Thresholds != nil {
+					found = true
+					for _, s := range p.FieldConfig.Defaults.Thresholds.Steps {
+						if s.Value != nil {
+							steps[*s.Value] = true
+						}
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s/%s: no panel %q with thresholds", profile, tc.dashboard, tc.panel)
+				continue
+			}
+			var want []float64
+			for _, r := range rules.Alerts(files) {
+				if r.Alert == tc.alert && (tc.severity == "" || r.Labels["severity"] == tc.severity) && (!strings.Contains(tc.panel, ": ") || r.Labels["slo"] == "" || strings.HasPrefix(tc.panel, r.Labels["slo"]+":")) {
+					want = append(want, comparedNumbers(t, r.Expr)...)
+				}
+			}
+			if len(want) == 0 {
+				t.Fatalf("%s: alert %s compares against no number", profile, tc.alert)
+			}
+			for _, v := range want {
+				if !steps[v] {
+					t.Errorf("%s/%s %q: alert %s fires at %v, which the panel does not draw (it draws %v)", profile, tc.dashboard, tc.panel, tc.alert, v, keys(steps))
+				}
+			}
+		}
+	}
+}
+
+// comparedNumbers returns the numbers an expression compares against (the
+// right-hand side of >, >=, <, <=).
+func comparedNumbers(t *testing.T, expr string) []float64 {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []float64
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if b, ok := n.(*parser.BinaryExpr); ok && b.Op.IsComparisonOperator() {
+			if lit, ok := b.RHS.(*parser.NumberLiteral); ok {
+				out = append(out, lit.Val)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+func keys(m map[float64]bool) []float64 {
+	var out []float64
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// No threshold is invented in a template: every value drawn comes from the
+// profile or config (0 is allowed: where a budget is spent).
+func TestEveryThresholdComesFromTheConfig(t *testing.T) {
+	for _, profile := range profiles.Names() {
+		c, files, boards := build(t, profile)
+		in, err := dashboards.NewInput(c, files, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allowed := map[float64]bool{0: true}
+		var walk func(any)
+		walk = func(v any) {
+			switch x := v.(type) {
+			case float64:
+				allowed[x] = true
+			case map[string]any:
+				for _, e := range x {
+					walk(e)
+				}
+			case []any:
+				for _, e := range x {
+					walk(e)
+				}
+			}
+		}
+		data, _ := json.Marshal(struct {
+			T any `json:"t"`
+			S any `json:"s"`
+		}{in.Thresholds, in.SLOs})
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			t.Fatal(err)
+		}
+		walk(v)
+		for _, d := range boards {
+			for _, p := range parse(t, d).AllPanels() {
+				if p.FieldConfig.Defaults.Thresholds == nil {
+					continue
+				}
+				for _, s := range p.FieldConfig.Defaults.Thresholds.Steps {
+					if s.Value != nil && !allowed[*s.Value] {
+						t.Errorf("%s/%s panel %q draws %v, which is no profile or config value", profile, d.Name, p.Title, *s.Value)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestUIDsAndLinks(t *testing.T) {
+	seen := map[string]string{}
+	for _, profile := range profiles.Names() {
+		_, _, boards := build(t, profile)
+		if len(boards) != 3 {
+			t.Errorf("%s: %d dashboards, want executive, oncall and debug", profile, len(boards))
+		}
+		uids := map[string]bool{}
+		for _, d := range boards {
+			if prev, dup := seen[d.UID]; dup {
+				t.Errorf("%s/%s has the uid of %s", profile, d.Name, prev)
+			}
+			seen[d.UID] = profile + "/" + d.Name
+			uids[d.UID] = true
+			if d.UID != dashboards.UID(profile, d.Name) {
+				t.Errorf("%s/%s: uid %s is not derived from profile and name", profile, d.Name, d.UID)
+			}
+		}
+		for _, d := range boards {
+			m := parse(t, d)
+			if len(m.Links) != 2 {
+				t.Errorf("%s/%s links to %d tiers, want the other 2", profile, d.Name, len(m.Links))
+			}
+			for _, l := range m.Links {
+				if !uids[strings.TrimPrefix(l.URL, "/d/")] || l.URL == "/d/"+d.UID {
+					t.Errorf("%s/%s links to %s, not another dashboard of the set", profile, d.Name, l.URL)
+				}
+			}
+		}
+	}
+}
+
+// Large meshes get no "All namespaces" on the dashboards that query raw
+// per-request series, and per-service panels keep the top N.
+func TestLargeProfilesStayFast(t *testing.T) {
+	for _, profile := range profiles.Names() {
+		c, _, boards := build(t, profile)
+		large := c.Profile.Spec.Size == "large"
+		for _, name := range []string{"oncall", "debug"} {
+			m := parse(t, boards[name])
+			var raw struct {
+				Templating struct {
+					List []struct {
+						Name       string
+						IncludeAll bool
+					}
+				}
+			}
+			if err := json.Unmarshal(boards[name].JSON, &raw); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range raw.Templating.List {
+				if v.Name == "namespace" && v.IncludeAll == large {
+					t.Errorf("%s/%s: namespace variable includeAll=%v on a %s profile", profile, name, v.IncludeAll, c.Profile.Spec.Size)
+				}
+			}
+			for _, q := range m.Queries() {
+				if strings.Contains(q.Expr, "by (destination_service_namespace, destination_service_name") && !strings.Contains(q.Expr, "topk(") {
+					t.Errorf("%s/%s %s: a per-service query without topk", profile, name, q.Where)
+				}
+			}
+		}
+	}
+}
+
+func TestConfigMaps(t *testing.T) {
+	c, files, boards := build(t, "medium")
+	out, err := dashboards.Files(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := out[dashboards.ConfigMapsPath]
+	if !bytes.HasPrefix(data, []byte("# "+render.Header("medium")+"\n")) {
+		t.Errorf("%s does not start with the header", dashboards.ConfigMapsPath)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	n := 0
+	for {
+		var cm struct {
+			Kind     string
+			Metadata struct {
+				Name, Namespace string
+				Labels          map[string]string
+			}
+			Data map[string]string
+		}
+		if err := dec.Decode(&cm); err != nil {
+			break
+		}
+		n++
+		if cm.Kind != "ConfigMap" || cm.Metadata.Namespace != c.Profile.Spec.Prometheus.Namespace || cm.Metadata.Labels["grafana_dashboard"] != "1" {
+			t.Errorf("ConfigMap %s: kind %s, namespace %s, labels %v", cm.Metadata.Name, cm.Kind, cm.Metadata.Namespace, cm.Metadata.Labels)
+		}
+		for key, js := range cm.Data {
+			name := strings.TrimSuffix(strings.TrimPrefix(key, "meshslo-medium-"), ".json")
+			if js != string(boards[name].JSON) {
+				t.Errorf("ConfigMap %s key %s does not hold dashboard %s", cm.Metadata.Name, key, name)
+			}
+		}
+	}
+	if n != len(boards) {
+		t.Errorf("%d ConfigMaps for %d dashboards", n, len(boards))
+	}
+	for _, d := range boards {
+		if !bytes.Equal(out[dashboards.JSONPath(d.Name)], d.JSON) {
+			t.Errorf("%s is not the dashboard", dashboards.JSONPath(d.Name))
+		}
+	}
+}
+
+// The values file with dashboards keeps the rule groups exactly as the
+// rules-only renderer writes them, and adds the dashboards for Grafana.
+func TestHelmValuesKeepRuleGroups(t *testing.T) {
+	c, files, boards := build(t, "medium")
+	out, err := dashboards.Files(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := render.HelmValues(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type values struct {
+		Rules   any `yaml:"additionalPrometheusRulesMap"`
+		Grafana struct {
+			DashboardProviders map[string]struct {
+				Providers []struct {
+					Name    string
+					Options struct{ Path string }
+				}
+			} `yaml:"dashboardProviders"`
+			Dashboards map[string]map[string]struct{ JSON string }
+		}
+	}
+	var with, without values
+	if err := yaml.Unmarshal(out[dashboards.HelmValuesPath], &with); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(plain, &without); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(with.Rules, without.Rules) {
+		t.Error("the rule groups differ between the values file with and without dashboards")
+	}
+	provider := render.ResourceName(c)
+	ps := with.Grafana.DashboardProviders["dashboardproviders.yaml"].Providers
+	if len(ps) != 1 || ps[0].Name != provider || ps[0].Options.Path != "/var/lib/grafana/dashboards/"+provider {
+		t.Errorf("dashboard providers: %+v", ps)
+	}
+	for name, d := range boards {
+		if with.Grafana.Dashboards[provider][name].JSON != string(d.JSON) {
+			t.Errorf("grafana.dashboards.%s.%s does not hold the dashboard", provider, name)
+		}
+	}
+}
+
+// go test -run '^$' -bench Build ./dashboards: evaluating the three
+// templates for one profile (jsonnet, JSON re-encoding and checks).
+func BenchmarkBuild(b *testing.B) {
+	l, errs := loader.Load("large")
+	if l == nil {
+		b.Fatal(errs)
+	}
+	c, err := config.New(l.Profile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	files := rules.Build(c)
+	src := dashboards.Embedded()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Build(c, files); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A profile without SLOs still gets its three dashboards, without the SLO
+// panels and without gaps.
+func TestProfileWithoutSLOs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "noslo.yaml")
+	profile := "apiVersion: meshslo/v1alpha1\nkind: MeshProfile\nmetadata: {name: noslo}\nspec: {size: small, slos: []}\n"
+	if err := os.WriteFile(path, []byte(profile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, files := load(t, path)
+	if len(c.SLOs) != 0 {
+		t.Skipf("the profile loader gives %d SLOs for slos: []", len(c.SLOs))
+	}
+	boards, err := dashboards.Embedded().Build(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range boards {
+		m := parse(t, d)
+		bottom := 0
+		for _, p := range m.AllPanels() {
+			if strings.Contains(p.Title, "burn rate") || strings.Contains(p.Title, "budget") {
+				t.Errorf("%s: SLO panel %q without SLOs", d.Name, p.Title)
+			}
+			if p.GridPos.Y > bottom {
+				t.Errorf("%s: panel %q starts at row %d, leaving a gap above it", d.Name, p.Title, p.GridPos.Y)
+			}
+			bottom = max(bottom, p.GridPos.Y+p.GridPos.H)
+		}
+	}
+}
