@@ -1,6 +1,11 @@
 package profile_test
 
 import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -50,4 +55,58 @@ func checkLoad(t *testing.T, data []byte) (*profile.Loaded, profile.Errors) {
 		}
 	}
 	return l, errs
+}
+
+// The seed corpus sets every field of the schema at least once, so the
+// fuzzer starts from inputs that reach every decoder and validator branch.
+func TestSeedsSetEveryField(t *testing.T) {
+	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", "FuzzLoad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	index := regexp.MustCompile(`\[\d+\]`)
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzLoad", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, ok := strings.CutPrefix(string(raw), "go test fuzz v1\n[]byte(")
+		data, err := strconv.Unquote(strings.TrimSuffix(strings.TrimSpace(body), ")"))
+		if !ok || err != nil {
+			t.Fatalf("%s is not a fuzz corpus entry: %v", e.Name(), err)
+		}
+		if l, _ := profile.Load(e.Name(), []byte(data)); l != nil {
+			for path := range l.Positions {
+				set[index.ReplaceAllString(path, "[0]")] = true
+			}
+		}
+	}
+	for _, field := range schemaFields(reflect.TypeOf(profile.Profile{}), "") {
+		if !set[field] {
+			t.Errorf("no seed in testdata/fuzz/FuzzLoad sets %s", field)
+		}
+	}
+}
+
+// schemaFields lists every field path of t as the loader names them.
+func schemaFields(t reflect.Type, path string) []string {
+	var out []string
+	switch t.Kind() {
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			name := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+			child := name
+			if path != "" {
+				child = path + "." + name
+			}
+			out = append(out, schemaFields(t.Field(i).Type, child)...)
+		}
+	case reflect.Slice:
+		out = append(out, path)
+		out = append(out, schemaFields(t.Elem(), path+"[0]")...)
+	default:
+		out = append(out, path)
+	}
+	return out
 }
