@@ -1,7 +1,6 @@
 package generate_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"strings"
@@ -21,8 +20,9 @@ import (
 // FuzzGenerate runs arbitrary bytes through the whole path a profile takes:
 // load, validate and, when valid, generate. A valid profile must generate
 // (Validate is the only gate), and what it generates must parse again with
-// Prometheus's strict rule loader, keep every profile value inside its own
-// matcher and come out byte-identical twice. Seeds: the built-in profiles
+// Prometheus's strict rule loader and keep every profile value inside its
+// own matcher. (Determinism is TestGenerateIsDeterministic's: a second run
+// here would double the cost of every input.) Seeds: the built-in profiles
 // and testdata/fuzz/FuzzGenerate. Run it with make fuzz.
 func FuzzGenerate(f *testing.F) {
 	for _, name := range profiles.Names() {
@@ -42,15 +42,6 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatalf("a profile that passed validation does not generate: %v", err)
 		}
 		checkOutput(t, l.Profile, out)
-		again, err := generate.Run(l.Profile, l.Origin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range out.Paths() {
-			if !bytes.Equal(out.Files[p], again.Files[p]) {
-				t.Errorf("%s differs between two runs of the same profile", p)
-			}
-		}
 	})
 }
 
