@@ -146,6 +146,12 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:19: spec.mesh.cluster: expected a label value without control characters such as newlines, got "eu\nwest"`}},
 		{"cluster label not a label name", spec("mesh: {clusterLabel: k8s-cluster}"), []string{
 			`bad.yaml:5:24: spec.mesh.clusterLabel: expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got "k8s-cluster"`}},
+		{"reserved cluster label", spec("mesh: {cluster: eu, clusterLabel: __name__}"), []string{
+			`bad.yaml:5:37: spec.mesh.clusterLabel: expected a label name not starting with __ (Prometheus reserves those), got "__name__"`}},
+		{"runbook URL with a space", spec("prometheus: {runbookBaseURL: 'https://runbooks.example.com/istio runbooks'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL, got "https://runbooks.example.com/istio runbooks"`}},
+		{"runbook URL without a host", spec("prometheus: {runbookBaseURL: 'https:///runbooks'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL, got "https:///runbooks"`}},
 		{"rule label key with a space", spec(`prometheus: {ruleLabels: {"team name": mesh}}`), []string{
 			`bad.yaml:5:42: spec.prometheus.ruleLabels["team name"]: expected a Kubernetes label key: [prefix/]name, the name 1 to 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, the prefix a lowercase DNS name; got "team name"`}},
 		{"rule label value Kubernetes refuses", spec(`prometheus: {ruleLabels: {release: "kube prometheus"}}`), []string{

@@ -2,10 +2,12 @@ package profile
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/meshslo/meshslo/generator/selector"
 )
@@ -133,8 +135,12 @@ func validateMesh(v *validator, s *Spec) {
 	if m.Pods < 1 {
 		v.add("spec.mesh.pods", "expected at least 1 pod, got %d", m.Pods)
 	}
-	if !selector.ValidLabelName(m.ClusterLabel) {
+	switch {
+	case !selector.ValidLabelName(m.ClusterLabel):
 		v.add("spec.mesh.clusterLabel", "expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got %q", m.ClusterLabel)
+	case strings.HasPrefix(m.ClusterLabel, "__"):
+		// __name__="x" would rename every metric the rules read.
+		v.add("spec.mesh.clusterLabel", "expected a label name not starting with __ (Prometheus reserves those), got %q", m.ClusterLabel)
 	}
 	checkLabelValue(v, "spec.mesh.cluster", m.Cluster)
 }
@@ -239,7 +245,8 @@ func validatePrometheus(v *validator, p *Prometheus) {
 	if !namespaceRe.MatchString(p.Namespace) {
 		v.add("spec.prometheus.namespace", "expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63), got %q", p.Namespace)
 	}
-	if !strings.HasPrefix(p.RunbookBaseURL, "https://") && !strings.HasPrefix(p.RunbookBaseURL, "http://") {
+	if u, err := url.Parse(p.RunbookBaseURL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") ||
+		strings.ContainsFunc(p.RunbookBaseURL, unicode.IsSpace) {
 		v.add("spec.prometheus.runbookBaseURL", "expected an http(s) URL, got %q", p.RunbookBaseURL)
 	}
 }
