@@ -12,6 +12,7 @@ import (
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/render"
 	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/generator/ruletests"
 	"github.com/meshslo/meshslo/generator/selfcheck"
 )
 
@@ -37,7 +38,7 @@ func (o *Output) Paths() []string {
 type Extra func(c *config.Config, files []rules.File) (map[string][]byte, error)
 
 // extras are the renderers beyond the rule formats that every run includes.
-var extras = []Extra{dashboards.Files}
+var extras = []Extra{dashboards.Files, ruletests.Render}
 
 // Run generates every file for a validated profile. origin says where each
 // profile field came from, for the README.

@@ -1,0 +1,154 @@
+package ruletests
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/meshslo/meshslo/generator/selector"
+)
+
+// lbls is a label set of an input series or an expected result.
+type lbls map[string]string
+
+func (l lbls) with(kv ...string) lbls {
+	out := lbls{}
+	for k, v := range l {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			delete(out, kv[i])
+		} else {
+			out[kv[i]] = kv[i+1]
+		}
+	}
+	return out
+}
+
+func (l lbls) only(keys ...string) lbls {
+	out := lbls{}
+	for _, k := range keys {
+		if v, ok := l[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// of renders name{labels} with sorted label names, quoted as PromQL reads them.
+func (l lbls) of(name string) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.Quote(l[k])
+	}
+	return name + "{" + strings.Join(parts, ", ") + "}"
+}
+
+// fit makes l match the profile's selector for its source: equality
+// matchers set their label, other matchers must already match or are tried
+// with their literal value. A selector no series could satisfy is an error.
+func fit(l lbls, ms selector.Matchers, source string) (lbls, error) {
+	out := l.with()
+	for _, m := range ms {
+		if m.Matches(out[m.Name]) {
+			continue
+		}
+		var tries []string
+		switch m.Type {
+		case labels.MatchEqual:
+			tries = []string{m.Value}
+		case labels.MatchRegexp:
+			tries = append([]string{m.Value}, strings.Split(m.Value, "|")...)
+		case labels.MatchNotEqual, labels.MatchNotRegexp:
+			tries = []string{"", out[m.Name] + "-other"}
+		}
+		ok := false
+		for _, t := range tries {
+			if m.Matches(t) {
+				out = out.with(m.Name, t)
+				ok = ok || true
+				break
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("cannot build %s test series that match the selector %s (matcher %s)", source, ms.String(), m.String())
+		}
+	}
+	return out, nil
+}
+
+// Pod name suffixes, as a ReplicaSet names its pods.
+var podSuffixes = []string{"x7k2p", "m4q9z", "c2w8n", "h6t3v", "p9d4r", "w3n7b", "k8s5f", "t2g6j"}
+
+func podSuffix(i int) string {
+	if i < len(podSuffixes) {
+		return podSuffixes[i]
+	}
+	return fmt.Sprintf("r%03d", i)
+}
+
+// istiod is what the kubernetes-pods scrape job gives an istiod pod.
+func (b *builder) istiod(i int) lbls {
+	l := lbls{
+		"app": "istiod", "istio": "pilot", "istio_io_rev": "default", "pod_template_hash": "6d4b9c8f7",
+		"job": "kubernetes-pods", "instance": fmt.Sprintf("10.12.0.%d:15014", 20+i),
+		"namespace": "istio-system", "pod": "istiod-6d4b9c8f7-" + podSuffix(i),
+	}
+	return b.fitted(l, b.c.Selectors.Istiod, "istiod")
+}
+
+// cadvisor is a kubelet cAdvisor series of one container ("" is the pod total).
+func (b *builder) cadvisor(namespace, pod, container, image string) lbls {
+	id := "/kubepods/burstable/pod7f1c2a9e-3b4d-4e8f-9a0b-1c2d3e4f5a6b"
+	if container != "" {
+		id += "/" + fmt.Sprintf("%x", len(pod)*7919+len(container)*104729) + "c0ffee"
+	}
+	l := lbls{
+		"job": "kubelet", "metrics_path": "/metrics/cadvisor", "instance": "10.0.3.17:10250", "node": "node-pool-a-3",
+		"service": "kube-prometheus-stack-kubelet", "endpoint": "https-metrics",
+		"namespace": namespace, "pod": pod, "container": container, "image": image, "id": id,
+	}
+	if container == "" {
+		delete(l, "container")
+		delete(l, "image")
+	}
+	return b.fitted(l, b.c.Selectors.Cadvisor, "cadvisor")
+}
+
+// kubeStateMetrics is a kube-state-metrics series about one container.
+func (b *builder) kubeStateMetrics(namespace, pod, container string) lbls {
+	l := lbls{
+		"job": "kube-state-metrics", "instance": "10.12.4.9:8080", "service": "kube-prometheus-stack-kube-state-metrics",
+		"namespace": namespace, "pod": pod, "container": container, "node": "node-pool-a-3",
+		"uid": "7f1c2a9e-3b4d-4e8f-9a0b-1c2d3e4f5a6b",
+	}
+	return b.fitted(l, b.c.Selectors.KubeStateMetrics, "kube-state-metrics")
+}
+
+// envoy is a sidecar's Envoy stats series, as the operator's PodMonitor scrapes them.
+func (b *builder) envoy(namespace, pod, app string, i int) lbls {
+	l := lbls{
+		"job": namespace + "/envoy-stats-monitor", "instance": fmt.Sprintf("10.12.%d.%d:15090", 8+i/200, 10+i%200),
+		"namespace": namespace, "pod": pod, "container": "istio-proxy", "app": app, "version": "v1",
+		"security_istio_io_tlsMode": "istio", "service_istio_io_canonical_name": app,
+	}
+	return b.fitted(l, b.c.Selectors.Proxies, "proxies")
+}
+
+func (b *builder) fitted(l lbls, ms selector.Matchers, source string) lbls {
+	out, err := fit(l, ms, source)
+	if err != nil {
+		b.fail(err)
+		return l
+	}
+	return out
+}
