@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,7 +12,8 @@ import (
 )
 
 // SLO series names, a contract with the dashboards. Every series carries
-// the labels slo, destination_service_namespace and destination_service_name.
+// the labels slo, destination_service_namespace and destination_service_name
+// (and the profile's cluster label when it names a cluster).
 const (
 	SLIErrorsRate5m          = "slo:sli_errors:rate5m"
 	SLIRequestsRate5m        = "slo:sli_requests:rate5m"
@@ -22,11 +24,25 @@ const (
 	SLOPeriodBudgetRemaining = "slo:period_error_budget_remaining:ratio"
 )
 
+// Intermediate series: the raw counters' increase per service with only the
+// error split kept, and the error and request rates of every window, which
+// longer windows are assembled from. Names are free to change.
+const (
+	requestsIncreasePrefix = "slo:istio_requests:increase"
+	bucketsIncreasePrefix  = "slo:istio_request_duration_milliseconds_bucket:increase"
+	errorsRatePrefix       = "slo:sli_errors:rate"
+	requestsRatePrefix     = "slo:sli_requests:rate"
+)
+
 // ServiceLabels are the labels each SLO is evaluated per.
 var ServiceLabels = []string{"destination_service_namespace", "destination_service_name"}
 
 // baseWindow is the shortest window: raw counters are read only here.
 const baseWindow = profile.Duration(5 * time.Minute)
+
+// maxTerms bounds how many tiles one window adds up. A window that would
+// need more gets an intermediate tile window, so expressions stay readable.
+const maxTerms = 12
 
 // SLIErrorRatio names the recorded error ratio over a window.
 func SLIErrorRatio(window profile.Duration) string { return SLIErrorRatioPrefix + window.String() }
@@ -42,54 +58,181 @@ func Windows(s config.SLO) []profile.Duration {
 	return slices.Compact(ws)
 }
 
-func by() string { return "sum by (" + strings.Join(ServiceLabels, ", ") + ") " }
+// A window's error and request rates come either from the raw counters
+// (Tile 0) or from Terms back-to-back copies of a shorter recorded window
+// read at offsets 0, Tile, 2×Tile, ...: the copies tile the window exactly,
+// so its rate is their mean, weighted by traffic like one long rate().
+type windowSource struct {
+	Window, Tile profile.Duration
+	Terms        int
+	// Public windows get the slo:sli_error:ratio_rate<w> series; the others
+	// only exist to be tiled into longer windows.
+	Public bool
+}
 
-// sliExprs returns the raw error and request rates of an SLO over the base window.
-func sliExprs(s config.SLO) (errors, requests string) {
-	w := "[" + baseWindow.String() + "]"
-	switch s.SLI {
-	case profile.SLILatency:
-		count := s.Requests.Metric("istio_request_duration_milliseconds_count")
-		// Prometheus 3 writes le="250.0" for a scraped le="250"; accept both.
-		le := profile.FormatNumber(float64(time.Duration(s.Threshold)) / float64(time.Millisecond))
-		bucket := s.Requests.With(selector.Regex("le", regexpQuote(le)+`(\.0)?`)).Metric("istio_request_duration_milliseconds_bucket")
-		requests = by() + "(rate(" + count + w + "))"
-		errors = lines(requests, "-", by()+"(rate("+bucket+w+"))")
-	default:
-		total := s.Requests.Metric("istio_requests_total")
-		failed := s.Requests.With(selector.Regex("response_code", "5..")).Metric("istio_requests_total")
-		requests = by() + "(rate(" + total + w + "))"
-		errors = by() + "(rate(" + failed + w + "))"
+// windowPlan says how each window of s is computed when its rules run every
+// interval, shortest first so each window's tiles are recorded before it.
+// A tile must be a multiple of the interval: its offset copies then fall on
+// past evaluations exactly instead of up to one interval apart.
+func windowPlan(s config.SLO, interval profile.Duration) []windowSource {
+	var plan []windowSource
+	recorded := func(w profile.Duration) bool {
+		return slices.ContainsFunc(plan, func(p windowSource) bool { return p.Window == w })
 	}
-	return errors, requests
+	var add func(w profile.Duration, public bool)
+	add = func(w profile.Duration, public bool) {
+		if recorded(w) {
+			for i := range plan {
+				if plan[i].Window == w {
+					plan[i].Public = plan[i].Public || public
+				}
+			}
+			return
+		}
+		var tile profile.Duration
+		for _, p := range plan {
+			if p.Window < w && w%p.Window == 0 && interval > 0 && p.Window%interval == 0 && p.Window > tile {
+				tile = p.Window
+			}
+		}
+		if w == baseWindow || tile == 0 {
+			plan = append(plan, windowSource{Window: w, Public: public})
+			return
+		}
+		terms := int(w / tile)
+		if terms > maxTerms {
+			if d := largestDivisor(terms, maxTerms); d > 1 {
+				add(tile*profile.Duration(d), false)
+				add(w, public)
+				return
+			}
+		}
+		plan = append(plan, windowSource{Window: w, Tile: tile, Terms: terms, Public: public})
+	}
+	for _, w := range Windows(s) {
+		add(w, true)
+	}
+	return plan
+}
+
+// largestDivisor returns the largest divisor of n that is at most max and
+// smaller than n, or 1.
+func largestDivisor(n, max int) int {
+	for d := min(max, n-1); d > 1; d-- {
+		if n%d == 0 {
+			return d
+		}
+	}
+	return 1
+}
+
+// serviceLabels are the labels SLO series are kept per: the service, and the
+// cluster when the profile names one, so series federated from several
+// clusters stay apart.
+func (b *builder) serviceLabels() []string {
+	mesh := b.c.Profile.Spec.Mesh
+	if mesh.Cluster != "" {
+		return append([]string{mesh.ClusterLabel}, ServiceLabels...)
+	}
+	return ServiceLabels
+}
+
+func by(labels ...string) string { return "sum by (" + strings.Join(labels, ", ") + ") " }
+
+// increaseExpr is the increase of the raw counter series sel over w.
+// Consecutive windows share their boundary sample (x - x offset w), so
+// windows recorded at t, t-w, t-2w, ... add up to exactly the counters'
+// increase over the whole span, which rate() over back-to-back ranges does
+// not: each range drops the scrape interval before its first sample. A
+// series that is new, ended or reset within w has no such difference; it
+// falls back to increase(), which handles all three the usual way.
+func increaseExpr(sel string, w profile.Duration) string {
+	return lines(
+		"("+sel+" - "+sel+" offset "+w.String()+" >= 0)",
+		"or",
+		"increase("+sel+"["+w.String()+"])",
+	)
 }
 
 func regexpQuote(s string) string { return strings.ReplaceAll(s, ".", `\.`) }
 
 func sloLabels(s config.SLO) map[string]string { return map[string]string{"slo": s.Name} }
 
+// leRegex matches a latency threshold's bucket: Prometheus 3 writes
+// le="250.0" for a scraped le="250"; accept both.
+func leRegex(s config.SLO) string {
+	le := profile.FormatNumber(float64(time.Duration(s.Threshold)) / float64(time.Millisecond))
+	return regexpQuote(le) + `(\.0)?`
+}
+
+// rawRates returns the rules that read the raw counters over w: their
+// increase per service with the error split kept, then the service's error
+// and request rates. Every raw series is read once per evaluation.
+func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
+	sel := selector.Matchers{selector.Equal("slo", s.Name)}
+	svc := b.serviceLabels()
+	perSLO := append([]string{"slo"}, svc...)
+	secs := num(w.Seconds())
+	reqs := sel.Metric(requestsRatePrefix + w.String())
+	switch s.SLI {
+	case profile.SLILatency:
+		name := bucketsIncreasePrefix + w.String()
+		bucket := s.Requests.With(selector.Regex("le", leRegex(s)+`|\+Inf`)).Metric("istio_request_duration_milliseconds_bucket")
+		return []Rule{
+			{Record: name, Expr: by(append(svc, "le")...) + "(\n" + indent(increaseExpr(bucket, w), "  ") + "\n)", Labels: sloLabels(s),
+				Comment: "The threshold's bucket and the +Inf bucket (every request), per service."},
+			{Record: requestsRatePrefix + w.String(), Expr: by(perSLO...) + "(" + sel.With(selector.Equal("le", "+Inf")).Metric(name) + ") / " + secs, Labels: sloLabels(s)},
+			{Record: errorsRatePrefix + w.String(), Expr: reqs + " - " + by(perSLO...) + "(" + sel.With(selector.Regex("le", leRegex(s))).Metric(name) + ") / " + secs, Labels: sloLabels(s),
+				Comment: "SLO " + s.Name + ": requests slower than " + s.Threshold.String() + " (a bucket boundary) count as errors."},
+		}
+	default:
+		name := requestsIncreasePrefix + w.String()
+		total := s.Requests.Metric("istio_requests_total")
+		return []Rule{
+			{Record: name, Expr: by(append(svc, "response_code")...) + "(\n" + indent(increaseExpr(total, w), "  ") + "\n)", Labels: sloLabels(s),
+				Comment: "Requests per service and response code; the code is all the SLI needs of the raw labels."},
+			{Record: requestsRatePrefix + w.String(), Expr: by(perSLO...) + "(" + sel.Metric(name) + ") / " + secs, Labels: sloLabels(s)},
+			{Record: errorsRatePrefix + w.String(), Expr: lines(by(perSLO...)+"("+sel.With(selector.Regex("response_code", "5..")).Metric(name)+") / "+secs, "or", "0 * "+reqs), Labels: sloLabels(s),
+				Comment: "SLO " + s.Name + ": 5xx responses count as errors; 4xx are the client's. A service without 5xx series has none."},
+		}
+	}
+}
+
+// tiledRate adds up terms copies of the rate series name over tile, read
+// at offsets 0, tile, 2×tile, ... A copy that is missing (the first days
+// after the rules are deployed, or a gap in evaluation) counts as no traffic,
+// so the window covers the data there is, like sum_over_time would.
+func tiledRate(name string, tile profile.Duration, terms int) string {
+	parts := []string{"  " + name}
+	for i := 1; i < terms; i++ {
+		off := (tile * profile.Duration(i)).String()
+		parts = append(parts, "  + ("+name+" offset "+off+" or 0 * "+name+")")
+	}
+	return "(\n" + strings.Join(parts, "\n") + "\n) / " + strconv.Itoa(terms)
+}
+
 func (b *builder) sloRecordings() File {
 	f := File{Name: "slo-recordings", Comment: "SLIs per SLO and destination service, error ratios per window, budgets and burn rates."}
 	for _, s := range b.c.SLOs {
 		sel := selector.Matchers{selector.Equal("slo", s.Name)}
-		errs, reqs := sliExprs(s)
-		rules := []Rule{
-			{Record: SLIErrorsRate5m, Expr: errs, Labels: sloLabels(s), Comment: sliComment(s)},
-			{Record: SLIRequestsRate5m, Expr: reqs, Labels: sloLabels(s)},
-		}
-		for _, w := range Windows(s) {
-			expr := sel.Metric(SLIErrorsRate5m) + " / " + sel.Metric(SLIRequestsRate5m)
-			comment := ""
-			if w != baseWindow {
-				// Sum of errors over sum of requests: weighted by traffic, so a
-				// quiet night cannot outweigh a busy day.
-				expr = lines(
-					"sum_over_time("+sel.Metric(SLIErrorsRate5m)+"["+w.String()+"])",
-					"/",
-					"sum_over_time("+sel.Metric(SLIRequestsRate5m)+"["+w.String()+"])",
+		var rules []Rule
+		for _, p := range windowPlan(s, b.c.Profile.Spec.Prometheus.EvaluationInterval) {
+			w := p.Window.String()
+			if p.Tile == 0 {
+				rules = append(rules, b.rawRates(s, p.Window)...)
+			} else {
+				comment := w + " from " + strconv.Itoa(p.Terms) + " back-to-back " + p.Tile.String() + " windows."
+				rules = append(rules,
+					Rule{Record: errorsRatePrefix + w, Expr: tiledRate(sel.Metric(errorsRatePrefix+p.Tile.String()), p.Tile, p.Terms), Labels: sloLabels(s), Comment: comment},
+					Rule{Record: requestsRatePrefix + w, Expr: tiledRate(sel.Metric(requestsRatePrefix+p.Tile.String()), p.Tile, p.Terms), Labels: sloLabels(s)},
 				)
 			}
-			rules = append(rules, Rule{Record: SLIErrorRatio(w), Expr: expr, Labels: sloLabels(s), Comment: comment})
+			if p.Public {
+				// Errors over requests of the same window: weighted by
+				// traffic, so a quiet night cannot outweigh a busy day.
+				rules = append(rules, Rule{Record: SLIErrorRatio(p.Window),
+					Expr: sel.Metric(errorsRatePrefix+w) + " / " + sel.Metric(requestsRatePrefix+w), Labels: sloLabels(s)})
+			}
 		}
 		current := s.Tiers[0].Long
 		rules = append(rules,
@@ -103,13 +246,6 @@ func (b *builder) sloRecordings() File {
 		f.Groups = append(f.Groups, b.group("slo-"+s.Name+"-sli", rules...))
 	}
 	return f
-}
-
-func sliComment(s config.SLO) string {
-	if s.SLI == profile.SLILatency {
-		return "SLO " + s.Name + ": requests slower than " + s.Threshold.String() + " (a bucket boundary) count as errors."
-	}
-	return "SLO " + s.Name + ": 5xx responses count as errors; 4xx are the client's."
 }
 
 func (b *builder) sloAlerts() File {

@@ -1,0 +1,227 @@
+package cost
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/meshslo/meshslo/generator/generate"
+	"github.com/meshslo/meshslo/generator/profile"
+)
+
+// The benchmark's mesh, as in the brief: 10 pods per service over 5
+// namespaces, 2 source workloads per pod, a 60s scrape and rules evaluated
+// every 60s, 3 days of history. MESHSLO_BENCH_PODS picks sizes
+// ("200,2000"); the default runs all three.
+const (
+	benchScrape   = time.Minute
+	benchInterval = time.Minute
+	benchHistory  = 72 * time.Hour
+)
+
+// benchBuckets are the only histogram series stored: the SLO threshold's
+// bucket (read by all three rule sets) and +Inf (ours) beside _count
+// (Sloth-shaped and lower bound). Envoy's other 18 boundaries and _sum are
+// read by none of them; storing them would only make the setup slower.
+var benchBuckets = []string{"250", "+Inf"}
+
+// steadyTraffic is a working day: traffic swings over 24h, errors and slow
+// requests stay at a low level. Its values do not change what rules read.
+func steadyTraffic(svc int, t time.Duration) load {
+	day := 2 * math.Pi * t.Hours() / 24
+	return load{RPS: 20 * (1 + 0.5*math.Sin(day+float64(svc))), Errors: 0.001, Slow: 0.02}
+}
+
+type sizeCase struct {
+	pods    int
+	history time.Duration
+}
+
+func benchSizes(tb testing.TB) []sizeCase {
+	all := []sizeCase{{200, benchHistory}, {2000, benchHistory}, {5000, benchHistory}}
+	env := os.Getenv("MESHSLO_BENCH_PODS")
+	if env == "" {
+		return all
+	}
+	var out []sizeCase
+	for _, f := range strings.Split(env, ",") {
+		var n int
+		if _, err := fmt.Sscanf(strings.TrimSpace(f), "%d", &n); err != nil || n < 10 {
+			tb.Fatalf("MESHSLO_BENCH_PODS: expected pod counts such as 200,2000, got %q", env)
+		}
+		out = append(out, sizeCase{n, benchHistory})
+	}
+	return out
+}
+
+// BenchmarkRuleCost measures, per mesh size, the samples one evaluation
+// cycle reads and how long it takes for three rule sets: ours (the SLO files
+// of the built-in large profile), the Sloth-shaped reference and the lower
+// bound. Recorded series are backfilled over the history first, so long
+// windows read real history. Run it with `make bench`.
+func BenchmarkRuleCost(b *testing.B) {
+	for _, size := range benchSizes(b) {
+		b.Run(fmt.Sprintf("pods=%d", size.pods), func(b *testing.B) { benchSize(b, size) })
+	}
+}
+
+func benchSize(b *testing.B, size sizeCase) {
+	ctx := context.Background()
+	m := mesh{Pods: size.pods, Services: size.pods / 10, Namespaces: 5, Sources: 2, Scrape: benchScrape, Buckets: benchBuckets, Seed: 1}
+	db := openDB(b, size.history)
+	start := time.Now()
+	series, samples, err := m.write(ctx, db, steadyTraffic, size.history, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("pods=%d: %d services, %d raw series (%d in a real mesh, whose histograms have 22 series per label set), %d samples over %s, written in %s",
+		size.pods, m.Services, len(series), realSeries(m), samples, size.history, time.Since(start).Round(time.Second))
+
+	// The cycle is measured at the last scrape round; the history before
+	// it is backfilled.
+	end := time.Unix(0, 0).UTC().Add(size.history)
+	c := builtinConfig(b, "large", benchInterval)
+	engine := newEngine()
+	oursFiles := sloFiles(b, c)
+	sets := []*ruleSet{
+		loadRuleSet(b, "ours", db, engine, renderFiles(b, c, oursFiles)),
+		loadRuleSet(b, "sloth", db, engine, renderFiles(b, c, slothFiles(c, oursFiles, false))),
+		loadRuleSet(b, "lower", db, engine, renderFiles(b, c, lowerFiles(c))),
+	}
+	start = time.Now()
+	// Ours reads recorded tiles only at whole multiples of 5m before the
+	// cycle, so a backfill every 5m gives its cycle the same history as
+	// one every minute. Sloth's period window reads every sample of its
+	// recorded 5m ratio, so that one is backfilled every evaluation.
+	if _, err := sets[0].backfill(ctx, end.Add(-size.history), end.Add(-5*time.Minute), 5*time.Minute, nil); err != nil {
+		b.Fatal(err)
+	}
+	ratio5m := slothPrefix + ":sli_error:ratio_rate5m"
+	if _, err := sets[1].backfill(ctx, end.Add(-size.history), end.Add(-benchInterval), benchInterval,
+		func(name string) bool { return name == ratio5m }); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("pods=%d: backfill took %s", size.pods, time.Since(start).Round(time.Second))
+
+	type result struct {
+		samples int64
+		total   time.Duration
+		runs    int
+	}
+	results := make([]result, len(sets))
+	for b.Loop() {
+		for i, rs := range sets {
+			n, d, err := rs.cycle(ctx, end)
+			if err != nil {
+				b.Fatal(err)
+			}
+			results[i].samples = n
+			results[i].total += d
+			results[i].runs++
+		}
+	}
+	ms := func(r result) float64 { return float64(r.total.Microseconds()) / 1000 / float64(r.runs) }
+	ours, sloth, lower := results[0], results[1], results[2]
+	b.ReportMetric(float64(ours.samples), "ours-samples/cycle")
+	b.ReportMetric(float64(sloth.samples), "sloth-samples/cycle")
+	b.ReportMetric(float64(lower.samples), "lower-samples/cycle")
+	b.ReportMetric(ms(ours), "ours-ms/cycle")
+	b.ReportMetric(ms(sloth), "sloth-ms/cycle")
+	b.ReportMetric(ms(lower), "lower-ms/cycle")
+	b.ReportMetric(float64(sloth.samples)/float64(ours.samples), "sloth/ours")
+	b.ReportMetric(float64(ours.samples)/float64(lower.samples), "ours/lower")
+	b.Logf("pods=%d series=%d | samples/cycle: ours %d, sloth-shaped %d, lower bound %d | ms/cycle: ours %.1f, sloth-shaped %.1f, lower bound %.1f | sloth/ours %.0fx, ours/lower %.2fx",
+		size.pods, len(series), ours.samples, sloth.samples, lower.samples, ms(ours), ms(sloth), ms(lower),
+		float64(sloth.samples)/float64(ours.samples), float64(ours.samples)/float64(lower.samples))
+}
+
+// realSeries is how many raw series the same mesh has with every bucket of
+// Envoy's histogram and its _sum.
+func realSeries(m mesh) int {
+	perLabelSet := 1 + len(envoyBuckets) + 2 // requests, buckets, _count, _sum
+	return m.Pods * m.Sources * 2 * perLabelSet
+}
+
+// servicesProfile lists n services explicitly: one availability SLO per
+// service, narrowed to it by a selector. That is how a profile names
+// services one by one; a profile without selectors covers every service
+// with one SLO.
+func servicesProfile(n int) []byte {
+	var sb strings.Builder
+	sb.WriteString("apiVersion: meshslo/v1alpha1\nkind: MeshProfile\nmetadata:\n  name: services-" + fmt.Sprint(n) + "\n")
+	sb.WriteString("spec:\n  size: large\n  mesh: {services: " + fmt.Sprint(n) + ", pods: " + fmt.Sprint(10*n) + "}\n  slos:\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&sb, "    - {name: svc-%04d, sli: availability, objective: 99.9, window: 30d, selector: {destination_service_name: svc-%04d}}\n", i, i)
+	}
+	return []byte(sb.String())
+}
+
+// BenchmarkGenerate1000Services times the whole pipeline short of writing
+// files (load, validate, build, render every format, self-check) for a
+// profile that lists 1,000 services, and reports the peak heap seen.
+func BenchmarkGenerate1000Services(b *testing.B) {
+	data := servicesProfile(1000)
+	peak := watchHeap(b)
+	for b.Loop() {
+		l, errs := profile.Load("services-1000.yaml", data)
+		if l == nil {
+			b.Fatal(errs)
+		}
+		if fatal := append(errs, l.Validate()...).Fatal(false); len(fatal) > 0 {
+			b.Fatal(fatal)
+		}
+		out, err := generate.Run(l.Profile, l.Origin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out.Files) == 0 {
+			b.Fatal("no files generated")
+		}
+	}
+	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
+}
+
+// watchHeap samples the live heap every millisecond until the benchmark
+// ends and returns a function giving the largest value seen.
+func watchHeap(b *testing.B) func() uint64 {
+	runtime.GC()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			close(done)
+			wg.Wait()
+			stopped = true
+		}
+	}
+	b.Cleanup(stop)
+	return func() uint64 { stop(); return peak.Load() }
+}
