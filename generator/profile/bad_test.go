@@ -97,6 +97,10 @@ func TestBadProfiles(t *testing.T) {
 		{"burn window longer than the SLO", spec("burnRates: [{severity: warning, budgetShare: 0.1, long: 60d, short: 1d}]"), []string{
 			`bad.yaml:5:59: spec.burnRates[0].long: the 60d window is longer than the period of spec.slos[0] (30d)`,
 			`bad.yaml:5:59: spec.burnRates[0].long: the 60d window is longer than the period of spec.slos[1] (30d)`}},
+		{"two burn tiers alike", spec("burnRates:",
+			"  - &tier {severity: critical, budgetShare: 0.02, long: 1h, short: 5m}",
+			"  - {<<: *tier, budgetShare: 0.05, short: 10m}"), []string{
+			`bad.yaml:7:7: spec.burnRates[1]: same severity (critical) and long window (1h) as spec.burnRates[0]; their alerts would carry the same labels`}},
 		{"workload certificate warning of a day", spec("certificates: {workloadExpiryWarning: 24h}"), []string{
 			`bad.yaml:5:41: spec.certificates.workloadExpiryWarning: expected less than 24h: workload certificates live 24h, so 1d would always fire`}},
 		{"unknown environment", spec("environment: prod"), []string{

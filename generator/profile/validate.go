@@ -396,8 +396,20 @@ func validateBurnRates(v *validator, tiers []BurnRate, slos []SLO) {
 	if len(tiers) == 0 && len(slos) > 0 {
 		v.add("spec.burnRates", "expected at least one burn-rate tier for the SLO alerts")
 	}
+	// A tier's alert is labelled with its severity and long window, so two
+	// tiers sharing both would fire alerts Prometheus cannot tell apart.
+	type key struct {
+		severity string
+		long     Duration
+	}
+	first := map[key]int{}
 	for i, t := range tiers {
 		f := fmt.Sprintf("spec.burnRates[%d]", i)
+		if j, dup := first[key{t.Severity, t.Long}]; dup {
+			v.add(f, "same severity (%s) and long window (%s) as spec.burnRates[%d]; their alerts would carry the same labels", t.Severity, t.Long, j)
+		} else {
+			first[key{t.Severity, t.Long}] = i
+		}
 		v.oneOf(f+".severity", t.Severity, []string{SeverityCritical, SeverityWarning})
 		v.ratio(f+".budgetShare", t.BudgetShare)
 		v.positive(f+".long", t.Long)
