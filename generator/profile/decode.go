@@ -42,8 +42,9 @@ type Loaded struct {
 // Load parses a profile strictly: unknown fields, wrong types and duplicate
 // keys are errors, every one reported with its line. Validation of values is
 // separate (Loaded.Validate) so callers can list every problem at once. The
-// result is nil only when the file is not a YAML mapping at all; with
-// errors it holds defaults where the file was wrong.
+// result is nil only when the file is not a YAML mapping at all or passes
+// a limit (MaxFileBytes, MaxNodes, MaxDepth); with errors it holds defaults
+// where the file was wrong.
 func Load(file string, data []byte) (*Loaded, Errors) {
 	fail := func(line int, msg string) (*Loaded, Errors) {
 		return nil, Errors{{File: file, Line: line, Column: 1, Msg: msg}}
