@@ -318,8 +318,8 @@ func readOnlyDir(t *testing.T, dir string) {
 }
 
 // The same profiles give the same bytes whatever the scheduler and the
-// map iteration order (random in every run) do. The profile with every
-// field has several rule labels and SLO selectors: maps in the input.
+// map iteration order (random in every run) do. The profile sets every
+// field and has several rule labels and SLO selectors: maps in the input.
 func TestGenerateIsDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	everyField := filepath.Join("..", "..", "generator", "generate", "testdata", "fuzz", "FuzzGenerate", "every-field")
@@ -339,7 +339,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	var first map[string]string
 	for i, procs := range []string{"1", "8", "1", "8"} {
 		out := filepath.Join(dir, fmt.Sprint("out", i))
-		if r := run(t, []string{"GOMAXPROCS=" + procs}, "generate", "-p", "medium", "-p", profile, "-o", out); r.code != 0 {
+		if r := run(t, []string{"GOMAXPROCS=" + procs}, "generate", "-p", profile, "-o", out); r.code != 0 {
 			t.Fatalf("GOMAXPROCS=%s: %+v", procs, r)
 		}
 		got := snapshot(t, out, false)
