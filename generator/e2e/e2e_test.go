@@ -371,6 +371,22 @@ func checkRecorded(ctx context.Context, t *testing.T, srv *server, c *config.Con
 		{`max(` + sloSel("latency", "") + `)`, map[string]float64{"{}": m.services[0].slowRatio}},
 		{`min(` + sloSel("latency", "") + `)`, map[string]float64{"{}": m.services[0].slowRatio}},
 	}
+	// Why every burn tier fires: each window, from 5m to the 30d period,
+	// holds only the seconds since the server started, all at 5% errors.
+	for _, slo := range c.SLOs {
+		if slo.Name != "availability" {
+			continue
+		}
+		for _, w := range rules.Windows(slo) {
+			name := rules.SLIErrorRatio(w)
+			checks = append(checks, struct {
+				query string
+				want  map[string]float64
+			}{name + `{slo="availability", destination_service_name="` + faultyService + `"}`, map[string]float64{
+				labelKey(map[string]string{"__name__": name, "slo": "availability", "destination_service_namespace": faultyNamespace, "destination_service_name": faultyService}): serviceErrorRatio,
+			}})
+		}
+	}
 	for _, ch := range checks {
 		res, err := srv.query(ctx, ch.query)
 		if err != nil {
