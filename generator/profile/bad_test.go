@@ -3,6 +3,7 @@ package profile_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -304,4 +305,59 @@ func TestHostileFilesStayCheap(t *testing.T) {
 		}
 		t.Logf("%s: %v", filepath.Base(tc.path), elapsed)
 	}
+}
+
+// Encodings that are valid must just work: JSON (which is YAML), CRLF line
+// endings, a byte order mark, anchors with merge keys, a trailing "---".
+// Each gives exactly the profile the plain YAML gives.
+func TestEquivalentEncodings(t *testing.T) {
+	const plain = `apiVersion: meshslo/v1alpha1
+kind: MeshProfile
+metadata: {name: same, description: one profile}
+spec:
+  size: small
+  mesh: {services: 20, cluster: eu}
+  prometheus: {ruleLabels: {release: prom, team: mesh}}
+  slos:
+    - {name: a, sli: availability, objective: 99.9, selector: {destination_service_name: checkout}}
+    - {name: b, sli: latency, objective: 99, threshold: 500ms, selector: {destination_service_name: checkout}}
+`
+	want := load(t, plain)
+	for name, data := range map[string]string{
+		"JSON": `{"apiVersion": "meshslo/v1alpha1", "kind": "MeshProfile",
+ "metadata": {"name": "same", "description": "one profile"},
+ "spec": {"size": "small", "mesh": {"services": 20, "cluster": "eu"},
+  "prometheus": {"ruleLabels": {"team": "mesh", "release": "prom"}},
+  "slos": [{"name": "a", "sli": "availability", "objective": 99.9, "selector": {"destination_service_name": "checkout"}},
+           {"name": "b", "sli": "latency", "objective": 99, "threshold": "500ms", "selector": {"destination_service_name": "checkout"}}]}}`,
+		"CRLF":         strings.ReplaceAll(plain, "\n", "\r\n"),
+		"BOM and CRLF": "\xef\xbb\xbf" + strings.ReplaceAll(plain, "\n", "\r\n"),
+		"trailing ---": plain + "---\n",
+		"anchors and <<": strings.Replace(plain, `    - {name: a, sli: availability, objective: 99.9, selector: {destination_service_name: checkout}}
+    - {name: b, sli: latency, objective: 99, threshold: 500ms, selector: {destination_service_name: checkout}}`,
+			`    - {name: a, sli: availability, objective: 99.9, selector: &sel {destination_service_name: checkout}}
+    - &b {name: x, sli: latency, objective: 98, threshold: 500ms, selector: *sel}
+    - {<<: *b, name: b, objective: 99}`, 1),
+	} {
+		got := load(t, data)
+		if name == "anchors and <<" {
+			// The anchored entry is a third SLO; drop it to compare.
+			got.Spec.SLOs = append(got.Spec.SLOs[:1], got.Spec.SLOs[2])
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %+v\nwant %+v", name, got.Spec, want.Spec)
+		}
+	}
+}
+
+func load(t *testing.T, data string) profile.Profile {
+	t.Helper()
+	l, errs := profile.Load("p.yaml", []byte(data))
+	if l == nil || len(errs) > 0 {
+		t.Fatalf("load: %v", errs)
+	}
+	if errs := l.Validate(); len(errs) > 0 {
+		t.Fatalf("validate: %v", errs)
+	}
+	return l.Profile
 }
