@@ -80,7 +80,17 @@ func TestBadProfiles(t *testing.T) {
 		{"negative quantity", spec("proxies: {memoryWarning: -800Mi}"), []string{
 			`bad.yaml:5:28: spec.proxies.memoryWarning: expected a memory quantity such as 800Mi, 8Gi or 1073741824, got "-800Mi"; a memory quantity cannot be negative`}},
 		{"zero quantity", spec("istiod: {memoryLimit: 0Gi}"), []string{
-			`bad.yaml:5:25: spec.istiod.memoryLimit: expected a memory limit above 0, such as 8Gi`}},
+			`bad.yaml:5:25: spec.istiod.memoryLimit: expected a memory quantity of at least 1Mi, such as 8Gi (a bare number is bytes), got 0`}},
+		{"bare number is bytes", spec("istiod: {memoryLimit: 8}"), []string{
+			`bad.yaml:5:25: spec.istiod.memoryLimit: expected a memory quantity of at least 1Mi, such as 8Gi (a bare number is bytes), got 8`}},
+		{"cluster label the rules already use", spec("mesh: {cluster: eu1, clusterLabel: le}"), []string{
+			`bad.yaml:5:38: spec.mesh.clusterLabel: "le" is a label meshslo's rules already match or group by (cluster_name, container, destination_service_name, destination_service_namespace, le, namespace, pod, reporter, resource, resource_name, response_code, slo, type); use the label that carries the cluster name, such as cluster`}},
+		{"requests selector on a label the SLI sets", spec(`prometheus: {selectors: {requests: 'reporter="source"'}}`), []string{
+			`bad.yaml:5:38: spec.prometheus.selectors.requests: must not match reporter: meshslo sets it for each SLI`}},
+		{"push latency above the top bucket", spec("istiod: {pushLatencyWarning: 30s}"), []string{
+			`bad.yaml:5:32: spec.istiod.pushLatencyWarning: expected less than 30s: pilot_proxy_convergence_time's largest finite bucket is 30s, so a quantile above it cannot be measured, got 30s`}},
+		{"more pods than any mesh", spec("mesh: {pods: 2000000}"), []string{
+			`bad.yaml:5:16: spec.mesh.pods: expected at most 1000000 pods, got 2000000`}},
 		{"latency threshold between buckets", spec("slos: [{name: fast, sli: latency, objective: 99, threshold: 300ms}]"), []string{
 			`bad.yaml:5:63: spec.slos[0].threshold: 300ms is not a bucket boundary of istio_request_duration_milliseconds, so the SLI could not be exact; the nearest are 250ms and 500ms`}},
 		{"latency threshold above every bucket", spec("slos: [{name: slow, sli: latency, objective: 99, threshold: 2h}]"), []string{
@@ -113,7 +123,7 @@ func TestBadProfiles(t *testing.T) {
 		{"no pods", spec("mesh: {pods: 0}"), []string{
 			`bad.yaml:5:16: spec.mesh.pods: expected at least 1 pod, got 0`}},
 		{"no istiod replicas", spec("istiod: {minReplicas: 0}"), []string{
-			`bad.yaml:5:25: spec.istiod.minReplicas: expected at least 1 replica, got 0`}},
+			`bad.yaml:5:25: spec.istiod.minReplicas: expected 1 to 100 replicas, got 0`}},
 		{"wrong apiVersion and kind", "apiVersion: meshslo/v1\nkind: Profile\nmetadata: {name: bad}\n", []string{
 			`bad.yaml:1:13: apiVersion: expected "meshslo/v1alpha1", got "meshslo/v1"`,
 			`bad.yaml:2:7: kind: expected "MeshProfile", got "Profile"`}},

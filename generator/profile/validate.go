@@ -24,6 +24,13 @@ var (
 	namespaceRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
+// ConvergenceTopBucket is the largest finite bucket of istiod's
+// pilot_proxy_convergence_time histogram.
+const ConvergenceTopBucket = Duration(30 * time.Second)
+
+// sliLabels are set by the SLI expressions themselves.
+var sliLabels = []string{"reporter", "response_code", "le"}
+
 // EnvoyLatencyBucketsMs are the default boundaries (ms) of Istio's
 // istio_request_duration_milliseconds histogram. A latency SLI is exact only
 // at one of them.
@@ -135,14 +142,48 @@ func validateMesh(v *validator, s *Spec) {
 	if m.Pods < 1 {
 		v.add("spec.mesh.pods", "expected at least 1 pod, got %d", m.Pods)
 	}
+	// Bounds far above any real mesh keep the capacity plan's arithmetic
+	// in range.
+	if m.Services > MaxServices {
+		v.add("spec.mesh.services", "expected at most %d services, got %d", MaxServices, m.Services)
+	}
+	if m.Pods > MaxPods {
+		v.add("spec.mesh.pods", "expected at most %d pods, got %d", MaxPods, m.Pods)
+	}
 	switch {
 	case !selector.ValidLabelName(m.ClusterLabel):
 		v.add("spec.mesh.clusterLabel", "expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got %q", m.ClusterLabel)
 	case strings.HasPrefix(m.ClusterLabel, "__"):
 		// __name__="x" would rename every metric the rules read.
 		v.add("spec.mesh.clusterLabel", "expected a label name not starting with __ (Prometheus reserves those), got %q", m.ClusterLabel)
+	case slices.Contains(ownLabels, m.ClusterLabel):
+		// A cluster matcher on a label the rules already match or group
+		// by would silently select nothing.
+		v.add("spec.mesh.clusterLabel", "%q is a label meshslo's rules already match or group by (%s); use the label that carries the cluster name, such as cluster",
+			m.ClusterLabel, strings.Join(ownLabels, ", "))
 	}
 	checkLabelValue(v, "spec.mesh.cluster", m.Cluster)
+}
+
+// Upper bounds on mesh size and replicas.
+const (
+	MaxServices    = 100000
+	MaxPods        = 1000000
+	MaxMinReplicas = 100
+	// MinMemory is the smallest memory threshold that is not a typo: a
+	// bare number is bytes, so "memoryLimit: 8" means 8 bytes.
+	MinMemory = Quantity(1 << 20)
+)
+
+// ownLabels are the labels meshslo's own matchers and groupings use.
+var ownLabels = []string{"cluster_name", "container", "destination_service_name", "destination_service_namespace",
+	"le", "namespace", "pod", "reporter", "resource", "resource_name", "response_code", "slo", "type"}
+
+// checkMemory requires a quantity of at least MinMemory.
+func checkMemory(v *validator, field string, q Quantity, example string) {
+	if q < MinMemory {
+		v.add(field, "expected a memory quantity of at least 1Mi, such as %s (a bare number is bytes), got %s", example, q)
+	}
 }
 
 func sizeRange(size string) string {
@@ -157,11 +198,9 @@ func sizeRange(size string) string {
 }
 
 func validateIstiod(v *validator, i *Istiod) {
-	if i.MemoryLimit <= 0 {
-		v.add("spec.istiod.memoryLimit", "expected a memory limit above 0, such as 8Gi")
-	}
-	if i.MinReplicas < 1 {
-		v.add("spec.istiod.minReplicas", "expected at least 1 replica, got %d", i.MinReplicas)
+	checkMemory(v, "spec.istiod.memoryLimit", i.MemoryLimit, "8Gi")
+	if i.MinReplicas < 1 || i.MinReplicas > MaxMinReplicas {
+		v.add("spec.istiod.minReplicas", "expected 1 to %d replicas, got %d", MaxMinReplicas, i.MinReplicas)
 	}
 	v.ratio("spec.istiod.heapWarningRatio", i.HeapWarningRatio)
 	v.ratio("spec.istiod.heapCriticalRatio", i.HeapCriticalRatio)
@@ -169,6 +208,10 @@ func validateIstiod(v *validator, i *Istiod) {
 	v.ratio("spec.istiod.cpuWarningRatio", i.CPUWarningRatio)
 	v.ratio("spec.istiod.pushErrorRatio", i.PushErrorRatio)
 	v.positive("spec.istiod.pushLatencyWarning", i.PushLatencyWarning)
+	if i.PushLatencyWarning >= ConvergenceTopBucket {
+		v.add("spec.istiod.pushLatencyWarning", "expected less than %s: pilot_proxy_convergence_time's largest finite bucket is %s, so a quantile above it cannot be measured, got %s",
+			ConvergenceTopBucket, ConvergenceTopBucket, i.PushLatencyWarning)
+	}
 	v.ratio("spec.istiod.pushLatencyQuantile", i.PushLatencyQuantile)
 	v.nonNegative("spec.istiod.xdsRejectsWarning", i.XDSRejectsWarning)
 	v.nonNegative("spec.istiod.configConflictsWarning", i.ConfigConflictsWarning)
@@ -190,12 +233,8 @@ func validateProxies(v *validator, p *Proxies) {
 	if p.StaleCount < 0 {
 		v.add("spec.proxies.staleCount", "expected 0 or more proxies, got %d", p.StaleCount)
 	}
-	if p.MemoryWarning <= 0 {
-		v.add("spec.proxies.memoryWarning", "expected a memory quantity above 0, such as 800Mi")
-	}
-	if p.MemoryCritical <= 0 {
-		v.add("spec.proxies.memoryCritical", "expected a memory quantity above 0, such as 1Gi")
-	}
+	checkMemory(v, "spec.proxies.memoryWarning", p.MemoryWarning, "800Mi")
+	checkMemory(v, "spec.proxies.memoryCritical", p.MemoryCritical, "1Gi")
 	v.below("spec.proxies.memoryWarning", "spec.proxies.memoryCritical", float64(p.MemoryWarning), float64(p.MemoryCritical),
 		func(f float64) string { return Quantity(f).String() })
 }
@@ -228,8 +267,15 @@ func validatePrometheus(v *validator, p *Prometheus) {
 		"istiod": p.Selectors.Istiod, "proxies": p.Selectors.Proxies, "cadvisor": p.Selectors.Cadvisor,
 		"kubeStateMetrics": p.Selectors.KubeStateMetrics, "requests": p.Selectors.Requests,
 	} {
-		if _, err := selector.Parse(sel); err != nil {
+		ms, err := selector.Parse(sel)
+		if err != nil {
 			v.add("spec.prometheus.selectors."+name, "%v", err)
+			continue
+		}
+		for _, m := range ms {
+			if name == "requests" && slices.Contains(sliLabels, m.Name) {
+				v.add("spec.prometheus.selectors."+name, "must not match %s: meshslo sets it for each SLI", m.Name)
+			}
 		}
 	}
 	for k, val := range p.RuleLabels {
