@@ -72,7 +72,10 @@ func (b *builder) controlPlane() File {
 			heapAlert(profile.SeverityWarning, i.HeapWarningRatio),
 			heapAlert(profile.SeverityCritical, i.HeapCriticalRatio),
 			b.alert("IstiodDown", profile.SeverityCritical,
-				"sum("+up+") == 0 or absent("+up+")", i.DownFor,
+				// "or vector(0)" covers targets that are gone as well as down,
+				// with the same (empty) label set, so the alert does not
+				// resolve and restart its hold when the last target vanishes.
+				"(sum("+up+") or vector(0)) == 0", i.DownFor,
 				"No istiod instance is up.",
 				"No istiod target has been up for "+i.DownFor.String()+". Proxies keep their last config but get no updates, new pods cannot start with a sidecar and certificates are not renewed."),
 			b.alert("IstiodReplicasBelowMinimum", profile.SeverityWarning,

@@ -3,8 +3,6 @@ package ruletests
 import (
 	"math"
 
-	"github.com/prometheus/prometheus/model/labels"
-
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/rules"
 )
@@ -165,17 +163,12 @@ func (b *builder) replicasWatch() *watch {
 	}
 }
 
-// istiodAbsent: with no istiod target at all, absent() fires IstiodDown
-// with the selector's equality labels.
+// istiodAbsent: with no istiod target at all, IstiodDown fires with the
+// same (empty) label set as when the targets are down.
 func (b *builder) istiodAbsent() *testGroup {
 	i := b.c.Profile.Spec.Istiod
 	at := b.ceilStep(i.DownFor)
 	want := lbls{}
-	for _, m := range b.c.Selectors.Istiod {
-		if m.Type == labels.MatchEqual {
-			want[m.Name] = m.Value
-		}
-	}
 	// A series of another job keeps the test database from being empty.
 	other := b.cadvisor("istio-system", "istio-ingressgateway-5b7c9d8f6-"+podSuffix(0), "istio-proxy", "docker.io/istio/proxyv2:1.28.1")
 	return &testGroup{
