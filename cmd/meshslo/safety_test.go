@@ -187,8 +187,8 @@ func TestSignalDuringGenerate(t *testing.T) {
 					interrupted := strings.Contains(stderr.String(), "interrupted; previously generated files are unchanged")
 					switch {
 					case maps.Equal(got, old) && (interrupted || when == "while generating"):
-						if when == "while writing" && cmd.ProcessState.ExitCode() != 1 {
-							t.Errorf("exit %d after an interrupted write, want 1", cmd.ProcessState.ExitCode())
+						if when == "while writing" && cmd.ProcessState.ExitCode() != 130 {
+							t.Errorf("exit %d after an interrupted write, want 130", cmd.ProcessState.ExitCode())
 						}
 						t.Logf("attempt %d: stopped, output unchanged (%s)", attempt, cmd.ProcessState)
 						return

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -27,7 +28,9 @@ func newGenerateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "generate",
 		Short: "Write rules, PrometheusRule, Helm values and README for one or more profiles",
 		Long: `Generate writes <out>/<profile>/ for each profile: prometheus/*.yaml rule files,
-kubernetes/prometheusrule.yaml, helm/kube-prometheus-stack.values.yaml and README.md.
+kubernetes/prometheusrule.yaml, helm/kube-prometheus-stack.values.yaml, tests/*.test.yaml
+(promtool unit tests for the rules), dashboards/*.json with kubernetes/grafana-dashboards.yaml
+(Grafana), and README.md.
 Without --profile it uses the built-in profile "` + profiles.Default + `".
 Nothing is written unless every profile of the run succeeds.`,
 		Args: cobra.NoArgs,
@@ -88,7 +91,11 @@ func (o *generateOptions) run(stdout, stderr io.Writer) error {
 		return nil
 	}
 	if err := output.Write(o.out, outs); err != nil {
-		return fail(ExitInvalid, "%v; previously generated files are unchanged", err)
+		code := ExitInvalid
+		if errors.Is(err, output.ErrInterrupted) {
+			code = ExitInterrupted
+		}
+		return fail(code, "%v; previously generated files are unchanged", err)
 	}
 	for _, out := range outs {
 		fmt.Fprintf(stdout, "wrote %d files to %s/%s\n", len(out.Files), o.out, out.Profile)

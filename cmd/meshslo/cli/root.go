@@ -16,6 +16,8 @@ const (
 	ExitInvalid = 1 // invalid input or generation error
 	ExitUsage   = 2
 	ExitDrift   = 3 // generate --check found files that would change
+	// ExitInterrupted is the shell's code for a run stopped by SIGINT.
+	ExitInterrupted = 130
 )
 
 // exitError carries an exit code out of a command; its message has already
