@@ -40,7 +40,23 @@ type SLO struct {
 	// the requests selector, the SLO selector).
 	Requests selector.Matchers
 	Tiers    []Tier
+	// Listed are the services the profile lists for the SLO, in its order,
+	// each with its objective worked out; empty when the SLO covers every
+	// service its selector matches.
+	Listed []Service
 }
+
+// Service is a listed service of an SLO with its own objective and budget.
+type Service struct {
+	Namespace, Name string
+	Objective       profile.Percent
+	ObjectiveRatio  float64
+	Budget          float64
+}
+
+// ErrorRatioFor is the error ratio both windows of the tier must exceed for a
+// service with the given budget.
+func (t Tier) ErrorRatioFor(budget float64) float64 { return round(t.Factor * budget) }
 
 // Tier is a burn-rate tier applied to one SLO.
 type Tier struct {
@@ -94,6 +110,15 @@ func New(p profile.Profile) (*Config, error) {
 		for _, br := range p.Spec.BurnRates {
 			factor := round(br.BudgetShare * s.Window.Seconds() / br.Long.Seconds())
 			slo.Tiers = append(slo.Tiers, Tier{BurnRate: br, Factor: factor, ErrorRatio: round(factor * slo.Budget)})
+		}
+		for _, svc := range s.Services {
+			objective := s.Objective
+			if svc.Objective != nil {
+				objective = *svc.Objective
+			}
+			ratio := round(objective.Ratio())
+			slo.Listed = append(slo.Listed, Service{Namespace: svc.Namespace, Name: svc.Name,
+				Objective: objective, ObjectiveRatio: ratio, Budget: round(1 - ratio)})
 		}
 		c.SLOs = append(c.SLOs, slo)
 	}

@@ -157,6 +157,21 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:87: spec.slos[0].selector.destination_servce: "destination_servce" is not a label of istio_requests_total; did you mean "destination_service"?`}},
 		{"SLO selector value with a newline", spec(`slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_service_name: "a\n} or vector(1)"}}]`), []string{
 			`bad.yaml:5:93: spec.slos[0].selector.destination_service_name: expected a label value without control characters such as newlines, got "a\n} or vector(1)"`}},
+		{"listed services with a selector on the service", spec("slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_service_name: x}, services: [{namespace: shop, name: x}]}]"), []string{
+			`bad.yaml:5:93: spec.slos[0].selector.destination_service_name: cannot be combined with services, which name the SLO's services; list the service under services instead`}},
+		{"listed service twice", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: cart}, {namespace: shop, name: cart, objective: 99}]}]"), []string{
+			`bad.yaml:5:98: spec.slos[0].services[1]: duplicate service shop/cart (also spec.slos[0].services[0])`}},
+		{"listed service objective of 100", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: cart, objective: 100}]}]"), []string{
+			`bad.yaml:5:108: spec.slos[0].services[0].objective: expected a percentage between 0 and 100 (exclusive), such as 99.9, got 100`}},
+		{"listed service objective with a % sign", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: cart, objective: 99%}]}]"), []string{
+			`bad.yaml:5:108: spec.slos[0].services[0].objective: expected a number, got "99%"; write the percentage without the % sign, such as 99`}},
+		{"listed service without a namespace", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{name: cart}]}]"), []string{
+			`bad.yaml:5:67: spec.slos[0].services[0].namespace: expected the service's namespace (its destination_service_namespace label), got nothing`}},
+		{"listed service name with a newline", spec(`slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: "cart\n} or vector(1)"}]}]`), []string{
+			`bad.yaml:5:91: spec.slos[0].services[0].name: expected a label value without control characters such as newlines, got "cart\n} or vector(1)"`}},
+		{"listed service field misspelt", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, service: cart}]}]"), []string{
+			`bad.yaml:5:67: spec.slos[0].services[0].name: expected the service's name (its destination_service_name label), got nothing`,
+			`bad.yaml:5:85: spec.slos[0].services[0].service: unknown field; expected one of namespace, name, objective`}},
 		{"cluster with a newline", spec(`mesh: {cluster: "eu\nwest"}`), []string{
 			`bad.yaml:5:19: spec.mesh.cluster: expected a label value without control characters such as newlines, got "eu\nwest"`}},
 		{"cluster label not a label name", spec("mesh: {clusterLabel: k8s-cluster}"), []string{

@@ -265,6 +265,13 @@ var (
 // decode fills v from n, walking the Go type and the YAML tree together so
 // every error knows its field path.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) {
+	if v.Kind() == reflect.Pointer {
+		// An optional field: set only when the file writes it.
+		p := reflect.New(v.Type().Elem())
+		d.decode(n, p.Elem(), path, depth)
+		v.Set(p)
+		return
+	}
 	if !d.visit(n, path, depth) {
 		return
 	}

@@ -157,6 +157,18 @@ type SLO struct {
 	Window    Duration `yaml:"window" json:"window"`
 	// Selector narrows the SLO to matching requests: label name to value.
 	Selector map[string]string `yaml:"selector" json:"selector"`
+	// Services, when set, are the only destination services the SLO
+	// promises anything for, each with its own objective; without them the
+	// SLO covers every service its selector matches.
+	Services []Service `yaml:"services" json:"services,omitempty"`
+}
+
+// Service is a destination service an SLO lists by name.
+type Service struct {
+	Namespace string `yaml:"namespace" json:"namespace"`
+	Name      string `yaml:"name" json:"name"`
+	// Objective overrides the SLO's objective for this service; nil keeps it.
+	Objective *Percent `yaml:"objective" json:"objective,omitempty"`
 }
 
 // Severities: critical pages, warning tickets.

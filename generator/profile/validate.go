@@ -345,6 +345,42 @@ func validateSLOs(v *validator, slos []SLO) {
 			}
 			checkLabelValue(v, field, s.Selector[k])
 		}
+		validateServices(v, f, s)
+	}
+}
+
+// serviceKeys are the labels a listed service is named by; an SLO selector
+// on them would contradict its list.
+var serviceKeys = []string{"destination_service_namespace", "destination_service_name"}
+
+func validateServices(v *validator, f string, s SLO) {
+	if len(s.Services) > 0 {
+		for _, k := range serviceKeys {
+			if _, ok := s.Selector[k]; ok {
+				v.add(keyPath(f+".selector", k), "cannot be combined with services, which name the SLO's services; list the service under services instead")
+			}
+		}
+	}
+	seen := map[[2]string]int{}
+	for j, svc := range s.Services {
+		sf := fmt.Sprintf("%s.services[%d]", f, j)
+		for _, x := range []struct{ field, value, label string }{
+			{"namespace", svc.Namespace, serviceKeys[0]}, {"name", svc.Name, serviceKeys[1]},
+		} {
+			if x.value == "" {
+				v.add(sf+"."+x.field, "expected the service's %s (its %s label), got nothing", x.field, x.label)
+			}
+			checkLabelValue(v, sf+"."+x.field, x.value)
+		}
+		key := [2]string{svc.Namespace, svc.Name}
+		if first, dup := seen[key]; dup {
+			v.add(sf, "duplicate service %s/%s (also %s.services[%d])", svc.Namespace, svc.Name, f, first)
+		} else {
+			seen[key] = j
+		}
+		if o := svc.Objective; o != nil && !(*o > 0 && *o < 100) {
+			v.add(sf+".objective", "expected a percentage between 0 and 100 (exclusive), such as 99.9, got %s", FormatNumber(float64(*o)))
+		}
 	}
 }
 

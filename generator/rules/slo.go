@@ -235,6 +235,11 @@ func (b *builder) sloRecordings() File {
 			}
 		}
 		current := s.Tiers[0].Long
+		if len(s.Listed) > 0 {
+			rules = append(rules, listedBudgets(s)...)
+			f.Groups = append(f.Groups, b.group("slo-"+s.Name+"-sli", rules...))
+			continue
+		}
 		rules = append(rules,
 			Rule{Record: SLOObjective, Expr: "0 * " + sel.Metric(SLIRequestsRate5m) + " + " + num(s.ObjectiveRatio), Labels: sloLabels(s),
 				Comment: "Constant per service, so dashboards can draw and join it."},
@@ -248,6 +253,46 @@ func (b *builder) sloRecordings() File {
 	return f
 }
 
+// perService matches a listed SLO's series to its services' budgets.
+// group_left keeps every label of the left-hand side (the cluster label
+// among them); plain on() would keep only the matched ones.
+const perService = " / on (slo, destination_service_namespace, destination_service_name) group_left () "
+
+// overBudget divides the recorded series name of a listed SLO by each
+// service's own budget.
+func overBudget(s config.SLO, name string) string {
+	sel := selector.Matchers{selector.Equal("slo", s.Name)}
+	return sel.Metric(name) + perService + sel.Metric(SLOErrorBudget)
+}
+
+// listedBudgets are the budget rules of an SLO that lists its services: one
+// constant series per service, labelled with the service, that the burn
+// rates and alerts divide by. Only listed services have one, so only they
+// get burn rates and alerts. The SLI windows before them stay one set for
+// all services: the raw counters are read once whatever the list holds.
+func listedBudgets(s config.SLO) []Rule {
+	sel := selector.Matchers{selector.Equal("slo", s.Name)}
+	var rules []Rule
+	for i, svc := range s.Listed {
+		r := Rule{Record: SLOErrorBudget, Expr: "vector(" + num(svc.Budget) + ")", Labels: map[string]string{
+			"slo": s.Name, ServiceLabels[0]: svc.Namespace, ServiceLabels[1]: svc.Name}}
+		if i == 0 {
+			// One rule per service: a rule's static labels are the only way
+			// to name a service without a series of its own to copy them
+			// from, and keep the budget while the service has no traffic.
+			r.Comment = "Error budget of each listed service (1 - its objective); services not listed get no burn rates or alerts."
+		}
+		rules = append(rules, r)
+	}
+	current := s.Tiers[0].Long
+	return append(rules,
+		Rule{Record: SLOObjective, Expr: "1 - " + sel.Metric(SLOErrorBudget), Labels: sloLabels(s)},
+		Rule{Record: SLOCurrentBurnRate, Expr: overBudget(s, SLIErrorRatio(current)), Labels: sloLabels(s),
+			Comment: "Burn rate over " + current.String() + ": 1 spends the service's budget exactly over the period."},
+		Rule{Record: SLOPeriodBudgetRemaining, Expr: "1 - " + overBudget(s, SLIErrorRatio(s.Window)), Labels: sloLabels(s)},
+	)
+}
+
 func (b *builder) sloAlerts() File {
 	f := File{Name: "slo-alerts", Comment: "Multiwindow, multi-burn-rate SLO alerts (Google SRE workbook, ch. 5)."}
 	for _, s := range b.c.SLOs {
@@ -255,6 +300,9 @@ func (b *builder) sloAlerts() File {
 		var rules []Rule
 		for _, t := range s.Tiers {
 			burn := func(w profile.Duration) string {
+				if len(s.Listed) > 0 {
+					return overBudget(s, SLIErrorRatio(w)) + " > " + num(t.Factor)
+				}
 				return sel.Metric(SLIErrorRatio(w)) + " / " + num(s.Budget) + " > " + num(t.Factor)
 			}
 			action := "tickets"
