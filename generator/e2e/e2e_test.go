@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/internal/realtools"
 	"github.com/meshslo/meshslo/generator/loader"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/render"
@@ -219,7 +220,7 @@ func writeConfig(t *testing.T, path, ruleDir string, m *mesh, istiods []*url.URL
 // raise exactly the expected alerts, and that the recorded series hold the
 // values the faults imply.
 func TestRealPrometheus(t *testing.T) {
-	bin := prometheusBinary(t)
+	bin := realtools.Prometheus(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -20,28 +19,6 @@ import (
 	"testing"
 	"time"
 )
-
-// prometheusBinary returns the real Prometheus server: $PROMETHEUS (set by
-// make test), else the one `make tools` builds. Without either the test
-// skips locally and fails in CI.
-func prometheusBinary(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("PROMETHEUS")
-	if path == "" {
-		path = filepath.Join("..", "..", "bin", "prometheus")
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("prometheus not found at %s (set PROMETHEUS or run make tools): %v", path, err)
-		}
-		t.Skipf("prometheus not found at %s; run make tools or set PROMETHEUS", path)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
 
 // freePort asks the kernel for a free loopback port. Another process could
 // take it before Prometheus binds it; startPrometheus then fails clearly.

@@ -8,32 +8,14 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
-)
 
-// promtool returns the real promtool built by `make tools`.
-func promtool(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("PROMTOOL")
-	if path == "" {
-		if abs, err := filepath.Abs("../../bin/promtool"); err == nil {
-			if _, err := os.Stat(abs); err == nil {
-				path = abs
-			}
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("PROMTOOL is not set; run the tests with make test")
-		}
-		t.Skip("promtool not built; run make test")
-	}
-	return path
-}
+	"github.com/meshslo/meshslo/generator/internal/realtools"
+)
 
 // Every rule file, and the groups inside the PrometheusRule and the Helm
 // values, pass promtool's checker with every lint enabled and fatal.
 func TestPromtoolCheckRulesOnEveryFormat(t *testing.T) {
-	bin := promtool(t)
+	bin := realtools.Promtool(t)
 	dir := t.TempDir()
 	var files []string
 	for _, out := range builtins(t) {

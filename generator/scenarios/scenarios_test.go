@@ -6,37 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/meshslo/meshslo/generator/internal/realtools"
 )
 
 // repoRoot is where out/ and bin/ live, seen from this package.
 const repoRoot = "../.."
 
-// promtool returns the real promtool: $PROMTOOL (set by make test), else the
-// one `make tools` builds. Without either the test skips locally and fails
-// in CI, where a skipped scenario would hide a broken rule.
-func promtool(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("PROMTOOL")
-	if path == "" {
-		path = filepath.Join(repoRoot, "bin", "promtool")
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("promtool not found at %s (set PROMTOOL or run make tools): %v", path, err)
-		}
-		t.Skipf("promtool not found at %s; run make tools or set PROMTOOL", path)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
-
 // TestScenarios runs every testdata/<profile>/*.yaml with `promtool test
 // rules`; each file names the committed rule files of its profile.
 func TestScenarios(t *testing.T) {
-	bin := promtool(t)
+	bin := realtools.Promtool(t)
 	dirs, err := filepath.Glob("testdata/*")
 	if err != nil {
 		t.Fatal(err)
