@@ -23,14 +23,21 @@ type service struct {
 	namespace, name string
 	pods            []string
 	sources         []struct{ namespace, workload, pod string }
+	// budget is the service's error budget: the SLO's, or its own when the
+	// SLO lists its services.
+	budget float64
+	// title names the service in test group names.
+	title string
 }
 
 // serviceNames name the destination services of the SLO tests, one per case.
 var serviceNames = []string{"cart", "checkout", "catalog", "ledger", "fraud", "search", "reviews", "shipping", "inventory", "pricing", "wishlist", "orders"}
 
-func testService(name string) service {
+func testService(name string) service { return testServiceIn("shop", name) }
+
+func testServiceIn(namespace, name string) service {
 	return service{
-		namespace: "shop", name: name,
+		namespace: namespace, name: name, title: name,
 		pods: []string{name + "-v1-7c9d8b6f5-" + podSuffix(0), name + "-v1-7c9d8b6f5-" + podSuffix(1)},
 		sources: []struct{ namespace, workload, pod string }{
 			{"web", "frontend", "frontend-6f8b7d9c5-" + podSuffix(2)},
@@ -232,11 +239,11 @@ func (u burn) run(at profile.Duration) ([]tierState, tierState) {
 		for i, t := range u.s.Tiers {
 			long, ok := u.ratio(t.Long, ts)
 			short, _ := u.ratio(t.Short, ts)
-			holds := ok && long/u.s.Budget > t.Factor && short/u.s.Budget > t.Factor
-			out[i] = tierState{step(i, holds, ts, t.For), long / u.s.Budget}
+			holds := ok && long/u.svc.budget > t.Factor && short/u.svc.budget > t.Factor
+			out[i] = tierState{step(i, holds, ts, t.For), long / u.svc.budget}
 		}
 		period, ok := u.ratio(u.s.Window, ts)
-		left := 1 - period/u.s.Budget
+		left := 1 - period/u.svc.budget
 		exhausted = tierState{step(len(u.s.Tiers), ok && left <= 0, ts, u.b.c.Profile.Spec.ErrorBudget.ExhaustedFor), left}
 	}
 	return out, exhausted
@@ -307,9 +314,11 @@ func (b *builder) edgeSuite(s config.SLO, path string, include func(profile.Dura
 		"for the cases whose for: is evaluated every "+b.every.String()+". One destination service per case, named in the test group's name.")
 	st.alerts = []string{"IstioSLOErrorBudgetBurn", "IstioSLOErrorBudgetExhausted"}
 	st.records = []string{rules.SLIErrorRatio(s.Tiers[0].Long), rules.SLOCurrentBurnRate, rules.SLOPeriodBudgetRemaining}
+	// A case's bad share and description follow the budget of the service
+	// it runs on: listed services each have their own.
 	type edgeCase struct {
-		what string
-		bad  float64
+		what func(budget float64) string
+		bad  func(budget float64) float64
 	}
 	var cases []edgeCase
 	var burnAt, exhaustedAt []profile.Duration
@@ -318,8 +327,12 @@ func (b *builder) edgeSuite(s config.SLO, path string, include func(profile.Dura
 			continue
 		}
 		cases = append(cases,
-			edgeCase{fmt.Sprintf("%s over %s just past %sx (%s, %s after %s)", t.Severity, t.Long, num(t.Factor), percent(above(t.ErrorRatio)), action(t.Severity), t.For), above(t.ErrorRatio)},
-			edgeCase{fmt.Sprintf("%s over %s just short of %sx (%s)", t.Severity, t.Long, num(t.Factor), percent(below(t.ErrorRatio))), below(t.ErrorRatio)})
+			edgeCase{func(budget float64) string {
+				return fmt.Sprintf("%s over %s just past %sx (%s, %s after %s)", t.Severity, t.Long, num(t.Factor), percent(above(t.ErrorRatioFor(budget))), action(t.Severity), t.For)
+			}, func(budget float64) float64 { return above(t.ErrorRatioFor(budget)) }},
+			edgeCase{func(budget float64) string {
+				return fmt.Sprintf("%s over %s just short of %sx (%s)", t.Severity, t.Long, num(t.Factor), percent(below(t.ErrorRatioFor(budget))))
+			}, func(budget float64) float64 { return below(t.ErrorRatioFor(budget)) }})
 		// The first evaluation with two samples has data; for: counts from there.
 		at := b.every + b.ceilEvery(t.For)
 		if at-b.every >= b.every {
@@ -331,15 +344,16 @@ func (b *builder) edgeSuite(s config.SLO, path string, include func(profile.Dura
 	if include(b.c.Profile.Spec.ErrorBudget.ExhaustedFor) {
 		exhaustedAt = []profile.Duration{exhausted - b.every, exhausted}
 		cases = append(cases,
-			edgeCase{"budget just spent (" + percent(above(s.Budget)) + ")", above(s.Budget)},
-			edgeCase{"budget just not spent (" + percent(below(s.Budget)) + ")", below(s.Budget)})
+			edgeCase{func(budget float64) string { return "budget just spent (" + percent(above(budget)) + ")" }, above},
+			edgeCase{func(budget float64) string { return "budget just not spent (" + percent(below(budget)) + ")" }, below})
 	} else {
 		exhausted = 0
 	}
 	if len(cases) == 0 {
 		return nil
 	}
-	if len(cases) > len(serviceNames) {
+	svcs := b.edgeServices(s)
+	if len(s.Listed) == 0 && len(cases) > len(svcs) {
 		b.fail(fmt.Errorf("SLO %s: %d burn tiers need more test services than there are names", s.Name, len(s.Tiers)))
 		return nil
 	}
@@ -350,25 +364,130 @@ func (b *builder) edgeSuite(s config.SLO, path string, include func(profile.Dura
 		end = max(burnAt[len(burnAt)-1], exhausted)
 	}
 	n := b.samples(end)
-	g := &testGroup{Interval: b.step.String()}
-	var us []burn
-	name := "SLO " + s.Name + " edges, one service each:"
-	for k, c := range cases {
-		svc := testService(serviceNames[k])
-		g.InputSeries = append(g.InputSeries, b.sloInputs(s, svc, constantShare(c.bad), n, true)...)
-		us = append(us, burn{b, s, svc, constantShare(c.bad), b.every})
-		name += " " + svc.name + " " + c.what + ";"
+	// Each case runs on its own service, one whose budget lets the case's
+	// bad share happen at all (14.4x a 10% budget is more than every
+	// request); when too few services can take a case, it runs in a
+	// further test group.
+	maxBad := 1.0
+	if s.SLI != profile.SLILatency {
+		maxBad = 1 - clientErrorShare
 	}
-	g.Name = name[:len(name)-1]
-	for _, at := range burnAt {
-		g.AlertTests = append(g.AlertTests, b.expectBurn(at, us...))
+	type pair struct {
+		c   edgeCase
+		svc service
 	}
-	for _, at := range exhaustedAt {
-		g.AlertTests = append(g.AlertTests, b.expectExhausted(at, us...))
+	var parts [][]pair
+	for _, c := range cases {
+		placed := false
+		for p := 0; !placed; p++ {
+			if p == len(parts) {
+				parts = append(parts, nil)
+			}
+			for _, svc := range svcs {
+				if bad := c.bad(svc.budget); bad <= 0 || bad > maxBad ||
+					slices.ContainsFunc(parts[p], func(x pair) bool { return x.svc.name == svc.name && x.svc.namespace == svc.namespace }) {
+					continue
+				}
+				parts[p] = append(parts[p], pair{c, svc})
+				placed = true
+				break
+			}
+			if !placed && len(parts[p]) == 0 {
+				parts = parts[:p] // no tested service can take this case
+				break
+			}
+		}
 	}
-	g.ExprTests = b.sliValues(s, us[len(us)-1], end)
-	st.Tests = []*testGroup{g}
+	for part, pairs := range parts {
+		g := &testGroup{Interval: b.step.String()}
+		var us []burn
+		name := "SLO " + s.Name + " edges, one service each:"
+		if part > 0 {
+			name = fmt.Sprintf("SLO %s edges (part %d), one service each:", s.Name, part+1)
+		}
+		for _, pc := range pairs {
+			svc := pc.svc
+			bad := constantShare(pc.c.bad(svc.budget))
+			g.InputSeries = append(g.InputSeries, b.sloInputs(s, svc, bad, n, true)...)
+			us = append(us, burn{b, s, svc, bad, b.every})
+			name += " " + svc.title + " " + pc.c.what(svc.budget) + ";"
+		}
+		if part == 0 && len(s.Listed) > 0 {
+			// A service the SLO does not list gets no budget, so no
+			// burn rate and no alert, however hard it burns.
+			svc := b.unlisted(s)
+			g.InputSeries = append(g.InputSeries, b.sloInputs(s, svc, constantShare(maxBad), n, true)...)
+			name += " " + svc.title + " not listed, " + percent(maxBad) + " of requests failing, never alerts;"
+			g.ExprTests = append(g.ExprTests, b.noSeries(s, svc, end, rules.SLOCurrentBurnRate, rules.SLOPeriodBudgetRemaining, rules.SLOErrorBudget)...)
+		}
+		g.Name = name[:len(name)-1]
+		for _, at := range burnAt {
+			g.AlertTests = append(g.AlertTests, b.expectBurn(at, us...))
+		}
+		for _, at := range exhaustedAt {
+			g.AlertTests = append(g.AlertTests, b.expectExhausted(at, us...))
+		}
+		g.ExprTests = append(b.sliValues(s, us[len(us)-1], end), g.ExprTests...)
+		st.Tests = append(st.Tests, g)
+	}
 	return st
+}
+
+// edgeServices are the services the edge cases run on, one per case: the
+// test's own names, or for an SLO that lists its services a few of them,
+// one per distinct objective first so services with different budgets are
+// tested side by side. Only a handful are tested whatever the list holds.
+func (b *builder) edgeServices(s config.SLO) []service {
+	var out []service
+	if len(s.Listed) == 0 {
+		for _, name := range serviceNames {
+			svc := testService(name)
+			svc.budget = s.Budget
+			out = append(out, svc)
+		}
+		return out
+	}
+	var first, rest []config.Service
+	seen := map[float64]bool{}
+	for _, l := range s.Listed {
+		if seen[l.Budget] {
+			rest = append(rest, l)
+		} else {
+			seen[l.Budget] = true
+			first = append(first, l)
+		}
+	}
+	picked := append(first, rest...)
+	for _, l := range picked[:min(len(serviceNames), len(picked))] {
+		svc := testServiceIn(l.Namespace, l.Name)
+		svc.budget = l.Budget
+		svc.title = l.Namespace + "/" + l.Name + " (objective " + num(float64(l.Objective)) + "%)"
+		out = append(out, svc)
+	}
+	return out
+}
+
+// unlisted is a service in the namespace of the SLO's first listed service
+// that the SLO does not list.
+func (b *builder) unlisted(s config.SLO) service {
+	ns := s.Listed[0].Namespace
+	name := "unlisted"
+	for k := 2; slices.ContainsFunc(s.Listed, func(l config.Service) bool { return l.Namespace == ns && l.Name == name }); k++ {
+		name = fmt.Sprintf("unlisted-%d", k)
+	}
+	svc := testServiceIn(ns, name)
+	svc.title = ns + "/" + name
+	return svc
+}
+
+// noSeries checks that none of the recorded series names exist for svc.
+func (b *builder) noSeries(s config.SLO, svc service, at profile.Duration, names ...string) []exprTest {
+	l := b.sliLabels(s, svc).only("slo", rules.ServiceLabels[0], rules.ServiceLabels[1])
+	var out []exprTest
+	for _, name := range names {
+		out = append(out, exprTest{Expr: l.of(name), EvalTime: at.String(), ExpSamples: []expSample{}})
+	}
+	return out
 }
 
 // sliValues checks the recorded SLI, burn rate and budget left of one
@@ -385,7 +504,7 @@ func (b *builder) sliValues(s config.SLO, u burn, at profile.Duration) []exprTes
 	for _, t := range s.Tiers {
 		out = append(out, check(rules.SLIErrorRatio(t.Long), e))
 	}
-	return append(out, check(rules.SLOCurrentBurnRate, e/s.Budget), check(rules.SLOPeriodBudgetRemaining, 1-e/s.Budget))
+	return append(out, check(rules.SLOCurrentBurnRate, e/u.svc.budget), check(rules.SLOPeriodBudgetRemaining, 1-e/u.svc.budget))
 }
 
 // sliPrecision is what recorded SLO values are compared to: they come from
@@ -434,7 +553,8 @@ func (b *builder) burstSuite(s config.SLO) *suite {
 	// Long enough that the fast tier's condition holds for its for:.
 	d := (fast.For + 2*every) * profile.Duration(math.Ceil(k/(k-1)))
 	d = (d + every - 1) / every * every
-	spent := k * fast.ErrorRatio * fast.Long.Seconds()
+	svc := b.edgeServices(s)[0]
+	spent := k * fast.ErrorRatioFor(svc.budget) * fast.Long.Seconds()
 	p := spent / d.Seconds()
 	if d > fast.Long || p >= 1-clientErrorShare {
 		return nil
@@ -444,7 +564,7 @@ func (b *builder) burstSuite(s config.SLO) *suite {
 	var history profile.Duration
 	for _, t := range s.Tiers {
 		if t != fast {
-			need := profile.Duration(k*spent/(t.Factor*s.Budget)) * profile.Duration(time.Second)
+			need := profile.Duration(k*spent/(t.Factor*svc.budget)) * profile.Duration(time.Second)
 			history = max(history, min(t.Long, need))
 		}
 	}
@@ -456,7 +576,6 @@ func (b *builder) burstSuite(s config.SLO) *suite {
 		}
 		return 0
 	}
-	svc := testService(serviceNames[0])
 	u := burn{b, s, svc, bad, every}
 	end := onset + d
 	st := b.newSuite("slo-"+s.Name+"-burst.test.yaml", "SLO "+s.Name+": a short, intense burst after "+longest.String()+
