@@ -31,6 +31,8 @@ type Input struct {
 	Series     Series            `json:"series"`
 	Thresholds Thresholds        `json:"thresholds"`
 	SLOs       []SLO             `json:"slos"`
+	// AllSLOs summarises SLOs for panels across them.
+	AllSLOs AllSLOs `json:"allSLOs"`
 	// Alerts are the names of every alert meshslo generates.
 	Alerts []string `json:"alerts"`
 	// ConflictGauges are istiod's config-conflict gauges that
@@ -139,10 +141,34 @@ type SLO struct {
 	// Threshold is the latency bound (latency SLIs only), as written and in seconds.
 	Threshold        string  `json:"threshold"`
 	ThresholdSeconds float64 `json:"thresholdSeconds"`
+	// Selector is the SLO's own request matchers (empty when it covers
+	// every service): SLOs with different selectors record different
+	// services, so the service variables cannot list one SLO's alone.
+	Selector string `json:"selector"`
 	// CurrentBurn is what rules.SLOCurrentBurnRate records: the burn rate
 	// over the first tier's long window, which pages above Factor.
 	CurrentBurn Burn   `json:"currentBurn"`
 	Tiers       []Tier `json:"tiers"`
+}
+
+// AllSLOs is what panels across every SLO draw: distinct values, found
+// here because deduplicating thousands of them in jsonnet takes seconds.
+type AllSLOs struct {
+	// SameSelector is true when every SLO has the same selector, so they
+	// all record the same services.
+	SameSelector bool `json:"sameSelector"`
+	// Tiers are the distinct burn tiers of every SLO (by severity, factor
+	// and windows; ErrorRatio and BudgetShare are the first SLO's), first
+	// seen first;
+	// CurrentTiers those whose long window is their SLO's current burn
+	// window, and CurrentWindows those windows.
+	Tiers          []Tier   `json:"tiers"`
+	CurrentTiers   []Tier   `json:"currentTiers"`
+	CurrentWindows []string `json:"currentWindows"`
+	// LatencyThresholds are the distinct bounds of the latency SLOs, as
+	// written and in seconds, in the same order.
+	LatencyThresholds        []string  `json:"latencyThresholds"`
+	LatencyThresholdsSeconds []float64 `json:"latencyThresholdsSeconds"`
 }
 
 // Burn is a burn rate over one window.
@@ -253,6 +279,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		}
 		slo := SLO{
 			Name: s.Name, SLI: s.SLI, Objective: s.ObjectiveRatio, Budget: s.Budget, Window: s.Window.String(),
+			Selector:    selector.FromMap(s.Selector).String(),
 			CurrentBurn: Burn{Window: s.Tiers[0].Long.String(), Factor: s.Tiers[0].Factor},
 		}
 		if s.SLI == profile.SLILatency {
@@ -267,6 +294,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		}
 		in.SLOs = append(in.SLOs, slo)
 	}
+	in.AllSLOs = allSLOs(in.SLOs)
 	for _, a := range rules.Alerts(files) {
 		if !slices.Contains(in.Alerts, a.Alert) {
 			in.Alerts = append(in.Alerts, a.Alert)
@@ -312,4 +340,37 @@ func ruleSelector(files []rules.File, metric string) (selector.Matchers, error) 
 		}
 	}
 	return nil, fmt.Errorf("no generated rule reads %s; the dashboards take its selector from the rules", metric)
+}
+
+func allSLOs(slos []SLO) AllSLOs {
+	a := AllSLOs{SameSelector: true, Tiers: []Tier{}, CurrentTiers: []Tier{}, CurrentWindows: []string{},
+		LatencyThresholds: []string{}, LatencyThresholdsSeconds: []float64{}}
+	type key struct {
+		severity    string
+		factor      float64
+		long, short string
+	}
+	tiers, current := map[key]bool{}, map[key]bool{}
+	for _, s := range slos {
+		a.SameSelector = a.SameSelector && s.Selector == slos[0].Selector
+		if !slices.Contains(a.CurrentWindows, s.CurrentBurn.Window) {
+			a.CurrentWindows = append(a.CurrentWindows, s.CurrentBurn.Window)
+		}
+		if s.SLI == profile.SLILatency && !slices.Contains(a.LatencyThresholds, s.Threshold) {
+			a.LatencyThresholds = append(a.LatencyThresholds, s.Threshold)
+			a.LatencyThresholdsSeconds = append(a.LatencyThresholdsSeconds, s.ThresholdSeconds)
+		}
+		for _, t := range s.Tiers {
+			k := key{t.Severity, t.Factor, t.Long, t.Short}
+			if !tiers[k] {
+				tiers[k] = true
+				a.Tiers = append(a.Tiers, t)
+			}
+			if t.Long == s.CurrentBurn.Window && !current[k] {
+				current[k] = true
+				a.CurrentTiers = append(a.CurrentTiers, t)
+			}
+		}
+	}
+	return a
 }

@@ -26,10 +26,73 @@ function(meshslo)
 
   local n = std.length(m.slos);
 
+  local controlPlane = g.line(4, [
+    g.stat('istiod up', 'istiod instances up now. Green from %d, the profile minimum (IstiodReplicasBelowMinimum); red below it.' % th.istiod.minReplicas,
+           'short', [g.target(istiodUp, 'up')], g.thresholds('red', [{ value: th.istiod.minReplicas, color: 'green' }])) { w:: 4 },
+    g.stat('Control plane at full strength',
+           'Share of the time range with at least %d istiod instances up (the profile minimum).' % th.istiod.minReplicas,
+           'percentunit', [g.target('avg_over_time((%s >= bool %s)[$__range:])' % [istiodUp, mesh.num(th.istiod.minReplicas)], 'full strength')],
+           g.thresholds('green'), decimals=2) { w:: 5 },
+    g.stat('mTLS coverage', 'Share of requests received over mutual TLS (connection_security_policy="mutual_tls"), as reported by the destination proxy.',
+           'percentunit', [g.target(mtls, 'mTLS')], g.thresholds('blue'), decimals=2) { w:: 5 },
+    g.stat('Proxies connected', 'Proxies with an xDS stream to istiod (pilot_xds), summed over istiod instances.',
+           'short', [g.target('sum(%s)' % mesh.sel('pilot_xds', [m.selectors.istiod]), 'proxies')], g.thresholds('blue')) { w:: 5 },
+    g.stat('Services', 'Services istiod knows (pilot_services), from the istiod instance that knows most.',
+           'short', [g.target('max(%s)' % mesh.sel('pilot_services', [m.selectors.istiod]), 'services')], g.thresholds('blue')),
+  ]);
+  local versions =
+    g.table('Istio versions running', 'Istio components by version (istio_build): control plane, gateways, sidecars and ztunnel. More than one tag means an upgrade is in progress.',
+            'short', [g.instant('sum by (component, tag) (%s)' % mesh.sel('istio_build', [m.selectors.cluster]))],
+            rename={ Value: 'instances' });
+  local mtlsOverTime =
+    g.timeseries('mTLS coverage', 'Share of requests received over mutual TLS over time.',
+                 'percentunit', [g.target(mtls, 'mTLS')], min=0, max=1);
+
+  // More SLOs than fit side by side: one table of every SLO, worst budget
+  // first, and the few SLOs with least budget left or burning fastest over
+  // time. Thresholds are those of every SLO (the burn tiers' factors are
+  // the same for SLOs of one window).
+  local acrossSLOs =
+    local current = m.allSLOs.currentWindows;
+    local burnLines = mesh.burnThresholds(m.allSLOs.currentTiers);
+    local budgetLines = g.thresholds('red', [{ value: 0, color: 'green' }]);
+    local worst = mesh.topN;
+    [
+      g.line(8, [
+        g.joinedTable('SLOs by error budget left',
+                      'Every SLO (%d), least error budget left first: the SLI over the last 5m across its services, the objective, the budget left over the SLO window for the service with least left (red once spent: IstioSLOErrorBudgetExhausted) and the burn rate over %s of the worst service (1x spends the budget exactly over the window; red where the tier pages).' %
+                      [n, std.join(', ', current)],
+                      [
+                        g.instant('1 - sum by (slo) (%s) / sum by (slo) (%s)' % [s.sliErrorsRate5m, s.sliRequestsRate5m]),
+                        g.instant('max by (slo) (%s)' % s.sloObjective),
+                        g.instant('min by (slo) (%s)' % s.sloPeriodBudgetRemaining),
+                        g.instant('max by (slo) (%s)' % s.sloCurrentBurnRate),
+                      ],
+                      [
+                        { name: 'SLI 5m', unit: 'percentunit', decimals: 3 },
+                        { name: 'objective', unit: 'percentunit', decimals: 3 },
+                        { name: 'budget left', unit: 'percentunit', decimals: 1, thresholds: budgetLines },
+                        { name: 'burn rate %s' % std.join(', ', current), unit: 'suffix:x', decimals: 2, thresholds: burnLines },
+                      ],
+                      sortBy='budget left') { w:: 16 },
+        versions,
+      ]),
+      controlPlane,
+      g.line(10, [
+        g.timeseries('Error budget left: %d SLOs with least' % worst,
+                     'Error budget left over each SLO\'s window, for the service with least left, of the %d SLOs with least left at each point. Below the dashed line at 0 the budget is spent (IstioSLOErrorBudgetExhausted).' % worst,
+                     'percentunit', [g.target('bottomk(%d, min by (slo) (%s))' % [worst, s.sloPeriodBudgetRemaining], '{{slo}}')], budgetLines, max=1) { w:: 9 },
+        g.timeseries('Burn rate %s: %d fastest-burning SLOs' % [std.join(', ', current), worst],
+                     'Burn rate of the worst service of the %d SLOs burning fastest at each point. Dashed lines: where the %s tier pages or tickets.' % [worst, std.join(', ', current)],
+                     'suffix:x', [g.target('topk(%d, max by (slo) (%s))' % [worst, s.sloCurrentBurnRate], '{{slo}}')], burnLines, min=0) { w:: 9 },
+        mtlsOverTime,
+      ]),
+    ];
+
   mesh.dashboard(m, 'executive', 'Executive',
                  'Mesh health for platform leads on one screen: SLOs across services, error budget left, burn rate, control plane, mTLS and mesh size.',
                  [],
-                 [
+                 if n > mesh.perSLO.executive then acrossSLOs else [
                    g.line(4, [
                      g.stat('%s: %s' % [x.name, sliName(x)],
                             'The %s SLI over the last 5m across every service, against the %s%% objective (%s window). Red below the objective.' %
@@ -50,29 +113,14 @@ function(meshslo)
                             mesh.burnThresholds(currentTiers(x)), decimals=2) { w:: share(n, 8) }
                      for x in m.slos
                    ]),
-                   g.line(4, [
-                     g.stat('istiod up', 'istiod instances up now. Green from %d, the profile minimum (IstiodReplicasBelowMinimum); red below it.' % th.istiod.minReplicas,
-                            'short', [g.target(istiodUp, 'up')], g.thresholds('red', [{ value: th.istiod.minReplicas, color: 'green' }])) { w:: 4 },
-                     g.stat('Control plane at full strength',
-                            'Share of the time range with at least %d istiod instances up (the profile minimum).' % th.istiod.minReplicas,
-                            'percentunit', [g.target('avg_over_time((%s >= bool %s)[$__range:])' % [istiodUp, mesh.num(th.istiod.minReplicas)], 'full strength')],
-                            g.thresholds('green'), decimals=2) { w:: 5 },
-                     g.stat('mTLS coverage', 'Share of requests received over mutual TLS (connection_security_policy="mutual_tls"), as reported by the destination proxy.',
-                            'percentunit', [g.target(mtls, 'mTLS')], g.thresholds('blue'), decimals=2) { w:: 5 },
-                     g.stat('Proxies connected', 'Proxies with an xDS stream to istiod (pilot_xds), summed over istiod instances.',
-                            'short', [g.target('sum(%s)' % mesh.sel('pilot_xds', [m.selectors.istiod]), 'proxies')], g.thresholds('blue')) { w:: 5 },
-                     g.stat('Services', 'Services istiod knows (pilot_services), from the istiod instance that knows most.',
-                            'short', [g.target('max(%s)' % mesh.sel('pilot_services', [m.selectors.istiod]), 'services')], g.thresholds('blue')),
-                   ]),
+                   controlPlane,
                    g.line(8, [
                      g.timeseries('%s: %s' % [x.name, sliName(x)],
                                   'The %s SLI across every service over time; the dashed line is the %s%% objective.' % [x.name, mesh.num(x.objective * 100)],
                                   'percentunit', [g.target(sli(x), x.name)], objective(x)) { w:: share(n, 16) }
                      for x in m.slos
                    ] + [
-                     g.table('Istio versions running', 'Istio components by version (istio_build): control plane, gateways, sidecars and ztunnel. More than one tag means an upgrade is in progress.',
-                             'short', [g.instant('sum by (component, tag) (%s)' % mesh.sel('istio_build', [m.selectors.cluster]))],
-                             rename={ Value: 'instances' }),
+                     versions,
                    ]),
                    g.line(6, [
                      g.timeseries('%s: burn rate %s' % [x.name, x.currentBurn.window],
@@ -80,7 +128,6 @@ function(meshslo)
                                   'suffix:x', [g.target('max(%s)' % mesh.sel(s.sloCurrentBurnRate, slo(x)), x.name)], mesh.burnThresholds(currentTiers(x)), min=0) { w:: share(n, 12) }
                      for x in m.slos
                    ] + [
-                     g.timeseries('mTLS coverage', 'Share of requests received over mutual TLS over time.',
-                                  'percentunit', [g.target(mtls, 'mTLS')], min=0, max=1),
+                     mtlsOverTime,
                    ]),
                  ])

@@ -126,6 +126,42 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
       }],
     },
 
+  // A table of instant queries joined on their labels (one row per label
+  // set, e.g. per SLO), one column per query: columns[i] = {name, unit,
+  // decimals, thresholds (coloured text when set)} names the value of
+  // targets[i]. Rows are sorted by the column sortBy.
+  joinedTable(title, description, targets, columns, sortBy, desc=false)::
+    local value(i) = 'Value #' + std.char(std.codepoint('A') + i);
+    local n = std.length(columns);
+    panel('table', title, description, columns[0].unit, targets, null) + {
+      fieldConfig+: {
+        overrides: [
+          {
+            matcher: { id: 'byName', options: columns[i].name },
+            properties: [{ id: 'unit', value: columns[i].unit }] +
+                        (if std.objectHas(columns[i], 'decimals') then [{ id: 'decimals', value: columns[i].decimals }] else []) +
+                        (if std.objectHas(columns[i], 'thresholds') then [
+                           { id: 'thresholds', value: columns[i].thresholds },
+                           { id: 'custom.cellOptions', value: { type: 'color-text' } },
+                         ] else []),
+          }
+          for i in std.range(0, n - 1)
+        ],
+      },
+      options: { cellHeight: 'sm', footer: { show: false }, showHeader: true, sortBy: [{ desc: desc, displayName: sortBy }] },
+      transformations: [
+        { id: 'merge', options: {} },
+        {
+          id: 'organize',
+          options: {
+            excludeByName: { Time: true },
+            indexByName: { [value(i)]: i + 1 for i in std.range(0, n - 1) },
+            renameByName: { [value(i)]: columns[i].name for i in std.range(0, n - 1) },
+          },
+        },
+      ],
+    },
+
   // A heatmap of pre-bucketed histogram data (format heatmap, one series
   // per le); yUnit is the unit of the buckets.
   heatmap(title, description, yUnit, targets)::
@@ -169,25 +205,29 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
   // layout turns rows and lines into a flat panel list with gridPos and
   // ids 1..n, top to bottom.
   layout(items)::
-    local step(acc, item) =
-      if !std.objectHas(item, 'type') && item.panels == [] then acc  // a line with nothing to show (a profile without SLOs)
-      else if std.objectHas(item, 'type') && item.type == 'row' then
-        acc {
-          y: acc.y + 1,
-          panels: acc.panels + [item { id: std.length(acc.panels) + 1, gridPos: { h: 1, w: columns, x: 0, y: acc.y } }],
-        }
+    local isRow(item) = std.objectHas(item, 'type') && item.type == 'row';
+    // A line with nothing to show (a profile without SLOs) takes no room.
+    local height(item) = if isRow(item) then 1 else if item.panels == [] then 0 else item.h;
+    local place(item, y, id) =
+      if isRow(item) then [item { id: id, gridPos: { h: 1, w: columns, x: 0, y: y } }]
       else
-        local placed = std.foldl(
-          function(a, p) a { x: a.x + p.w, out: a.out + [p { gridPos: { h: item.h, w: p.w, x: a.x, y: acc.y } }] },
-          item.panels,
-          { x: 0, out: [] },
-        );
-        assert placed.x <= columns : 'a line of panels is %d columns wide; Grafana has %d' % [placed.x, columns];
-        acc {
-          y: acc.y + item.h,
-          panels: acc.panels + [placed.out[i] { id: std.length(acc.panels) + 1 + i } for i in std.range(0, std.length(placed.out) - 1)],
-        };
-    std.foldl(step, items, { y: 0, panels: [] }).panels,
+        local ws = [p.w for p in item.panels];
+        local total = sum(ws);
+        assert std.length([w for w in ws if w < 1]) == 0 :
+               'a line of %d panels leaves some less than one of the %d columns; show fewer panels or one across them' % [std.length(ws), columns];
+        assert total <= columns : 'a line of panels is %d columns wide; Grafana has %d' % [total, columns];
+        // At most 24 panels fit a line, so these sums stay short.
+        [item.panels[i] { id: id + i, gridPos: { h: item.h, w: ws[i], x: sum(ws[0:i]), y: y } } for i in std.range(0, std.length(ws) - 1)];
+    local step(acc, item) =
+      local placed = place(item, acc.y, acc.n + 1);
+      local y = acc.y + height(item);
+      local n = acc.n + std.length(placed);
+      local lines = acc.lines + [placed];
+      // Force the sums at each step: left lazy, each would refer to the
+      // previous step's, and reading the last would recurse once per item,
+      // past jsonnet's stack for a few hundred items.
+      if std.isNumber(y) && std.isNumber(n) && std.isArray(lines) then { y: y, n: n, lines: lines } else error 'unreachable';
+    std.flattenArrays(std.foldl(step, items, { y: 0, n: 0, lines: [] }).lines),
 
   datasourceVariable:: {
     name: 'datasource',

@@ -35,12 +35,24 @@ local matchers(parts) = std.join(', ', [p for p in parts if p != '']);
   // istio_requests_total and of the recorded SLO series.
   service:: ['destination_service_namespace=~"$namespace"', 'destination_service_name=~"$service"'],
 
+  // perSLO is how many SLOs a dashboard gives panels of their own; with
+  // more, one panel across SLOs (a table, the worst few over time) takes
+  // their place. The executive tier shows three stats per SLO in a line
+  // of 24 columns: beyond 2 SLOs they would be too narrow to read, and it
+  // must stay one screen. On-call shows one burn-rate graph per SLO, side
+  // by side, at least 6 columns wide.
+  perSLO:: { executive: 2, oncall: 4 },
+
   // The series the service variables list: a recorded SLO series where
-  // there is one (a few series per service), else the raw counter.
+  // there is one (a few series per service), else the raw counter. SLOs
+  // of one selector record the same services, so one SLO's series is
+  // enough; SLOs of different selectors (one per service) are read all.
   local serviceSeries(m) =
-    if std.length(m.slos) > 0
+    if std.length(m.slos) == 0
+    then { name: 'istio_requests_total', base: [m.selectors.requests] }
+    else if m.allSLOs.sameSelector
     then { name: m.series.sliRequestsRate5m, base: ['slo="%s"' % m.slos[0].name] }
-    else { name: 'istio_requests_total', base: [m.selectors.requests] },
+    else { name: m.series.sliRequestsRate5m, base: [] },
 
   // Large meshes get no "All" namespace: a raw histogram over every
   // namespace of 5,000 pods is too slow for a dashboard.
@@ -52,6 +64,12 @@ local matchers(parts) = std.join(', ', [p for p in parts if p != '']);
     g.queryVariable('service', 'Service',
                     'label_values(%s, destination_service_name)' % $.sel(s.name, s.base + ['destination_service_namespace=~"$namespace"'])),
   ],
+
+  // A single SLO to drill into, for dashboards with more SLOs than panels
+  // of their own; it lists the SLOs of the selected services.
+  sloVariable(m)::
+    g.queryVariable('slo', 'SLO', 'label_values(%s, slo)' % $.sel(m.series.sloCurrentBurnRate, $.service),
+                    includeAll=false, multi=false),
 
   // A profile pinned to one cluster shows it as a constant; the selectors
   // already match only that cluster. Without one there is no cluster

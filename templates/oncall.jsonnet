@@ -23,22 +23,75 @@ function(meshslo)
     'topk(%d,\n  histogram_quantile(%s, sum by (%s, le) (rate(%s[$__rate_interval])))\n) / 1000' %
     [topN, mesh.num(q), bySvc, mesh.sel('istio_request_duration_milliseconds_bucket', [sel.requests] + mesh.service)];
   local latencySLOs = [x for x in m.slos if x.sli == 'latency'];
+  // One dashed line per distinct bound: many SLOs share one.
   local latencyLines =
     if latencySLOs == [] then null
-    else g.thresholds('green', [{ value: x.thresholdSeconds, color: 'orange' } for x in latencySLOs]);
+    else g.thresholds('green', [{ value: v, color: 'orange' } for v in m.allSLOs.latencyThresholdsSeconds]);
   local latencyNote =
     if latencySLOs == [] then ''
+    else if std.length(latencySLOs) > mesh.perSLO.oncall
+    then ' Dashed: the latency SLO bounds (%s).' % std.join(', ', m.allSLOs.latencyThresholds)
     else ' Dashed: the latency SLO bound (%s).' % std.join(', ', ['%s %s' % [x.name, x.threshold] for x in latencySLOs]);
 
   local istiod(name, extra=[]) = mesh.sel(name, [sel.istiod] + extra);
   local up = 'sum(%s)' % istiod('up');
 
-  // Distinct long windows of an SLO's tiers, in tier order.
-  local windows(x) = std.foldl(function(acc, t) if std.member([w.long for w in acc], t.long) then acc else acc + [t], x.tiers, []);
+  // Distinct long windows of tiers, in tier order.
+  local longWindows(tiers) = std.foldl(function(acc, t) if std.member([w.long for w in acc], t.long) then acc else acc + [t], tiers, []);
+  local windows(x) = longWindows(x.tiers);
+
+  local many = std.length(m.slos) > mesh.perSLO.oncall;
+  local sloService(x) = ['slo="%s"' % x] + mesh.service;
+
+  // Burn rate per SLO, one graph each while they fit side by side.
+  local perSLO = [
+    g.line(8, [
+      g.timeseries('%s: burn rate per window' % x.name,
+                   'Error ratio over each tier\'s long window divided by the %s budget (%s), for the worst selected service. Dashed: red where a tier pages, orange where it tickets (%s). An alert also needs the short window above the line.' %
+                   [x.name, mesh.num(x.budget), std.join(', ', ['%s > %sx' % [t.long, mesh.num(t.factor)] for t in x.tiers])],
+                   'suffix:x', [
+                     g.target('max(%s) / %s' % [mesh.sel(t.longSeries, ['slo="%s"' % x.name] + mesh.service), mesh.num(x.budget)], t.long)
+                     for t in windows(x)
+                   ], mesh.burnThresholds(x.tiers), min=0)
+      for x in m.slos
+    ]),
+  ];
+
+  // More SLOs than fit: which burn fastest, and the windows of the one
+  // picked in the slo variable. The lines are every SLO's tier factors.
+  local acrossSLOs =
+    local tiers = m.allSLOs.tiers;
+    local current = std.join(', ', m.allSLOs.currentWindows);
+    local rules = std.join(', ', std.set(['%s > %sx' % [t.long, mesh.num(t.factor)] for t in tiers]));
+    [
+      g.line(8, [
+        g.joinedTable('SLOs by burn rate',
+                      'Every SLO of the selected services, fastest-burning first: the burn rate over %s of the worst service (red where the tier pages, orange where it tickets) and the error budget left over the SLO window (red once spent). Pick one in the SLO variable for its windows.' % current,
+                      [
+                        g.instant('max by (slo) (%s)' % mesh.sel(s.sloCurrentBurnRate, mesh.service)),
+                        g.instant('min by (slo) (%s)' % mesh.sel(s.sloPeriodBudgetRemaining, mesh.service)),
+                      ],
+                      [
+                        { name: 'burn rate %s' % current, unit: 'suffix:x', decimals: 2, thresholds: mesh.burnThresholds(m.allSLOs.currentTiers) },
+                        { name: 'budget left', unit: 'percentunit', decimals: 1, thresholds: g.thresholds('red', [{ value: 0, color: 'green' }]) },
+                      ],
+                      sortBy='burn rate %s' % current, desc=true) { w:: 8 },
+        g.timeseries('Burn rate %s: %d fastest-burning SLOs' % [current, topN],
+                     'Burn rate over %s of the worst selected service, for the %d SLOs burning fastest at each point. Dashed: red where a tier pages, orange where it tickets (%s).' % [current, topN, rules],
+                     'suffix:x', [g.target('topk(%d, max by (slo) (%s))' % [topN, mesh.sel(s.sloCurrentBurnRate, mesh.service)], '{{slo}}')],
+                     mesh.burnThresholds(tiers), min=0) { w:: 8 },
+        g.timeseries('$slo: burn rate per window',
+                     'Error ratio over each tier\'s long window divided by the error budget of the SLO picked in the SLO variable, for the worst selected service. Dashed: red where a tier pages, orange where it tickets (%s). An alert also needs the short window above the line.' % rules,
+                     'suffix:x', [
+                       g.target('max(%s)\n/\nmax(%s)' % [mesh.sel(t.longSeries, sloService('$slo')), mesh.sel(s.sloErrorBudget, sloService('$slo'))], t.long)
+                       for t in longWindows(tiers)
+                     ], mesh.burnThresholds(tiers), min=0),
+      ]),
+    ];
 
   mesh.dashboard(m, 'oncall', 'On-call',
                  'Triage for whoever holds the pager: firing alerts, failing and slow services, SLO burn rates and every alert signal against the threshold it fires on.',
-                 mesh.variables(m),
+                 mesh.variables(m) + (if many then [mesh.sloVariable(m)] else []),
                  [
                    g.row('Firing alerts', 'meshslo alerts firing now.'),
                    g.line(6, [
@@ -63,17 +116,7 @@ function(meshslo)
 
                  ] + (if m.slos == [] then [] else [
                    g.row('SLO burn rate', 'How fast each SLO spends its error budget, per alert window.'),
-                   g.line(8, [
-                     g.timeseries('%s: burn rate per window' % x.name,
-                                  'Error ratio over each tier\'s long window divided by the %s budget (%s), for the worst selected service. Dashed: red where a tier pages, orange where it tickets (%s). An alert also needs the short window above the line.' %
-                                  [x.name, mesh.num(x.budget), std.join(', ', ['%s > %sx' % [t.long, mesh.num(t.factor)] for t in x.tiers])],
-                                  'suffix:x', [
-                                    g.target('max(%s) / %s' % [mesh.sel(t.longSeries, ['slo="%s"' % x.name] + mesh.service), mesh.num(x.budget)], t.long)
-                                    for t in windows(x)
-                                  ], mesh.burnThresholds(x.tiers), min=0)
-                     for x in m.slos
-                   ]),
-                 ]) + [
+                 ] + (if many then acrossSLOs else perSLO)) + [
                    g.row('Control plane', 'istiod: availability, memory, CPU and config distribution.'),
                    g.line(7, [
                      g.timeseries('istiod instances up', 'istiod targets up. IstiodDown pages at none; IstiodReplicasBelowMinimum tickets below %d (dashed).' % i.minReplicas,
