@@ -152,6 +152,12 @@ local mesh = import 'mesh.libsonnet';
 function(meshslo) mesh.dashboard(meshslo, 'overlap', 'O', 'x', [], [
   g.line(4, [g.stat('A', 'a', 'short', [g.target('up')]) { w:: 16 }, g.stat('B', 'b', 'short', [g.target('up')]) { w:: 16 }]),
 ])`, "columns wide"},
+		{"too many panels in a line", "crowded.jsonnet", `
+local g = import 'grafana.libsonnet';
+local mesh = import 'mesh.libsonnet';
+function(meshslo) mesh.dashboard(meshslo, 'crowded', 'C', 'x', [], [
+  g.line(4, [g.stat('P' + i, 'p', 'short', [g.target('up')]) for i in std.range(1, 30)]),
+])`, "less than one of the 24 columns"},
 		{"bad query", "query.jsonnet", `
 local g = import 'grafana.libsonnet';
 local mesh = import 'mesh.libsonnet';
@@ -174,5 +180,44 @@ function(meshslo) mesh.dashboard(meshslo, 'query', 'Q', 'x', [], [
 	}
 	if _, err := dashboards.Embedded().WithDir(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Fatal("a missing directory is accepted")
+	}
+}
+
+// The layout places any number of rows and lines without deep recursion:
+// jsonnet's stack holds 500 calls, and a lazily accumulated layout used
+// one per line.
+func TestLayoutOfThousandsOfLines(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "long.jsonnet", `
+local g = import 'grafana.libsonnet';
+local mesh = import 'mesh.libsonnet';
+function(meshslo) mesh.dashboard(meshslo, 'long', 'L', 'x', [], std.flattenArrays([
+  [g.row('R' + i, 'r'), g.line(2, [g.stat('A' + i, 'a', 'short', [g.target('up')]), g.stat('B' + i, 'b', 'short', [g.target('up')]) { w:: 6 }])]
+  for i in std.range(1, 600)
+]))`)
+	src, err := dashboards.Embedded().WithDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, files := load(t, "small")
+	boards, err := src.Build(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range boards {
+		if d.Name != "long" {
+			continue
+		}
+		m, err := dashboards.Parse(d.JSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Panels) != 1800 {
+			t.Fatalf("%d panels, want 1800", len(m.Panels))
+		}
+		last := m.Panels[len(m.Panels)-1]
+		if want := (dashboards.GridPos{X: 18, Y: 1798, W: 6, H: 2}); last.ID != 1800 || last.GridPos != want {
+			t.Errorf("last panel: id %d at %+v, want id 1800 at %+v", last.ID, last.GridPos, want)
+		}
 	}
 }

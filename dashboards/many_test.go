@@ -97,3 +97,83 @@ func BenchmarkBuildSLOs(b *testing.B) {
 		})
 	}
 }
+
+// With more SLOs than panels of their own, the panels across SLOs still
+// draw every burn-rate factor the alerts fire on, and on-call can pick
+// one SLO for its windows.
+func TestManySLOsDrawTheBurnFactors(t *testing.T) {
+	c, files := sloProfile(t, 25)
+	list, err := dashboards.Embedded().Build(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boards := map[string]*dashboards.Model{}
+	for _, d := range list {
+		boards[d.Name] = parse(t, d)
+	}
+	var factors, current []float64
+	for _, r := range rules.Alerts(files) {
+		if r.Alert == "IstioSLOErrorBudgetBurn" {
+			factors = append(factors, comparedNumbers(t, r.Expr)...)
+		}
+	}
+	for _, s := range c.SLOs {
+		current = append(current, s.Tiers[0].Factor)
+	}
+	cases := []struct {
+		dashboard, panel string
+		want             []float64
+	}{
+		{"oncall", "Burn rate 1h: 10 fastest-burning SLOs", factors},
+		{"oncall", "$slo: burn rate per window", factors},
+		{"executive", "Burn rate 1h: 10 fastest-burning SLOs", current},
+		{"executive", "Error budget left: 10 SLOs with least", []float64{0}},
+	}
+	for _, tc := range cases {
+		drawn := map[float64]bool{}
+		found := false
+		for _, p := range boards[tc.dashboard].AllPanels() {
+			if p.Title == tc.panel && p.FieldConfig.Defaults.Thresholds != nil {
+				found = true
+				for _, s := range p.FieldConfig.Defaults.Thresholds.Steps {
+					if s.Value != nil {
+						drawn[*s.Value] = true
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no panel %q with thresholds", tc.dashboard, tc.panel)
+			continue
+		}
+		for _, v := range tc.want {
+			if !drawn[v] {
+				t.Errorf("%s %q does not draw %v (it draws %v)", tc.dashboard, tc.panel, v, keys(drawn))
+			}
+		}
+	}
+	var sloVariable bool
+	for _, v := range boards["oncall"].Templating.List {
+		sloVariable = sloVariable || v.Name == "slo"
+	}
+	if !sloVariable {
+		t.Error("oncall has no slo variable to pick an SLO from")
+	}
+}
+
+// SLOs of different selectors record different services: the service
+// variables list every SLO's, not the first SLO's alone.
+func TestServiceVariablesListEverySLO(t *testing.T) {
+	c, files := sloProfile(t, 3)
+	list, err := dashboards.Embedded().Build(c, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range list {
+		for _, v := range parse(t, d).Templating.List {
+			if (v.Name == "namespace" || v.Name == "service") && strings.Contains(v.Definition, "slo=") {
+				t.Errorf("%s: variable %s reads one SLO only: %s", d.Name, v.Name, v.Definition)
+			}
+		}
+	}
+}
