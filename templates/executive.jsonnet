@@ -62,6 +62,7 @@ function(meshslo)
         g.joinedTable('SLOs by error budget left',
                       'Every SLO (%d), least error budget left first: the SLI over the last 5m across its services, the objective, the budget left over the SLO window for the service with least left (red once spent: IstioSLOErrorBudgetExhausted) and the burn rate over %s of the worst service (1x spends the budget exactly over the window; red where the tier pages).' %
                       [n, std.join(', ', current)],
+                      'slo',
                       [
                         g.instant('1 - sum by (slo) (%s) / sum by (slo) (%s)' % [s.sliErrorsRate5m, s.sliRequestsRate5m]),
                         g.instant('max by (slo) (%s)' % s.sloObjective),

@@ -126,11 +126,12 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
       }],
     },
 
-  // A table of instant queries joined on their labels (one row per label
-  // set, e.g. per SLO), one column per query: columns[i] = {name, unit,
-  // decimals, thresholds (coloured text when set)} names the value of
-  // targets[i]. Rows are sorted by the column sortBy.
-  joinedTable(title, description, targets, columns, sortBy, desc=false)::
+  // A table of instant queries joined on their label (one row per value of
+  // label, e.g. per SLO; the label is the first column), one column per
+  // query: columns[i] = {name, unit, decimals, thresholds (coloured text
+  // when set)} names the value of targets[i]. Rows are sorted by the
+  // column sortBy.
+  joinedTable(title, description, label, targets, columns, sortBy, desc=false)::
     local value(i) = 'Value #' + std.char(std.codepoint('A') + i);
     local n = std.length(columns);
     panel('table', title, description, columns[0].unit, targets, null) + {
@@ -155,7 +156,7 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
           id: 'organize',
           options: {
             excludeByName: { Time: true },
-            indexByName: { [value(i)]: i + 1 for i in std.range(0, n - 1) },
+            indexByName: { [label]: 0 } + { [value(i)]: i + 1 for i in std.range(0, n - 1) },
             renameByName: { [value(i)]: columns[i].name for i in std.range(0, n - 1) },
           },
         },

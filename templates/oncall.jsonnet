@@ -67,6 +67,7 @@ function(meshslo)
       g.line(8, [
         g.joinedTable('SLOs by burn rate',
                       'Every SLO of the selected services, fastest-burning first: the burn rate over %s of the worst service (red where the tier pages, orange where it tickets) and the error budget left over the SLO window (red once spent). Pick one in the SLO variable for its windows.' % current,
+                      'slo',
                       [
                         g.instant('max by (slo) (%s)' % mesh.sel(s.sloCurrentBurnRate, mesh.service)),
                         g.instant('min by (slo) (%s)' % mesh.sel(s.sloPeriodBudgetRemaining, mesh.service)),
