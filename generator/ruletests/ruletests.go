@@ -29,7 +29,7 @@ const Dir = "tests"
 // profile folder.
 func Render(c *config.Config, files []rules.File) (map[string][]byte, error) {
 	iv := c.Profile.Spec.Prometheus.EvaluationInterval
-	b := &builder{c: c, files: files, step: iv, every: iv}
+	b := &builder{c: c, files: files, step: iv, every: iv, readsOf: map[int][]string{}}
 	suites := []*suite{b.controlPlane(), b.proxies(), b.certificates()}
 	for _, s := range c.SLOs {
 		suites = append(suites, b.sloEdges(s)...)
@@ -110,6 +110,8 @@ type builder struct {
 	step  profile.Duration // the rules' evaluation interval, also the scrape interval of the input
 	every profile.Duration // how often the tests evaluate the rules: step, or coarser for long SLO cases
 	err   error
+	// readsOf caches reads per file index; copies of the builder share it.
+	readsOf map[int][]string
 }
 
 func (b *builder) fail(err error) {
@@ -176,24 +178,16 @@ func (b *builder) resolveRuleFiles(s *suite) error {
 			}
 		}
 	}
-	p := parser.NewParser(parser.Options{})
 	for len(queue) > 0 {
 		i := queue[0]
 		queue = queue[1:]
-		for _, g := range b.files[i].Groups {
-			for _, r := range g.Rules {
-				expr, err := p.ParseExpr(r.Expr)
-				if err != nil {
-					return fmt.Errorf("ruletests: %s: %w", rName(r), err)
-				}
-				parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
-					if vs, ok := n.(*parser.VectorSelector); ok {
-						if j, ok := records[vs.Name]; ok {
-							add(j)
-						}
-					}
-					return nil
-				})
+		reads, err := b.reads(i)
+		if err != nil {
+			return err
+		}
+		for _, name := range reads {
+			if j, ok := records[name]; ok {
+				add(j)
 			}
 		}
 	}
@@ -211,6 +205,38 @@ func (b *builder) resolveRuleFiles(s *suite) error {
 		return fmt.Errorf("ruletests: %s: no rule file defines what it tests", s.path)
 	}
 	return nil
+}
+
+// reads returns the series names the rules of file i read, parsing the
+// file once per Render: every suite asks, and a profile listing many
+// services has thousands of rules.
+func (b *builder) reads(i int) ([]string, error) {
+	if b.readsOf == nil {
+		b.readsOf = map[int][]string{}
+	}
+	if names, ok := b.readsOf[i]; ok {
+		return names, nil
+	}
+	p := parser.NewParser(parser.Options{})
+	seen := map[string]bool{}
+	var names []string
+	for _, g := range b.files[i].Groups {
+		for _, r := range g.Rules {
+			expr, err := p.ParseExpr(r.Expr)
+			if err != nil {
+				return nil, fmt.Errorf("ruletests: %s: %w", rName(r), err)
+			}
+			parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+				if vs, ok := n.(*parser.VectorSelector); ok && !seen[vs.Name] {
+					seen[vs.Name] = true
+					names = append(names, vs.Name)
+				}
+				return nil
+			})
+		}
+	}
+	b.readsOf[i] = names
+	return names, nil
 }
 
 func rName(r rules.Rule) string {

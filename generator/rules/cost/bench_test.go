@@ -167,16 +167,23 @@ func realSeries(m mesh) int {
 	return m.Pods * m.Sources * 2 * perLabelSet
 }
 
-// servicesProfile lists n services explicitly: one availability SLO per
-// service, narrowed to it by a selector. That is how a profile names
-// services one by one; a profile without selectors covers every service
-// with one SLO.
+// servicesProfile lists n services (20 namespaces) under two SLOs,
+// availability and latency, with objectives varied per service: what a
+// platform team writes to promise each team its own objective.
 func servicesProfile(n int) []byte {
 	var sb strings.Builder
 	sb.WriteString("apiVersion: meshslo/v1alpha1\nkind: MeshProfile\nmetadata:\n  name: services-" + fmt.Sprint(n) + "\n")
 	sb.WriteString("spec:\n  size: large\n  mesh: {services: " + fmt.Sprint(n) + ", pods: " + fmt.Sprint(10*n) + "}\n  slos:\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&sb, "    - {name: svc-%04d, sli: availability, objective: 99.9, window: 30d, selector: {destination_service_name: svc-%04d}}\n", i, i)
+	for _, slo := range []struct{ head, objectives string }{
+		{"{name: availability, sli: availability, objective: 99.9, window: 30d, services: [", "99.9 99.95 99.5 99"},
+		{"{name: latency, sli: latency, objective: 95, threshold: 250ms, window: 30d, services: [", "95 99 90 97.5"},
+	} {
+		sb.WriteString("    - " + slo.head + "\n")
+		objectives := strings.Fields(slo.objectives)
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&sb, "        {namespace: ns-%02d, name: svc-%04d, objective: %s},\n", i%20, i, objectives[i%len(objectives)])
+		}
+		sb.WriteString("      ]}\n")
 	}
 	return []byte(sb.String())
 }
