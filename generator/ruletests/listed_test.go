@@ -100,3 +100,19 @@ func readFile(t *testing.T, dir, name string) []byte {
 	}
 	return data
 }
+
+// Generated tests hold for profiles far from the built-ins: regex and
+// negative selectors, a cluster label, other periods and intervals, and an
+// SLO whose selector names a single service (every case on that service,
+// each in its own test group, since other names would fold into it).
+func TestUnusualSelectorsTestsPassWithPromtool(t *testing.T) {
+	promtool(t)
+	dir, _ := generated(t, "testdata/selectors.yaml")
+	out, err := runTests(t, dir, testFiles(t, dir)...)
+	if err != nil {
+		t.Fatalf("promtool test rules failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(allTests(t, dir), "SLO checkout-availability edges (part 2), one service each: shop/checkout") {
+		t.Error("the one-service SLO's cases do not run in groups of their own on shop/checkout")
+	}
+}

@@ -353,8 +353,8 @@ func (b *builder) edgeSuite(s config.SLO, path string, include func(profile.Dura
 		return nil
 	}
 	svcs := b.edgeServices(s)
-	if len(s.Listed) == 0 && len(cases) > len(svcs) {
-		b.fail(fmt.Errorf("SLO %s: %d burn tiers need more test services than there are names", s.Name, len(s.Tiers)))
+	if len(svcs) == 0 {
+		b.fail(fmt.Errorf("SLO %s: no service to run its burn tiers on", s.Name))
 		return nil
 	}
 	slices.Sort(burnAt)
@@ -439,6 +439,19 @@ func (b *builder) edgeSuite(s config.SLO, path string, include func(profile.Dura
 // tested side by side. Only a handful are tested whatever the list holds.
 func (b *builder) edgeServices(s config.SLO) []service {
 	var out []service
+	if name, pinned := s.Selector[rules.ServiceLabels[1]]; pinned && len(s.Listed) == 0 {
+		// A selector naming one service leaves one service to test on:
+		// every other name would be folded into it. Each case then runs in
+		// a test group of its own.
+		ns, ok := s.Selector[rules.ServiceLabels[0]]
+		if !ok {
+			ns = "shop"
+		}
+		svc := testServiceIn(ns, name)
+		svc.budget = s.Budget
+		svc.title = ns + "/" + name
+		return []service{svc}
+	}
 	if len(s.Listed) == 0 {
 		for _, name := range serviceNames {
 			svc := testService(name)
