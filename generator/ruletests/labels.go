@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"regexp/syntax"
+
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/meshslo/meshslo/generator/selector"
@@ -68,6 +70,9 @@ func fit(l lbls, ms selector.Matchers, source string) (lbls, error) {
 			tries = []string{m.Value}
 		case labels.MatchRegexp:
 			tries = append([]string{m.Value}, strings.Split(m.Value, "|")...)
+			if ex, ok := example(m.Value); ok {
+				tries = append(tries, ex)
+			}
 		case labels.MatchNotEqual, labels.MatchNotRegexp:
 			tries = []string{"", out[m.Name] + "-other"}
 		}
@@ -151,4 +156,56 @@ func (b *builder) fitted(l lbls, ms selector.Matchers, source string) lbls {
 		return l
 	}
 	return out
+}
+
+// example returns a short string the regular expression matches, for
+// selectors whose literal text is no match (job=~"pilot-[0-9]+").
+func example(re string) (string, bool) {
+	r, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	var sb strings.Builder
+	if !writeExample(&sb, r.Simplify(), 0) {
+		return "", false
+	}
+	return sb.String(), true
+}
+
+func writeExample(sb *strings.Builder, r *syntax.Regexp, depth int) bool {
+	if depth > 100 {
+		return false
+	}
+	switch r.Op {
+	case syntax.OpLiteral:
+		sb.WriteString(string(r.Rune))
+	case syntax.OpCharClass:
+		if len(r.Rune) == 0 {
+			return false
+		}
+		sb.WriteRune(r.Rune[0])
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		sb.WriteByte('a')
+	case syntax.OpEmptyMatch, syntax.OpStar, syntax.OpQuest, syntax.OpBeginLine, syntax.OpEndLine,
+		syntax.OpBeginText, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+	case syntax.OpPlus, syntax.OpCapture:
+		return writeExample(sb, r.Sub[0], depth+1)
+	case syntax.OpRepeat:
+		for i := 0; i < r.Min; i++ {
+			if !writeExample(sb, r.Sub[0], depth+1) {
+				return false
+			}
+		}
+	case syntax.OpConcat:
+		for _, sub := range r.Sub {
+			if !writeExample(sb, sub, depth+1) {
+				return false
+			}
+		}
+	case syntax.OpAlternate:
+		return writeExample(sb, r.Sub[0], depth+1)
+	default:
+		return false
+	}
+	return true
 }

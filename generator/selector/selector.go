@@ -21,7 +21,7 @@ func Parse(s string) (Matchers, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	if strings.ContainsAny(s, "{}") {
+	if braceOutsideQuotes(s) {
 		return nil, fmt.Errorf("expected label matchers without braces, such as app=\"istiod\", got %q", s)
 	}
 	ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector("{" + s + "}")
@@ -103,4 +103,28 @@ func Regex(name, re string) *labels.Matcher {
 // NotRegex builds name!~"re"; re must be a valid regular expression.
 func NotRegex(name, re string) *labels.Matcher {
 	return labels.MustNewMatcher(labels.MatchNotRegexp, name, re)
+}
+
+// braceOutsideQuotes reports a { or } that is not inside a quoted value:
+// matchers are written without braces, while a regular expression such as
+// "[a-z]{5}" may hold them.
+func braceOutsideQuotes(s string) bool {
+	var quote rune
+	escaped := false
+	for _, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case quote != 0 && r == '\\' && quote != '`':
+			escaped = true
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+		case r == '"' || r == '\'' || r == '`':
+			quote = r
+		case r == '{' || r == '}':
+			return true
+		}
+	}
+	return false
 }
