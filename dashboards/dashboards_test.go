@@ -151,10 +151,8 @@ func checkMetrics(t *testing.T, profile string, files []rules.File, boards map[s
 					t.Errorf("%s/%s %s selects no metric: %s", profile, d.Name, q.Where, q.Expr)
 				}
 				for _, n := range names {
-					if why, removed := catalogue.Removed[n]; removed {
-						t.Errorf("%s/%s %s: %s was %s", profile, d.Name, q.Where, n, why)
-					} else if _, ok := catalogue.Lookup(n); !ok && !recorded[n] {
-						t.Errorf("%s/%s %s: %s is neither catalogued nor recorded", profile, d.Name, q.Where, n)
+					if err := catalogue.Check(n, recorded); err != nil {
+						t.Errorf("%s/%s %s: %v", profile, d.Name, q.Where, err)
 					}
 				}
 			}

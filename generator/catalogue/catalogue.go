@@ -6,6 +6,7 @@
 package catalogue
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -170,6 +171,18 @@ func Lookup(name string) (Entry, bool) {
 		}
 	}
 	return Entry{}, false
+}
+
+// Check says why a query may not name a metric: it was removed from Istio,
+// or it is neither catalogued nor among the recorded series. nil means fine.
+func Check(name string, recorded map[string]bool) error {
+	if why, removed := Removed[name]; removed {
+		return fmt.Errorf("%s was %s", name, why)
+	}
+	if _, ok := Lookup(name); !ok && !recorded[name] {
+		return fmt.Errorf("%s is neither catalogued nor recorded", name)
+	}
+	return nil
 }
 
 // Entries returns the catalogue sorted by name.

@@ -42,10 +42,8 @@ func TestGeneratedRulesNameOnlyCataloguedMetrics(t *testing.T) {
 						t.Fatalf("%s/%s: %v", name, g.Name, err)
 					}
 					for _, m := range names {
-						if why, removed := catalogue.Removed[m]; removed {
-							t.Errorf("%s: rule %s%s names %s, %s", name, r.Alert, r.Record, m, why)
-						} else if _, ok := catalogue.Lookup(m); !ok && !recorded[m] {
-							t.Errorf("%s: rule %s%s names %s, which is neither catalogued nor recorded", name, r.Alert, r.Record, m)
+						if err := catalogue.Check(m, recorded); err != nil {
+							t.Errorf("%s: rule %s%s: %v", name, r.Alert, r.Record, err)
 						}
 					}
 				}

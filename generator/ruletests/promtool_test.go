@@ -10,28 +10,15 @@ import (
 
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/generate"
+	"github.com/meshslo/meshslo/generator/internal/realtools"
 	"github.com/meshslo/meshslo/generator/loader"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/rules"
 	"github.com/meshslo/meshslo/profiles"
 )
 
-// promtool finds the real promtool: $PROMTOOL (set by make test), else the
-// one make tools builds. Without it the test skips locally and fails in CI.
-func promtool(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("PROMTOOL")
-	if p == "" {
-		p, _ = filepath.Abs("../../bin/promtool")
-	}
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("promtool not found at %s: run make tools", p)
-		}
-		t.Skipf("promtool not found at %s: run make tools", p)
-	}
-	return p
-}
+// promtool is the real promtool (see realtools).
+func promtool(t *testing.T) string { return realtools.Promtool(t) }
 
 // generated writes every file generate produces for a built-in profile
 // into a temporary folder and returns the profile folder and its config.
