@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -52,6 +53,11 @@ func README(c *config.Config, origin config.Origin, files []string) []byte {
 			minutes := s.Budget * time.Duration(s.Window).Minutes()
 			w("| %s | %s | %s%% | %s | %s%% | %s min |\n", s.Name, sli, profile.FormatNumber(float64(s.Objective)), s.Window,
 				profile.FormatNumber(s.Budget*100), profile.FormatNumber(minutes))
+		}
+		for _, s := range c.SLOs {
+			if len(s.Listed) > 0 {
+				w("\nSLO %s covers only the %d services it lists, each with its own objective: %s.\n", s.Name, len(s.Listed), listedObjectives(s.Listed))
+			}
 		}
 		w("\nBurn-rate tiers: an alert fires when the budget share is spent within the long window; the short window confirms the burn is still going on.\n\n")
 		w("| SLO | severity | budget share | long window | short window | burn factor | budget minutes spent |\n|---|---|---|---|---|---|---|\n")
@@ -112,4 +118,23 @@ func labelList(m map[string]string) string {
 // mdEscape keeps profile text from breaking the Markdown tables it lands in.
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'").Replace(s)
+}
+
+// listedObjectives summarises listed services by objective, highest first,
+// so a list of a thousand services stays one line.
+func listedObjectives(listed []config.Service) string {
+	count := map[profile.Percent]int{}
+	var objectives []profile.Percent
+	for _, l := range listed {
+		if count[l.Objective] == 0 {
+			objectives = append(objectives, l.Objective)
+		}
+		count[l.Objective]++
+	}
+	sort.Slice(objectives, func(i, j int) bool { return objectives[i] > objectives[j] })
+	parts := make([]string, len(objectives))
+	for i, o := range objectives {
+		parts[i] = fmt.Sprintf("%d at %s%%", count[o], profile.FormatNumber(float64(o)))
+	}
+	return strings.Join(parts, ", ")
 }
