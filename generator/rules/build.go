@@ -27,19 +27,21 @@ func (b *builder) group(name string, rules ...Rule) Group {
 	return Group{Name: "meshslo-" + name, Interval: b.c.Profile.Spec.Prometheus.EvaluationInterval, Rules: rules}
 }
 
-// alert fills the parts every alert shares: severity, runbook and the
-// annotations, so no alert can leave one out.
-func (b *builder) alert(name, severity, expr string, forDur profile.Duration, summary, description string) Rule {
+// alert fills the parts every alert shares from the threshold it is built
+// from: name, severity, hold, runbook and the annotations, so no alert can
+// leave one out or disagree with its descriptor.
+func (b *builder) alert(t Threshold, expr, summary, description string) Rule {
 	return Rule{
-		Alert:  name,
+		Alert:  t.Alert,
 		Expr:   expr,
-		For:    forDur,
-		Labels: map[string]string{"severity": severity},
+		For:    t.For,
+		Labels: map[string]string{"severity": t.Severity},
 		Annotations: map[string]string{
 			"summary":     summary,
 			"description": description,
-			"runbook_url": b.c.RunbookURL(name),
+			"runbook_url": b.c.RunbookURL(t.Alert),
 		},
+		Threshold: &t,
 	}
 }
 

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
 )
 
@@ -12,7 +11,7 @@ const (
 )
 
 func (b *builder) certificates() File {
-	c, ct := b.c, b.c.Profile.Spec.Certificates
+	c := b.c
 	istiod := c.Selectors.Istiod
 	// Istio 1.23+ exports seconds left; older ones only the expiry time.
 	remaining := func(name, seconds, timestamp, what string) Rule {
@@ -24,13 +23,10 @@ func (b *builder) certificates() File {
 	}
 	expiring := func(alert, series, what string) []Rule {
 		var out []Rule
-		for _, t := range []struct {
-			severity string
-			left     profile.Duration
-		}{{profile.SeverityWarning, ct.ExpiryWarning}, {profile.SeverityCritical, ct.ExpiryCritical}} {
-			out = append(out, b.alert(alert, t.severity, series+" < "+Seconds(t.left), ct.For,
+		for _, t := range b.thresholds(alert) {
+			out = append(out, b.alert(t, series+" < "+num(t.Value),
 				"The mesh "+what+" expires soon.",
-				"The mesh "+what+" expires in {{ $value | humanizeDuration }} ("+t.severity+" below "+t.left.String()+
+				"The mesh "+what+" expires in {{ $value | humanizeDuration }} ("+t.Severity+" below "+t.Shown+
 					"). When it expires, mTLS between workloads fails."))
 		}
 		return out
@@ -42,16 +38,13 @@ func (b *builder) certificates() File {
 		remaining(RootCertRemaining, "citadel_server_root_cert_expiry_seconds", "citadel_server_root_cert_expiry_timestamp", "root certificate"),
 		remaining(CACertRemaining, "citadel_server_cert_chain_expiry_seconds", "citadel_server_cert_chain_expiry_timestamp", "CA certificate chain"),
 	}
-	rules = append(rules, expiring("IstioRootCertificateExpiring", RootCertRemaining, "root certificate")...)
-	rules = append(rules, expiring("IstioCACertificateExpiring", CACertRemaining, "CA certificate")...)
-	for _, t := range []struct {
-		severity string
-		left     profile.Duration
-	}{{profile.SeverityWarning, ct.WorkloadExpiryWarning}, {profile.SeverityCritical, ct.WorkloadExpiryCritical}} {
-		rules = append(rules, b.alert("IstioWorkloadCertificateRotationStalled", t.severity, workload+" < "+Seconds(t.left), ct.For,
+	rules = append(rules, expiring(AlertIstioRootCertificateExpiring, RootCertRemaining, "root certificate")...)
+	rules = append(rules, expiring(AlertIstioCACertificateExpiring, CACertRemaining, "CA certificate")...)
+	for _, t := range b.thresholds(AlertIstioWorkloadCertRotation) {
+		rules = append(rules, b.alert(t, workload+" < "+num(t.Value),
 			"A workload certificate is not being rotated.",
 			"The workload certificate of {{ $labels.namespace }}/{{ $labels.pod }} expires in {{ $value | humanizeDuration }} ("+
-				t.severity+" below "+t.left.String()+"). Workload certificates live 24h and rotate at half life, so rotation has stalled."))
+				t.Severity+" below "+t.Shown+"). Workload certificates live 24h and rotate at half life, so rotation has stalled."))
 	}
 	return File{
 		Name:    "certificates",

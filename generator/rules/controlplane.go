@@ -48,12 +48,17 @@ func (b *builder) controlPlane() File {
 	), "istiod's CPU use against its CPU limit, or its request where there is no limit (the Helm default): "+
 		"from kube-state-metrics where it runs, else from cAdvisor's cpu shares (1024 per core).")
 
-	heapAlert := func(severity string, ratio float64) Rule {
-		return b.alert("IstiodHeapNearLimit", severity, IstiodHeapRatio+" >= "+num(ratio), i.HeapFor,
+	heapAlert := func(t Threshold) Rule {
+		return b.alert(t, IstiodHeapRatio+" >= "+num(t.Value),
 			"istiod's heap is close to its memory limit.",
 			"istiod {{ $labels.namespace }}/{{ $labels.pod }} has a Go heap at {{ $value | humanizePercentage }} of its memory limit ("+
-				severity+" at "+percent(ratio)+"). Near the limit istiod slows down in GC and is OOM-killed, dropping every proxy's xDS stream.")
+				t.Severity+" at "+t.Shown+"). Near the limit istiod slows down in GC and is OOM-killed, dropping every proxy's xDS stream.")
 	}
+	one := func(name string) Threshold { return b.thresholds(name)[0] }
+	heapT := b.thresholds(AlertIstiodHeapNearLimit)
+	down, replicas, cpu := one(AlertIstiodDown), one(AlertIstiodReplicasBelowMinimum), one(AlertIstiodHighCPU)
+	xdsRejects, pushErrors, pushLatency := one(AlertIstioXDSRejects), one(AlertIstioXDSPushErrors), one(AlertIstiodPushLatencyHigh)
+	conflictsT, injection := one(AlertIstioConfigConflicts), one(AlertIstioSidecarInjectionFailures)
 
 	rejects := "sum by (type) (increase(" + istiod.Metric("pilot_total_xds_rejects") + "[5m]))"
 	pushErr := istiod.With(selector.Regex("type", ".+_senderr")).Metric("pilot_xds_pushes")
@@ -69,43 +74,43 @@ func (b *builder) controlPlane() File {
 		Groups: []Group{b.group("istiod",
 			heapRatio,
 			cpuRatio,
-			heapAlert(profile.SeverityWarning, i.HeapWarningRatio),
-			heapAlert(profile.SeverityCritical, i.HeapCriticalRatio),
-			b.alert("IstiodDown", profile.SeverityCritical,
+			heapAlert(heapT[0]),
+			heapAlert(heapT[1]),
+			b.alert(down,
 				// "or vector(0)" covers targets that are gone as well as down,
 				// with the same (empty) label set, so the alert does not
 				// resolve and restart its hold when the last target vanishes.
-				"(sum("+up+") or vector(0)) == 0", i.DownFor,
+				"(sum("+up+") or vector(0)) == "+num(down.Value),
 				"No istiod instance is up.",
-				"No istiod target has been up for "+i.DownFor.String()+". Proxies keep their last config but get no updates, new pods cannot start with a sidecar and certificates are not renewed."),
-			b.alert("IstiodReplicasBelowMinimum", profile.SeverityWarning,
-				"sum("+up+") < "+num(float64(i.MinReplicas)), i.ReplicasFor,
+				"No istiod target has been up for "+down.For.String()+". Proxies keep their last config but get no updates, new pods cannot start with a sidecar and certificates are not renewed."),
+			b.alert(replicas,
+				"sum("+up+") < "+num(replicas.Value),
 				"Fewer istiod instances are up than the profile's minimum.",
-				"Only {{ $value }} istiod targets are up; the profile asks for at least "+num(float64(i.MinReplicas))+". One more failure leaves the mesh without a control plane."),
-			b.alert("IstiodHighCPU", profile.SeverityWarning,
-				IstiodCPURatio+" >= "+num(i.CPUWarningRatio), i.CPUFor,
+				"Only {{ $value }} istiod targets are up; the profile asks for at least "+replicas.Shown+". One more failure leaves the mesh without a control plane."),
+			b.alert(cpu,
+				IstiodCPURatio+" >= "+num(cpu.Value),
 				"istiod uses most of its CPU limit or request.",
-				"istiod {{ $labels.namespace }}/{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its CPU limit (or request) for "+i.CPUFor.String()+" (warning at "+percent(i.CPUWarningRatio)+"); config pushes slow down."),
-			b.alert("IstioXDSRejects", profile.SeverityWarning,
-				rejects+" > "+num(i.XDSRejectsWarning), i.XDSRejectsFor,
+				"istiod {{ $labels.namespace }}/{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its CPU limit (or request) for "+cpu.For.String()+" (warning at "+cpu.Shown+"); config pushes slow down."),
+			b.alert(xdsRejects,
+				rejects+" > "+num(xdsRejects.Value),
 				"Proxies reject the configuration istiod sends.",
-				"Proxies rejected {{ $value | humanize }} {{ $labels.type }} updates in 5m (tolerated: "+num(i.XDSRejectsWarning)+"). Rejected config is not applied: the proxies run stale config."),
-			b.alert("IstioXDSPushErrors", profile.SeverityWarning,
-				lines("sum(rate("+pushErr+"[5m]))", "/", "sum(rate("+istiod.Metric("pilot_xds_pushes")+"[5m]))", "> "+num(i.PushErrorRatio)), i.PushErrorFor,
+				"Proxies rejected {{ $value | humanize }} {{ $labels.type }} updates in 5m (tolerated: "+xdsRejects.Shown+"). Rejected config is not applied: the proxies run stale config."),
+			b.alert(pushErrors,
+				lines("sum(rate("+pushErr+"[5m]))", "/", "sum(rate("+istiod.Metric("pilot_xds_pushes")+"[5m]))", "> "+num(pushErrors.Value)),
 				"istiod fails to send xDS pushes.",
-				"{{ $value | humanizePercentage }} of xDS pushes failed to send over 5m (warning above "+percent(i.PushErrorRatio)+")."),
-			b.alert("IstiodPushLatencyHigh", profile.SeverityWarning,
-				convergence+" > "+Seconds(i.PushLatencyWarning), i.PushLatencyFor,
+				"{{ $value | humanizePercentage }} of xDS pushes failed to send over 5m (warning above "+pushErrors.Shown+")."),
+			b.alert(pushLatency,
+				convergence+" > "+num(pushLatency.Value),
 				"Config takes long to reach the proxies.",
-				"The p"+num(i.PushLatencyQuantile*100)+" time for a config change to reach the proxies is {{ $value | humanizeDuration }} (warning above "+i.PushLatencyWarning.String()+")."),
-			b.alert("IstioConfigConflicts", profile.SeverityWarning,
-				lines("(", indent(joinOr(conflicts), "  "), ") > "+num(i.ConfigConflictsWarning)), i.ConfigConflictsFor,
+				"The p"+num(i.PushLatencyQuantile*100)+" time for a config change to reach the proxies is {{ $value | humanizeDuration }} (warning above "+pushLatency.Shown+")."),
+			b.alert(conflictsT,
+				lines("(", indent(joinOr(conflicts), "  "), ") > "+num(conflictsT.Value)),
 				"Istio configuration conflicts.",
 				"istiod reports {{ $value }} conflicts of kind {{ $labels.conflict }}; the conflicting resources are ignored. Run istioctl analyze."),
-			b.alert("IstioSidecarInjectionFailures", profile.SeverityWarning,
-				"sum(increase("+istiod.Metric("sidecar_injection_failure_total")+"[5m])) > "+num(i.InjectionFailuresWarning), i.InjectionFailuresFor,
+			b.alert(injection,
+				"sum(increase("+istiod.Metric("sidecar_injection_failure_total")+"[5m])) > "+num(injection.Value),
 				"Sidecar injection fails.",
-				"{{ $value | humanize }} sidecar injections failed in 5m (tolerated: "+num(i.InjectionFailuresWarning)+"); pods start without a sidecar or not at all."),
+				"{{ $value | humanize }} sidecar injections failed in 5m (tolerated: "+injection.Shown+"); pods start without a sidecar or not at all."),
 		)},
 	}
 }

@@ -15,6 +15,9 @@ type Rule struct {
 	Labels      map[string]string
 	Annotations map[string]string
 	Comment     string
+	// Threshold is what an alerting rule was built from (nil for a
+	// recording rule); it is not rendered.
+	Threshold *Threshold
 }
 
 // Group is a rule group. Rules of a group run in order, so a recording rule

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
 )
 
@@ -20,7 +19,7 @@ const (
 )
 
 func (b *builder) proxies() File {
-	c, px := b.c, b.c.Profile.Spec.Proxies
+	c := b.c
 	xds := c.Selectors.Proxies.With(selector.Equal("cluster_name", "xds-grpc")).Metric("envoy_cluster_upstream_cx_active")
 	perProxy := func(expr string) string { return "max by (namespace, pod) (" + expr + ")" }
 	rejected := func(metric string) string {
@@ -30,12 +29,13 @@ func (b *builder) proxies() File {
 		selector.Equal("container", sidecarContainer), selector.NotRegex("pod", ztunnelPods),
 	).Metric("container_memory_working_set_bytes"))
 
-	memoryAlert := func(severity string, limit profile.Quantity) Rule {
-		return b.alert("IstioSidecarMemoryHigh", severity, memory+" > "+num(float64(limit.Bytes())), px.MemoryFor,
+	memoryAlert := func(t Threshold) Rule {
+		return b.alert(t, memory+" > "+num(t.Value),
 			"A sidecar uses a lot of memory.",
 			"The istio-proxy container of {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanize1024 }}B ("+
-				severity+" above "+limit.String()+"; the default sidecar limit is 1Gi, where it is OOM-killed).")
+				t.Severity+" above "+t.Shown+"; the default sidecar limit is 1Gi, where it is OOM-killed).")
 	}
+	stale, memoryT := b.thresholds(AlertIstioProxiesStale), b.thresholds(AlertIstioSidecarMemoryHigh)
 
 	return File{
 		Name:    "proxies",
@@ -55,16 +55,16 @@ func (b *builder) proxies() File {
 			), "No metric says STALE (that is istiod's /debug/syncz). A proxy counts as out of sync when its xds-grpc "+
 				"connection to istiod is down or it rejected a CDS or LDS update in the last 5m."),
 			record(ProxiesOutOfSyncRatio, ProxiesOutOfSyncCount+" / "+ProxiesCount, ""),
-			b.alert("IstioProxiesStale", profile.SeverityCritical, ProxiesOutOfSyncRatio+" > "+num(px.StaleRatio), px.StaleFor,
+			b.alert(stale[0], ProxiesOutOfSyncRatio+" > "+num(stale[0].Value),
 				"Many proxies are out of sync with istiod.",
 				"{{ $value | humanizePercentage }} of proxies are disconnected from istiod or reject its config (page above "+
-					percent(px.StaleRatio)+" for "+px.StaleFor.String()+"). They serve traffic with old routes, endpoints and policies."),
-			b.alert("IstioProxiesStale", profile.SeverityWarning, ProxiesOutOfSyncCount+" > "+num(float64(px.StaleCount)), px.StaleCountFor,
+					stale[0].Shown+" for "+stale[0].For.String()+"). They serve traffic with old routes, endpoints and policies."),
+			b.alert(stale[1], ProxiesOutOfSyncCount+" > "+num(stale[1].Value),
 				"Proxies are out of sync with istiod.",
-				"{{ $value }} proxies are disconnected from istiod or reject its config (ticket above "+num(float64(px.StaleCount))+
-					" for "+px.StaleCountFor.String()+"). Find them with istioctl proxy-status."),
-			memoryAlert(profile.SeverityWarning, px.MemoryWarning),
-			memoryAlert(profile.SeverityCritical, px.MemoryCritical),
+				"{{ $value }} proxies are disconnected from istiod or reject its config (ticket above "+stale[1].Shown+
+					" for "+stale[1].For.String()+"). Find them with istioctl proxy-status."),
+			memoryAlert(memoryT[0]),
+			memoryAlert(memoryT[1]),
 		)},
 	}
 }

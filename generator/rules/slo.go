@@ -295,21 +295,23 @@ func listedBudgets(s config.SLO) []Rule {
 
 func (b *builder) sloAlerts() File {
 	f := File{Name: "slo-alerts", Comment: "Multiwindow, multi-burn-rate SLO alerts (Google SRE workbook, ch. 5)."}
-	for _, s := range b.c.SLOs {
+	for si, s := range b.c.SLOs {
 		sel := selector.Matchers{selector.Equal("slo", s.Name)}
 		var rules []Rule
-		for _, t := range s.Tiers {
+		thresholds := sloBurn(b.c, si)
+		for ti, t := range s.Tiers {
+			th := thresholds[ti]
 			burn := func(w profile.Duration) string {
 				if len(s.Listed) > 0 {
-					return overBudget(s, SLIErrorRatio(w)) + " > " + num(t.Factor)
+					return overBudget(s, SLIErrorRatio(w)) + " > " + num(th.Value)
 				}
-				return sel.Metric(SLIErrorRatio(w)) + " / " + num(s.Budget) + " > " + num(t.Factor)
+				return sel.Metric(SLIErrorRatio(w)) + " / " + num(s.Budget) + " > " + num(th.Value)
 			}
 			action := "tickets"
 			if t.Severity == profile.SeverityCritical {
 				action = "pages"
 			}
-			r := b.alert("IstioSLOErrorBudgetBurn", t.Severity, lines(burn(t.Long), "and", burn(t.Short)), t.For,
+			r := b.alert(th, lines(burn(t.Long), "and", burn(t.Short)),
 				"A service burns its error budget too fast.",
 				"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} burns the "+s.Name+
 					" error budget {{ $value | humanize }}x faster than sustainable over "+t.Long.String()+"; this "+action+
@@ -320,8 +322,9 @@ func (b *builder) sloAlerts() File {
 				", confirmed over " + t.Short.String() + "."
 			rules = append(rules, r)
 		}
-		rules = append(rules, b.alert("IstioSLOErrorBudgetExhausted", profile.SeverityWarning,
-			sel.Metric(SLOPeriodBudgetRemaining)+" <= 0", b.c.Profile.Spec.ErrorBudget.ExhaustedFor,
+		exhausted := sloExhausted(b.c, si)
+		rules = append(rules, b.alert(exhausted,
+			sel.Metric(SLOPeriodBudgetRemaining)+" <= "+num(exhausted.Value),
 			"A service has spent its error budget.",
 			"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has spent the "+s.Name+
 				" error budget of the last "+s.Window.String()+" ({{ $value | humanizePercentage }} left)."))
