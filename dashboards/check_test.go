@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/meshslo/meshslo/dashboards"
+	"github.com/meshslo/meshslo/generator/generate"
 )
 
 // A minimal valid dashboard, changed per case by string replacement.
@@ -124,18 +125,19 @@ function(meshslo) mesh.dashboard(meshslo, 'executive', 'Ours', 'Replaced.', [], 
 		t.Fatalf("executive %q, team uid %q", byName["executive"].Title, byName["team"].UID)
 	}
 
-	restore := dashboards.Use(src)
-	out, err := dashboards.Files(c, files)
-	restore()
+	out, err := generate.Run(c.Profile, nil, generate.Options{Templates: &src, NoTests: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := out["dashboards/team.json"]; !ok {
-		t.Fatal("Files ignores the templates in use")
+	if _, ok := out.Files["dashboards/team.json"]; !ok {
+		t.Fatal("generate ignores the templates it is given")
 	}
-	out, _ = dashboards.Files(c, files)
-	if _, ok := out["dashboards/team.json"]; ok {
-		t.Fatal("restore left the team templates in use")
+	out, err = generate.Run(c.Profile, nil, generate.Options{NoTests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := out.Files["dashboards/team.json"]; ok {
+		t.Fatal("a run without templates used the team templates of another")
 	}
 }
 

@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	jsonnet "github.com/google/go-jsonnet"
@@ -115,42 +114,11 @@ func (s Source) Names() []string {
 	return names
 }
 
-var (
-	mu      sync.Mutex
-	current = Embedded()
-)
-
-// Use makes s the templates Render evaluates, for `generate --templates`,
-// and returns a function that restores the previous set. The generator's
-// extra renderers have a fixed signature, so the choice travels here.
-func Use(s Source) (restore func()) {
-	mu.Lock()
-	defer mu.Unlock()
-	prev := current
-	current = s
-	return func() {
-		mu.Lock()
-		defer mu.Unlock()
-		current = prev
-	}
-}
-
-func inUse() Source {
-	mu.Lock()
-	defer mu.Unlock()
-	return current
-}
-
 // UID is a dashboard's uid: a short hash of profile and template name, so
 // the same input gives the same uid and uploads overwrite in place.
 func UID(profileName, name string) string {
 	sum := sha256.Sum256([]byte("meshslo/" + profileName + "/" + name))
 	return "meshslo-" + hex.EncodeToString(sum[:])[:12]
-}
-
-// Build evaluates the templates in use for the config.
-func Build(c *config.Config, files []rules.File) ([]Dashboard, error) {
-	return inUse().Build(c, files)
 }
 
 // Build evaluates every dashboard template of s for the config, and checks

@@ -18,6 +18,7 @@ import (
 	"github.com/meshslo/meshslo/dashboards"
 	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/generate"
 	"github.com/meshslo/meshslo/generator/loader"
 	"github.com/meshslo/meshslo/generator/render"
 	"github.com/meshslo/meshslo/generator/rules"
@@ -368,14 +369,11 @@ func TestLargeProfilesStayFast(t *testing.T) {
 }
 
 func TestConfigMaps(t *testing.T) {
-	c, files, boards := build(t, "medium")
-	out, err := dashboards.Files(c, files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := out[dashboards.ConfigMapsPath]
+	c, _, boards := build(t, "medium")
+	out := outputFiles(t, c)
+	data := out[render.ConfigMapsPath]
 	if !bytes.HasPrefix(data, []byte("# "+render.Header("medium")+"\n")) {
-		t.Errorf("%s does not start with the header", dashboards.ConfigMapsPath)
+		t.Errorf("%s does not start with the header", render.ConfigMapsPath)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	n := 0
@@ -406,8 +404,8 @@ func TestConfigMaps(t *testing.T) {
 		t.Errorf("%d ConfigMaps for %d dashboards", n, len(boards))
 	}
 	for _, d := range boards {
-		if !bytes.Equal(out[dashboards.JSONPath(d.Name)], d.JSON) {
-			t.Errorf("%s is not the dashboard", dashboards.JSONPath(d.Name))
+		if !bytes.Equal(out[render.DashboardPath(d.Name)], d.JSON) {
+			t.Errorf("%s is not the dashboard", render.DashboardPath(d.Name))
 		}
 	}
 }
@@ -416,10 +414,7 @@ func TestConfigMaps(t *testing.T) {
 // rules-only renderer writes them, and adds the dashboards for Grafana.
 func TestHelmValuesKeepRuleGroups(t *testing.T) {
 	c, files, boards := build(t, "medium")
-	out, err := dashboards.Files(c, files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := outputFiles(t, c)
 	plain, err := render.HelmValues(c, files)
 	if err != nil {
 		t.Fatal(err)
@@ -437,7 +432,7 @@ func TestHelmValuesKeepRuleGroups(t *testing.T) {
 		}
 	}
 	var with, without values
-	if err := yaml.Unmarshal(out[dashboards.HelmValuesPath], &with); err != nil {
+	if err := yaml.Unmarshal(out[render.HelmValuesPath], &with); err != nil {
 		t.Fatal(err)
 	}
 	if err := yaml.Unmarshal(plain, &without); err != nil {
@@ -508,4 +503,15 @@ func TestProfileWithoutSLOs(t *testing.T) {
 			bottom = max(bottom, p.GridPos.Y+p.GridPos.H)
 		}
 	}
+}
+
+// outputFiles renders every output of the config's profile through the
+// generator's one pipeline.
+func outputFiles(t *testing.T, c *config.Config) map[string][]byte {
+	t.Helper()
+	out, err := generate.Run(c.Profile, nil, generate.Options{NoTests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Files
 }

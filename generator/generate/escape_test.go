@@ -66,7 +66,7 @@ func quoteYAML(s string) string {
 // exactly that value: it was quoted, never pasted.
 func TestSelectorValuesAreEscapedEverywhere(t *testing.T) {
 	p := hostileProfile(t)
-	out, err := generate.Run(p, func(string) string { return "test" })
+	out, err := generate.Run(p, func(string) string { return "test" }, generate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

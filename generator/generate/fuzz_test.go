@@ -34,7 +34,7 @@ func FuzzGenerate(f *testing.F) {
 		if len(l.Validate().Fatal(false)) > 0 {
 			return
 		}
-		out, err := generate.Run(l.Profile, l.Origin)
+		out, err := generate.Run(l.Profile, l.Origin, generate.Options{})
 		if err != nil {
 			t.Fatalf("a profile that passed validation does not generate: %v", err)
 		}

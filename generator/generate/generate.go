@@ -1,10 +1,11 @@
 // Package generate runs the whole pipeline for one profile: derive the
-// config, build the rules, render every output format and check the result
-// with Prometheus's own parsers before anything is written.
+// config, build rules, dashboards and tests as data once (New), then
+// render every output file from render's one table (Run). Every command
+// that needs any of it (generate, validate, test, explain, preview, push)
+// calls the same step.
 package generate
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/meshslo/meshslo/dashboards"
@@ -13,8 +14,55 @@ import (
 	"github.com/meshslo/meshslo/generator/render"
 	"github.com/meshslo/meshslo/generator/rules"
 	"github.com/meshslo/meshslo/generator/ruletests"
-	"github.com/meshslo/meshslo/generator/selfcheck"
 )
+
+// Options change what a build uses; the zero value is the built-in set.
+type Options struct {
+	// Templates are the dashboard templates; nil means the built-in ones.
+	Templates *dashboards.Source
+	// NoTests skips building the generated promtool tests (explain,
+	// preview and push do not need them).
+	NoTests bool
+}
+
+// Build is one profile built as data, with the dashboards as evaluated
+// (their uids and titles, for push and preview).
+type Build struct {
+	render.Built
+	Boards []dashboards.Dashboard
+}
+
+// New builds the rules, dashboards and (unless o.NoTests) tests of a
+// validated profile. origin says where each profile field came from (nil:
+// the profile).
+func New(p profile.Profile, origin config.Origin, o Options) (*Build, error) {
+	c, err := config.New(p)
+	if err != nil {
+		return nil, err
+	}
+	if origin == nil {
+		origin = func(string) string { return "profile" }
+	}
+	b := &Build{Built: render.Built{Config: c, Origin: origin, Rules: rules.Build(c)}}
+	src := dashboards.Embedded()
+	if o.Templates != nil {
+		src = *o.Templates
+	}
+	b.Boards, err = src.Build(c, b.Rules)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range b.Boards {
+		b.Dashboards = append(b.Dashboards, render.GrafanaDashboard{Name: d.Name, JSON: d.JSON})
+	}
+	if !o.NoTests {
+		b.Tests, err = ruletests.Render(c, b.Rules)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
 
 // Output is everything generated for one profile: file contents by path
 // relative to <out>/<profile>/.
@@ -33,66 +81,24 @@ func (o *Output) Paths() []string {
 	return paths
 }
 
-// Extra renders more files from the same config (tests, dashboards); each
-// returns paths relative to the profile folder.
-type Extra func(c *config.Config, files []rules.File) (map[string][]byte, error)
-
-// extras are the renderers beyond the rule formats that every run includes.
-var extras = []Extra{dashboards.Files, ruletests.Render}
-
-// Run generates every file for a validated profile. origin says where each
-// profile field came from, for the README.
-func Run(p profile.Profile, origin config.Origin) (*Output, error) {
-	c, err := config.New(p)
+// Run builds a validated profile and renders every output file.
+func Run(p profile.Profile, origin config.Origin, o Options) (*Output, error) {
+	b, err := New(p, origin, o)
 	if err != nil {
 		return nil, err
 	}
-	ruleFiles := rules.Build(c)
-	out := &Output{Profile: p.Metadata.Name, Files: map[string][]byte{}}
-	add := func(path string, data []byte, err error) error {
-		if err != nil {
-			return fmt.Errorf("rendering %s: %w", path, err)
-		}
-		out.Files[path] = data
-		return nil
-	}
-	for _, f := range ruleFiles {
-		path := "prometheus/" + f.Name + ".yaml"
-		data, err := render.RuleFile(c, f)
-		if err := add(path, data, err); err != nil {
-			return nil, err
-		}
-		if err := selfcheck.RuleFile(path, data); err != nil {
-			return nil, err
-		}
-	}
-	// The PrometheusRule and the Helm values embed the very group nodes the
-	// rule files were rendered from, and every one of those groups has just
-	// passed the strict check above; parsing them again in each wrapper cost
-	// a fifth of a large profile's run. Tests run promtool on all formats.
-	pr, err := render.PrometheusRule(c, ruleFiles)
-	if err := add("kubernetes/prometheusrule.yaml", pr, err); err != nil {
+	return b.Output()
+}
+
+// Output renders every file of the build (render.Outputs).
+func (b *Build) Output() (*Output, error) {
+	files, err := render.Files(&b.Built)
+	if err != nil {
 		return nil, err
 	}
-	for _, extra := range extras {
-		files, err := extra(c, ruleFiles)
-		if err != nil {
-			return nil, err
-		}
-		for path, data := range files {
-			out.Files[path] = data
-		}
+	out := &Output{Profile: b.Config.Profile.Metadata.Name, Files: make(map[string][]byte, len(files))}
+	for _, f := range files {
+		out.Files[f.Path] = f.Data
 	}
-	// The dashboards extra writes the Helm values with its dashboards
-	// (and checks them); rendering and checking the rules-only version
-	// first would only be thrown away, at a fifth of a large profile's time.
-	const helmPath = "helm/kube-prometheus-stack.values.yaml"
-	if _, done := out.Files[helmPath]; !done {
-		hv, err := render.HelmValues(c, ruleFiles)
-		if err := add(helmPath, hv, err); err != nil {
-			return nil, err
-		}
-	}
-	out.Files["README.md"] = render.README(c, origin, append(out.Paths(), "README.md"))
 	return out, nil
 }

@@ -29,7 +29,7 @@ func builtins(t *testing.T) []*generate.Output {
 		if l == nil || len(errs.Fatal(true)) > 0 {
 			t.Fatalf("built-in profile %s: %v", name, errs)
 		}
-		out, err := generate.Run(l.Profile, l.Origin)
+		out, err := generate.Run(l.Profile, l.Origin, generate.Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

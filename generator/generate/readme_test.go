@@ -27,7 +27,7 @@ spec:
 	if errs = append(errs, l.Validate()...); len(errs.Fatal(true)) > 0 {
 		t.Fatal(errs)
 	}
-	out, err := generate.Run(l.Profile, l.Origin)
+	out, err := generate.Run(l.Profile, l.Origin, generate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,13 @@ import (
 
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/generator/rules"
 )
 
 // README renders the profile's own README: what was generated, every
 // threshold and where it came from, the SLO budgets, the capacity plan and
 // how to apply each file. origin names where a profile field was set.
-func README(c *config.Config, origin config.Origin, files []string) []byte {
+func README(c *config.Config, origin config.Origin, ruleFiles []rules.File, files []string) []byte {
 	p := c.Profile
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -34,7 +35,7 @@ func README(c *config.Config, origin config.Origin, files []string) []byte {
 	}
 
 	w("\n## Alerts\n\nSeverity `critical` pages, `warning` tickets.\n\n| alert | severity | fires when | set by |\n|---|---|---|---|\n")
-	for _, t := range c.Thresholds() {
+	for _, t := range rules.Thresholds(ruleFiles) {
 		var from []string
 		for _, f := range t.Fields {
 			from = append(from, fmt.Sprintf("`%s` (%s)", f, origin(f)))
@@ -82,24 +83,6 @@ func README(c *config.Config, origin config.Origin, files []string) []byte {
 	w("- kube-prometheus-stack: `helm upgrade --install kube-prometheus-stack prometheus-community/kube-prometheus-stack -f helm/kube-prometheus-stack.values.yaml` (merge with your own values).\n")
 	w("- Thanos Ruler and VictoriaMetrics vmalert take `prometheus/*.yaml` as they are; Mimir/Cortex take them under a `namespace:` with `mimirtool rules load`.\n")
 	return []byte(b.String())
-}
-
-func describeFile(f string) string {
-	switch {
-	case strings.HasPrefix(f, "prometheus/"):
-		return "Prometheus rule file"
-	case f == "kubernetes/prometheusrule.yaml":
-		return "PrometheusRule resource (Prometheus Operator)"
-	case strings.HasPrefix(f, "helm/"):
-		return "kube-prometheus-stack values"
-	case strings.HasPrefix(f, "tests/"):
-		return "promtool unit tests for the rules"
-	case strings.HasPrefix(f, "dashboards/"):
-		return "Grafana dashboard"
-	case strings.HasPrefix(f, "kubernetes/"):
-		return "Kubernetes resources"
-	}
-	return "this file"
 }
 
 func gib(b int64) string { return profile.Quantity(b).Human() }

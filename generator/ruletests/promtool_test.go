@@ -28,7 +28,7 @@ func generated(t *testing.T, name string) (string, *config.Config) {
 	if l == nil || len(errs.Fatal(false)) > 0 {
 		t.Fatalf("loading %s: %v", name, errs)
 	}
-	out, err := generate.Run(l.Profile, l.Origin)
+	out, err := generate.Run(l.Profile, l.Origin, generate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

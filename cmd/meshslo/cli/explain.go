@@ -8,7 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/generate"
+	"github.com/meshslo/meshslo/generator/rules"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/profiles"
 )
@@ -28,11 +29,11 @@ func newExplainCmd(stdout, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			for _, l := range loaded {
-				c, err := config.New(l.Profile)
+				b, err := generate.New(l.Profile, l.Origin, generate.Options{NoTests: true})
 				if err != nil {
 					return fail(ExitInvalid, "%s: %v", l.File, err)
 				}
-				explain(stdout, l, c)
+				explain(stdout, l, b)
 			}
 			return nil
 		},
@@ -41,12 +42,13 @@ func newExplainCmd(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-func explain(w io.Writer, l *profile.Loaded, c *config.Config) {
+func explain(w io.Writer, l *profile.Loaded, b *generate.Build) {
+	c := b.Config
 	p := c.Profile
 	fmt.Fprintf(w, "Profile %s (%s), size %s, %s\n\n", p.Metadata.Name, l.File, p.Spec.Size, p.Spec.Environment)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ALERT\tSEVERITY\tFIRES WHEN\tFROM")
-	for _, t := range c.Thresholds() {
+	for _, t := range rules.Thresholds(b.Rules) {
 		var from []string
 		for _, f := range t.Fields {
 			from = append(from, f+" ("+l.Origin(f)+")")

@@ -58,18 +58,17 @@ func (o *generateOptions) refs() []string {
 }
 
 func (o *generateOptions) run(stdout, stderr io.Writer) error {
-	restore, err := useTemplates(o.templates)
+	templates, err := templateSource(o.templates)
 	if err != nil {
 		return err
 	}
-	defer restore()
 	loaded, err := loadAll(o.refs(), o.strict, stderr)
 	if err != nil {
 		return err
 	}
 	var outs []*generate.Output
 	for _, l := range loaded {
-		out, err := generate.Run(l.Profile, l.Origin)
+		out, err := generate.Run(l.Profile, l.Origin, generate.Options{Templates: templates})
 		if err != nil {
 			return fail(ExitInvalid, "%s: %v; nothing was written", l.File, err)
 		}

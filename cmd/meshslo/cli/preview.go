@@ -10,8 +10,7 @@ import (
 
 	"github.com/meshslo/meshslo/dashboards"
 	"github.com/meshslo/meshslo/dashboards/preview"
-	"github.com/meshslo/meshslo/generator/config"
-	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/generator/generate"
 	"github.com/meshslo/meshslo/profiles"
 )
 
@@ -39,26 +38,20 @@ its title, type, unit and threshold values. docs/dashboards/ holds the medium pr
 }
 
 func (o *previewOptions) run(stdout, stderr io.Writer) error {
-	src := dashboards.Embedded()
-	if o.templates != "" {
-		var err error
-		if src, err = src.WithDir(o.templates); err != nil {
-			return fail(ExitInvalid, "%v", err)
-		}
+	templates, err := templateSource(o.templates)
+	if err != nil {
+		return err
 	}
 	loaded, err := loadAll([]string{o.profile}, false, stderr)
 	if err != nil {
 		return err
 	}
 	l := loaded[0]
-	c, err := config.New(l.Profile)
+	b, err := generate.New(l.Profile, l.Origin, generate.Options{Templates: templates, NoTests: true})
 	if err != nil {
 		return fail(ExitInvalid, "%s: %v", l.File, err)
 	}
-	boards, err := src.Build(c, rules.Build(c))
-	if err != nil {
-		return fail(ExitInvalid, "%s: %v", l.File, err)
-	}
+	boards := b.Boards
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fail(ExitInvalid, "%v", err)
 	}

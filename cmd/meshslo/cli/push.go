@@ -11,8 +11,7 @@ import (
 
 	"github.com/meshslo/meshslo/dashboards"
 	"github.com/meshslo/meshslo/dashboards/grafana"
-	"github.com/meshslo/meshslo/generator/config"
-	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/generator/generate"
 	"github.com/meshslo/meshslo/profiles"
 )
 
@@ -60,12 +59,9 @@ func (o *pushOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if token == "" {
 		return fail(ExitUsage, "push: set %s to a Grafana service account token (or user:password)", TokenEnv)
 	}
-	src := dashboards.Embedded()
-	if o.templates != "" {
-		var err error
-		if src, err = src.WithDir(o.templates); err != nil {
-			return fail(ExitInvalid, "%v", err)
-		}
+	templates, err := templateSource(o.templates)
+	if err != nil {
+		return err
 	}
 	refs := o.profiles
 	if len(refs) == 0 {
@@ -77,15 +73,11 @@ func (o *pushOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	var boards []dashboards.Dashboard
 	for _, l := range loaded {
-		c, err := config.New(l.Profile)
-		if err != nil {
-			return fail(ExitInvalid, "%s: %v", l.File, err)
-		}
-		bs, err := src.Build(c, rules.Build(c))
+		b, err := generate.New(l.Profile, l.Origin, generate.Options{Templates: templates, NoTests: true})
 		if err != nil {
 			return fail(ExitInvalid, "%s: %v; nothing was uploaded", l.File, err)
 		}
-		boards = append(boards, bs...)
+		boards = append(boards, b.Boards...)
 	}
 	if ctx == nil {
 		ctx = context.Background()

@@ -86,7 +86,7 @@ func (o *testOptions) run(stdout, stderr io.Writer) error {
 				dir, ruletests.Dir, o.profile, o.out)
 		}
 	} else {
-		out, err := generate.Run(l.Profile, l.Origin)
+		out, err := generate.Run(l.Profile, l.Origin, generate.Options{})
 		if err != nil {
 			return fail(ExitInvalid, "%s: %v", l.File, err)
 		}

@@ -195,13 +195,13 @@ func servicesProfile(n int) []byte {
 func BenchmarkGenerate1000Services(b *testing.B) {
 	data := servicesProfile(1000)
 	p := loadServices(b, data)
-	if _, err := generate.Run(p.Profile, p.Origin); err != nil {
+	if _, err := generate.Run(p.Profile, p.Origin, generate.Options{}); err != nil {
 		b.Fatalf("meshslo cannot generate a profile that lists 1,000 services: %.300s", err)
 	}
 	peak := watchHeap(b)
 	for b.Loop() {
 		l := loadServices(b, data)
-		if _, err := generate.Run(l.Profile, l.Origin); err != nil {
+		if _, err := generate.Run(l.Profile, l.Origin, generate.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,69 +1,25 @@
-package dashboards
+package render
 
 import (
 	"bytes"
-	"fmt"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/meshslo/meshslo/generator/config"
-	"github.com/meshslo/meshslo/generator/render"
-	"github.com/meshslo/meshslo/generator/rules"
 )
-
-// Paths of the generated files, relative to <out>/<profile>/.
-const (
-	ConfigMapsPath = "kubernetes/grafana-dashboards.yaml"
-	HelmValuesPath = "helm/kube-prometheus-stack.values.yaml"
-)
-
-// JSONPath is where a dashboard's JSON is written.
-func JSONPath(name string) string { return "dashboards/" + name + ".json" }
-
-// Files is the generator's extra renderer for dashboards: their JSON, the
-// ConfigMaps for Grafana's sidecar and the kube-prometheus-stack values
-// file. That file is rendered again here, with the same rule groups plus
-// the dashboards, and replaces the rules-only version the generator wrote
-// first: extras run after the rule formats and cannot change how they are
-// rendered.
-func Files(c *config.Config, files []rules.File) (map[string][]byte, error) {
-	boards, err := Build(c, files)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]byte{}
-	var grafana []render.GrafanaDashboard
-	for _, d := range boards {
-		out[JSONPath(d.Name)] = d.JSON
-		grafana = append(grafana, render.GrafanaDashboard{Name: d.Name, JSON: d.JSON})
-	}
-	cms, err := ConfigMaps(c, boards)
-	if err != nil {
-		return nil, fmt.Errorf("rendering %s: %w", ConfigMapsPath, err)
-	}
-	out[ConfigMapsPath] = cms
-	hv, err := render.HelmValues(c, files, grafana...)
-	if err != nil {
-		return nil, fmt.Errorf("rendering %s: %w", HelmValuesPath, err)
-	}
-	// Its rule groups are the nodes generate already checked (see
-	// generate.Run); the dashboards were checked by Build.
-	out[HelmValuesPath] = hv
-	return out, nil
-}
 
 // ConfigMapName is the Kubernetes name of a dashboard's ConfigMap.
 func ConfigMapName(c *config.Config, name string) string {
-	return render.ResourceName(c) + "-dashboard-" + name
+	return ResourceName(c) + "-dashboard-" + name
 }
 
 // ConfigMaps renders one ConfigMap per dashboard, labelled for the
 // Grafana sidecar that kube-prometheus-stack runs, in the namespace of the
 // profile's Prometheus stack.
-func ConfigMaps(c *config.Config, boards []Dashboard) ([]byte, error) {
+func ConfigMaps(c *config.Config, boards []GrafanaDashboard) ([]byte, error) {
 	var buf bytes.Buffer
 	for _, line := range []string{
-		render.Header(c.Profile.Metadata.Name),
+		Header(c.Profile.Metadata.Name),
 		"Grafana dashboards for kube-prometheus-stack's Grafana sidecar (label grafana_dashboard: \"1\").",
 		"Apply with: kubectl apply --server-side -f grafana-dashboards.yaml",
 		"(server-side: a client-side apply stores each dashboard again in an annotation limited to 256KiB)",
