@@ -3,9 +3,6 @@ package dashboards
 import (
 	"fmt"
 	"slices"
-	"strings"
-
-	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
@@ -53,8 +50,8 @@ type ProfileInfo struct {
 }
 
 // Selectors are the matchers each signal source needs. The container ones
-// are read back from the generated rules, so a panel selects exactly what
-// the alert beside it evaluates.
+// are the rules' own (rules.SignalsOf), so a panel selects exactly what the
+// alert beside it evaluates.
 type Selectors struct {
 	// Cluster is the profile's cluster matcher, for series read from every
 	// component (istio_build).
@@ -221,34 +218,17 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 	if p.Spec.Mesh.Cluster != "" {
 		cluster = selector.Matchers{selector.Equal(p.Spec.Mesh.ClusterLabel, p.Spec.Mesh.Cluster)}
 	}
-	istiodContainer, err := ruleSelector(files, "container_cpu_usage_seconds_total")
-	if err != nil {
-		return nil, err
-	}
-	sidecar, err := ruleSelector(files, "container_memory_working_set_bytes")
-	if err != nil {
-		return nil, err
-	}
-	workloadCert, err := ruleSelector(files, "istio_agent_cert_expiry_seconds")
-	if err != nil {
-		return nil, err
-	}
-	ksm := c.Selectors.KubeStateMetrics
-	for _, m := range istiodContainer {
-		if m.Name == "container" {
-			ksm = ksm.With(m)
-		}
-	}
+	sig := rules.SignalsOf(c)
 	in.Selectors = Selectors{
 		Cluster:          cluster.String(),
 		Istiod:           c.Selectors.Istiod.String(),
 		Proxies:          c.Selectors.Proxies.String(),
 		Requests:         selector.Matchers{selector.Equal("reporter", config.Reporter)}.With(c.Selectors.Requests...).String(),
 		Traffic:          c.Selectors.Requests.String(),
-		IstiodContainer:  istiodContainer.String(),
-		SidecarContainer: sidecar.String(),
-		IstiodKSM:        ksm.String(),
-		WorkloadCert:     workloadCert.String(),
+		IstiodContainer:  sig.IstiodContainer.String(),
+		SidecarContainer: sig.SidecarContainer.String(),
+		IstiodKSM:        sig.IstiodKSM.String(),
+		WorkloadCert:     sig.WorkloadCert.String(),
 	}
 
 	i, px, ct := p.Spec.Istiod, p.Spec.Proxies, p.Spec.Certificates
@@ -305,41 +285,6 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		in.ConflictGauges = append(in.ConflictGauges, g.Metric)
 	}
 	return in, nil
-}
-
-// ruleSelector returns the matchers of the first selector of metric in the
-// rules, without the metric name.
-func ruleSelector(files []rules.File, metric string) (selector.Matchers, error) {
-	p := parser.NewParser(parser.Options{})
-	for _, f := range files {
-		for _, g := range f.Groups {
-			for _, r := range g.Rules {
-				if !strings.Contains(r.Expr, metric) {
-					continue
-				}
-				expr, err := p.ParseExpr(r.Expr)
-				if err != nil {
-					return nil, fmt.Errorf("rule %s%s: %v", r.Record, r.Alert, err)
-				}
-				var found selector.Matchers
-				parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
-					if vs, ok := n.(*parser.VectorSelector); ok && vs.Name == metric && found == nil {
-						found = selector.Matchers{}
-						for _, m := range vs.LabelMatchers {
-							if m.Name != "__name__" {
-								found = append(found, m)
-							}
-						}
-					}
-					return nil
-				})
-				if found != nil {
-					return found, nil
-				}
-			}
-		}
-	}
-	return nil, fmt.Errorf("no generated rule reads %s; the dashboards take its selector from the rules", metric)
 }
 
 func allSLOs(slos []SLO) AllSLOs {

@@ -1,9 +1,5 @@
 package rules
 
-import (
-	"github.com/meshslo/meshslo/generator/selector"
-)
-
 // Recorded series of certificate lifetimes, in seconds left.
 const (
 	RootCertRemaining = "mesh:istio_root_cert_remaining:seconds"
@@ -31,8 +27,7 @@ func (b *builder) certificates() File {
 		}
 		return out
 	}
-	workload := "min by (namespace, pod) (" +
-		c.Selectors.Proxies.With(selector.Equal("resource_name", "default")).Metric("istio_agent_cert_expiry_seconds") + ")"
+	workload := "min by (namespace, pod) (" + SignalsOf(c).WorkloadCert.Metric("istio_agent_cert_expiry_seconds") + ")"
 
 	rules := []Rule{
 		remaining(RootCertRemaining, "citadel_server_root_cert_expiry_seconds", "citadel_server_root_cert_expiry_timestamp", "root certificate"),

@@ -11,14 +11,11 @@ const (
 	IstiodCPURatio  = "namespace_pod:istiod_cpu_to_limit:ratio"
 )
 
-// istiodContainer is the container name of istiod in its pod.
-const istiodContainer = "discovery"
-
 func (b *builder) controlPlane() File {
 	c, i := b.c, b.c.Profile.Spec.Istiod
 	istiod := c.Selectors.Istiod
-	cadvisor := c.Selectors.Cadvisor.With(selector.Equal("container", istiodContainer))
-	ksm := c.Selectors.KubeStateMetrics.With(selector.Equal("container", istiodContainer))
+	sig := SignalsOf(c)
+	cadvisor, ksm := sig.IstiodContainer, sig.IstiodKSM
 	up := istiod.Metric("up")
 	heap := "max by (namespace, pod) (" + istiod.Metric("go_memstats_heap_alloc_bytes") + ")"
 

@@ -11,13 +11,6 @@ const (
 	ProxiesOutOfSyncRatio = "mesh:istio_proxies_out_of_sync:ratio"
 )
 
-// sidecarContainer is the sidecar's container name. ztunnel's container has
-// the same name, so sidecar rules exclude ztunnel pods by name.
-const (
-	sidecarContainer = "istio-proxy"
-	ztunnelPods      = "ztunnel-.*"
-)
-
 func (b *builder) proxies() File {
 	c := b.c
 	xds := c.Selectors.Proxies.With(selector.Equal("cluster_name", "xds-grpc")).Metric("envoy_cluster_upstream_cx_active")
@@ -25,9 +18,7 @@ func (b *builder) proxies() File {
 	rejected := func(metric string) string {
 		return perProxy("increase("+c.Selectors.Proxies.Metric(metric)+"[5m])") + " > 0"
 	}
-	memory := perProxy(c.Selectors.Cadvisor.With(
-		selector.Equal("container", sidecarContainer), selector.NotRegex("pod", ztunnelPods),
-	).Metric("container_memory_working_set_bytes"))
+	memory := perProxy(SignalsOf(c).SidecarContainer.Metric("container_memory_working_set_bytes"))
 
 	memoryAlert := func(t Threshold) Rule {
 		return b.alert(t, memory+" > "+num(t.Value),

@@ -3,6 +3,7 @@ package ruletests
 import (
 	"math"
 
+	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/rules"
 )
@@ -11,7 +12,7 @@ import (
 const istiodImage = "docker.io/istio/pilot:1.28.1"
 
 // convergenceBuckets are the bucket bounds (s) of pilot_proxy_convergence_time.
-var convergenceBuckets = []float64{0.1, 0.5, 1, 3, 5, 10, 20, 30}
+var convergenceBuckets = catalogue.ConvergenceBuckets
 
 func percent(f float64) string { return num(f*100) + "%" }
 
@@ -60,7 +61,7 @@ func mapf(vs []float64, f func(float64) float64) []float64 {
 // and istiod's Helm chart sets none.
 func (b *builder) discoveryLimit(pod lbls, limit float64, n int) []series {
 	return []series{
-		{b.cadvisor(pod["namespace"], pod["pod"], "discovery", istiodImage).of("container_spec_memory_limit_bytes"), gauge(constant(limit, n))},
+		{b.cadvisor(pod["namespace"], pod["pod"], catalogue.IstiodContainer, istiodImage).of("container_spec_memory_limit_bytes"), gauge(constant(limit, n))},
 		{b.cadvisor(pod["namespace"], pod["pod"], "", "").of("container_spec_memory_limit_bytes"), gauge(constant(limit, n))},
 	}
 }
@@ -170,7 +171,7 @@ func (b *builder) istiodAbsent() *testGroup {
 	at := b.ceilStep(i.DownFor)
 	want := lbls{}
 	// A series of another job keeps the test database from being empty.
-	other := b.cadvisor("istio-system", "istio-ingressgateway-5b7c9d8f6-"+podSuffix(0), "istio-proxy", "docker.io/istio/proxyv2:1.28.1")
+	other := b.cadvisor("istio-system", "istio-ingressgateway-5b7c9d8f6-"+podSuffix(0), catalogue.SidecarContainer, "docker.io/istio/proxyv2:1.28.1")
 	return &testGroup{
 		Name:        "IstiodDown fires when no istiod target exists at all",
 		Interval:    b.step.String(),
@@ -193,12 +194,12 @@ func (b *builder) cpuWatch() *watch {
 			use := b.slopes(level, n, func(r float64) float64 { return r * cpuLimitCores })
 			c := func(container, image string) lbls { return b.cadvisor(p["namespace"], p["pod"], container, image) }
 			return []series{
-				{c("discovery", istiodImage).of("container_cpu_usage_seconds_total"), counter(81234.5, use)},
+				{c(catalogue.IstiodContainer, istiodImage).of("container_cpu_usage_seconds_total"), counter(81234.5, use)},
 				// The pod total counts the same CPU again; rules must not add it.
 				{c("", "").of("container_cpu_usage_seconds_total"), counter(81240.25, use)},
-				{c("discovery", istiodImage).of("container_spec_cpu_quota"), gauge(constant(cpuLimitCores*100000, n))},
-				{c("discovery", istiodImage).of("container_spec_cpu_period"), gauge(constant(100000, n))},
-				{c("discovery", istiodImage).of("container_spec_cpu_shares"), gauge(constant(cpuLimitCores*1024, n))},
+				{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_quota"), gauge(constant(cpuLimitCores*100000, n))},
+				{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_period"), gauge(constant(100000, n))},
+				{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_shares"), gauge(constant(cpuLimitCores*1024, n))},
 			}
 		},
 	}
@@ -222,10 +223,10 @@ func (b *builder) cpuRequestFallback() *testGroup {
 		Name:     "IstiodHighCPU compares with the CPU request when there is no limit",
 		Interval: b.step.String(),
 		InputSeries: []series{
-			{c("discovery", istiodImage).of("container_cpu_usage_seconds_total"), counter(4321, use)},
-			{c("discovery", istiodImage).of("container_spec_cpu_shares"), gauge(constant(requestCores*1024, n))},
-			{b.kubeStateMetrics(p["namespace"], p["pod"], "discovery").with("resource", "cpu", "unit", "core").of("kube_pod_container_resource_requests"), gauge(constant(requestCores, n))},
-			{b.kubeStateMetrics(p["namespace"], p["pod"], "discovery").with("resource", "memory", "unit", "byte").of("kube_pod_container_resource_requests"), gauge(constant(2<<30, n))},
+			{c(catalogue.IstiodContainer, istiodImage).of("container_cpu_usage_seconds_total"), counter(4321, use)},
+			{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_shares"), gauge(constant(requestCores*1024, n))},
+			{b.kubeStateMetrics(p["namespace"], p["pod"], catalogue.IstiodContainer).with("resource", "cpu", "unit", "core").of("kube_pod_container_resource_requests"), gauge(constant(requestCores, n))},
+			{b.kubeStateMetrics(p["namespace"], p["pod"], catalogue.IstiodContainer).with("resource", "memory", "unit", "byte").of("kube_pod_container_resource_requests"), gauge(constant(2<<30, n))},
 		},
 	}
 	l := p.only("namespace", "pod")

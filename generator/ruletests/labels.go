@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/meshslo/meshslo/generator/catalogue"
+
 	"github.com/meshslo/meshslo/generator/selector"
 )
 
@@ -143,7 +145,7 @@ func (b *builder) kubeStateMetrics(namespace, pod, container string) lbls {
 func (b *builder) envoy(namespace, pod, app string, i int) lbls {
 	l := lbls{
 		"job": namespace + "/envoy-stats-monitor", "instance": fmt.Sprintf("10.12.%d.%d:15090", 8+i/200, 10+i%200),
-		"namespace": namespace, "pod": pod, "container": "istio-proxy", "app": app, "version": "v1",
+		"namespace": namespace, "pod": pod, "container": catalogue.SidecarContainer, "app": app, "version": "v1",
 		"security_istio_io_tlsMode": "istio", "service_istio_io_canonical_name": app,
 	}
 	return b.fitted(l, b.c.Selectors.Proxies, "proxies")

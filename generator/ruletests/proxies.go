@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/rules"
 )
@@ -163,13 +164,13 @@ func (b *builder) memoryWatch() *watch {
 				return b.cadvisor(ns, pod, container, image).of("container_memory_working_set_bytes")
 			}
 			return []series{
-				{c(p.namespace, p.pod, "istio-proxy", proxyImage), gauge(side)},
+				{c(p.namespace, p.pod, catalogue.SidecarContainer, proxyImage), gauge(side)},
 				// The app container and the pod total are bigger; only the sidecar counts.
 				{c(p.namespace, p.pod, p.app, "registry.example.com/shop/"+p.app+":2.4.1"), gauge(app)},
 				{c(p.namespace, p.pod, "POD", "registry.k8s.io/pause:3.10"), gauge(pause)},
 				{c(p.namespace, p.pod, "", ""), gauge(total)},
 				// ztunnel's container is also istio-proxy; it is not a sidecar.
-				{c("istio-system", "ztunnel-"+podSuffix(1), "istio-proxy", "docker.io/istio/ztunnel:1.28.1"), gauge(constant(2*crit, n))},
+				{c("istio-system", "ztunnel-"+podSuffix(1), catalogue.SidecarContainer, "docker.io/istio/ztunnel:1.28.1"), gauge(constant(2*crit, n))},
 			}
 		},
 	}

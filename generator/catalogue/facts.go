@@ -1,0 +1,33 @@
+package catalogue
+
+// Facts about what Istio and its scrape setups export beyond metric names:
+// container names, histogram buckets and the labels series carry. The
+// rules, the generated tests and validation read them from here, so one
+// fact has one home. Each carries its source.
+
+// Container names in cAdvisor and kube-state-metrics series.
+const (
+	// IstiodContainer is istiod's container in its pod
+	// (manifests/charts/istio-control/istio-discovery/templates/deployment.yaml).
+	IstiodContainer = "discovery"
+	// SidecarContainer is the injected proxy's container
+	// (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
+	// ztunnel's container has the same name
+	// (manifests/charts/ztunnel/templates/daemonset.yaml), hence ZtunnelPods.
+	SidecarContainer = "istio-proxy"
+	// ZtunnelPods matches the pods of ztunnel's DaemonSet, which sidecar
+	// rules exclude.
+	ZtunnelPods = "ztunnel-.*"
+)
+
+// ConvergenceBuckets are the default bucket bounds (s) of
+// pilot_proxy_convergence_time (pilot/pkg/xds/monitoring.go,
+// proxiesConvergeDelay; recent istiod reads other bounds from
+// PILOT_PROXY_CONVERGENCE_TIME_BUCKETS_SECONDS, pilot/pkg/features).
+var ConvergenceBuckets = []float64{0.1, 0.5, 1, 3, 5, 10, 20, 30}
+
+// EnvoyLatencyBucketsMs are the default boundaries (ms) of Istio's
+// istio_request_duration_milliseconds histogram (Envoy's default
+// histogram buckets, envoyproxy/envoy source/common/stats/histogram_impl.cc;
+// pods may override them with sidecar.istio.io/statsHistogramBuckets).
+var EnvoyLatencyBucketsMs = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
