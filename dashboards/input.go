@@ -3,6 +3,7 @@ package dashboards
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
@@ -91,41 +92,11 @@ type Series struct {
 	SLOPeriodBudgetRemaining string `json:"sloPeriodBudgetRemaining"`
 }
 
-// Thresholds are the alert thresholds in base units: the values the
-// dashboards draw are these, the same the alerts compare against.
-type Thresholds struct {
-	Istiod       IstiodThresholds      `json:"istiod"`
-	Proxies      ProxyThresholds       `json:"proxies"`
-	Certificates CertificateThresholds `json:"certificates"`
-}
-
-type IstiodThresholds struct {
-	MemoryLimitBytes          float64 `json:"memoryLimitBytes"`
-	MinReplicas               int     `json:"minReplicas"`
-	HeapWarningRatio          float64 `json:"heapWarningRatio"`
-	HeapCriticalRatio         float64 `json:"heapCriticalRatio"`
-	CPUWarningRatio           float64 `json:"cpuWarningRatio"`
-	PushLatencyWarningSeconds float64 `json:"pushLatencyWarningSeconds"`
-	PushLatencyQuantile       float64 `json:"pushLatencyQuantile"`
-	PushErrorRatio            float64 `json:"pushErrorRatio"`
-	XDSRejectsWarning         float64 `json:"xdsRejectsWarning"`
-	ConfigConflictsWarning    float64 `json:"configConflictsWarning"`
-	InjectionFailuresWarning  float64 `json:"injectionFailuresWarning"`
-}
-
-type ProxyThresholds struct {
-	StaleRatio          float64 `json:"staleRatio"`
-	StaleCount          int     `json:"staleCount"`
-	MemoryWarningBytes  float64 `json:"memoryWarningBytes"`
-	MemoryCriticalBytes float64 `json:"memoryCriticalBytes"`
-}
-
-type CertificateThresholds struct {
-	ExpiryWarningSeconds          float64 `json:"expiryWarningSeconds"`
-	ExpiryCriticalSeconds         float64 `json:"expiryCriticalSeconds"`
-	WorkloadExpiryWarningSeconds  float64 `json:"workloadExpiryWarningSeconds"`
-	WorkloadExpiryCriticalSeconds float64 `json:"workloadExpiryCriticalSeconds"`
-}
+// Thresholds are the alert thresholds in base units, by section and name
+// (input.thresholds.istiod.heapWarningRatio): each is the Value of a
+// rules.Threshold whose Draw names it, or a descriptor's Param, so a
+// dashboard draws exactly the number its alert compares against.
+type Thresholds map[string]map[string]float64
 
 // SLO is one SLO with its budget and burn tiers.
 type SLO struct {
@@ -231,23 +202,10 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		WorkloadCert:     sig.WorkloadCert.String(),
 	}
 
-	i, px, ct := p.Spec.Istiod, p.Spec.Proxies, p.Spec.Certificates
-	in.Thresholds = Thresholds{
-		Istiod: IstiodThresholds{
-			MemoryLimitBytes: float64(i.MemoryLimit.Bytes()), MinReplicas: i.MinReplicas,
-			HeapWarningRatio: i.HeapWarningRatio, HeapCriticalRatio: i.HeapCriticalRatio, CPUWarningRatio: i.CPUWarningRatio,
-			PushLatencyWarningSeconds: i.PushLatencyWarning.Seconds(), PushLatencyQuantile: i.PushLatencyQuantile,
-			PushErrorRatio: i.PushErrorRatio, XDSRejectsWarning: i.XDSRejectsWarning,
-			ConfigConflictsWarning: i.ConfigConflictsWarning, InjectionFailuresWarning: i.InjectionFailuresWarning,
-		},
-		Proxies: ProxyThresholds{
-			StaleRatio: px.StaleRatio, StaleCount: px.StaleCount,
-			MemoryWarningBytes: float64(px.MemoryWarning.Bytes()), MemoryCriticalBytes: float64(px.MemoryCritical.Bytes()),
-		},
-		Certificates: CertificateThresholds{
-			ExpiryWarningSeconds: ct.ExpiryWarning.Seconds(), ExpiryCriticalSeconds: ct.ExpiryCritical.Seconds(),
-			WorkloadExpiryWarningSeconds: ct.WorkloadExpiryWarning.Seconds(), WorkloadExpiryCriticalSeconds: ct.WorkloadExpiryCritical.Seconds(),
-		},
+	var err error
+	in.Thresholds, err = thresholds(c, files)
+	if err != nil {
+		return nil, err
 	}
 
 	// A profile may have no SLOs; templates take std.length of the list,
@@ -285,6 +243,44 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		in.ConflictGauges = append(in.ConflictGauges, g.Metric)
 	}
 	return in, nil
+}
+
+// thresholds collects the values dashboards draw from the alerting rules'
+// thresholds and the descriptors' params.
+func thresholds(c *config.Config, files []rules.File) (Thresholds, error) {
+	out := Thresholds{}
+	put := func(key string, v float64) error {
+		section, name, ok := strings.Cut(key, ".")
+		if !ok || name == "" {
+			return fmt.Errorf("dashboard key %q is not section.name", key)
+		}
+		if out[section] == nil {
+			out[section] = map[string]float64{}
+		}
+		if old, dup := out[section][name]; dup && old != v {
+			return fmt.Errorf("dashboard key %s has two values, %v and %v", key, old, v)
+		}
+		out[section][name] = v
+		return nil
+	}
+	for _, t := range rules.Thresholds(files) {
+		if t.Draw != "" {
+			if err := put(t.Draw, t.Value); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, d := range rules.Descriptors {
+		if d.Params == nil {
+			continue
+		}
+		for _, p := range d.Params(c) {
+			if err := put(p.Draw, p.Value); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 func allSLOs(slos []SLO) AllSLOs {
