@@ -28,6 +28,9 @@ const (
 	headLen = 160
 )
 
+// ErrCredentials is CheckURL's error for a URL with user:password@.
+var ErrCredentials = errors.New("holds credentials (user:password@); give them as the token instead")
+
 // CheckURL parses a Grafana base URL: http or https, with a host and
 // without user:password@ (credentials come from the token alone: in the
 // URL they would end in shell history and process listings, and the sdk
@@ -42,7 +45,7 @@ func CheckURL(raw string) (*url.URL, error) {
 		return nil, errors.New("not a URL")
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%s holds credentials (user:password@); give them in the token instead", Redact(raw))
+		return nil, fmt.Errorf("%s %w", Redact(raw), ErrCredentials)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an http:// or https:// URL with a host", raw)
