@@ -295,3 +295,24 @@ func TestPushEndlessBody(t *testing.T) {
 		t.Errorf("the server wrote %d bytes before Push hung up", written)
 	}
 }
+
+// The URL Grafana reports for a dashboard is printed by push: it comes back
+// with control characters escaped.
+func TestPushResultURLEscaped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/api/folders" {
+			fmt.Fprint(w, `[{"id":3,"uid":"x","title":"Istio"}]`)
+			return
+		}
+		fmt.Fprint(w, `{"uid":"u","url":"/d/u/x\u001b]8;;https://evil\u0007\r\n","version":1,"status":"success"}`)
+	}))
+	defer srv.Close()
+	res, err := grafana.Push(context.Background(), srv.URL, "tok", "Istio", boards(t)[:1], srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `/d/u/x\x1b]8;;https://evil\a\r\n`; res[0].URL != want {
+		t.Errorf("URL %q, want %q", res[0].URL, want)
+	}
+}

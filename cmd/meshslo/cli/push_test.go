@@ -202,6 +202,7 @@ func TestPushUsageErrors(t *testing.T) {
 		{"negative timeout", []string{"--grafana-url", srv.URL, "--timeout", "-1s"}, "meshslo: push: --timeout must be positive, such as 30s or 2m (got -1s)\n"},
 		{"credentials in the URL", []string{"--grafana-url", withUser},
 			"meshslo: push: --grafana-url " + srv.URL + " holds credentials (user:password@), which would show in shell history and process listings; set GRAFANA_TOKEN to user:password instead\n"},
+		{"credentials in a URL that does not parse", []string{"--grafana-url", "http://meshuser:hun%zzter2@127.0.0.1"}, "meshslo: push: --grafana-url: not a URL\n"},
 		{"not http", []string{"--grafana-url", "ftp://grafana"}, "meshslo: push: --grafana-url: \"ftp://grafana\" is not an http:// or https:// URL with a host\n"},
 		{"no host", []string{"--grafana-url", "grafana.example.com"}, "meshslo: push: --grafana-url: \"grafana.example.com\" is not an http:// or https:// URL with a host\n"},
 	}
