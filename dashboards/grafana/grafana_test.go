@@ -290,6 +290,7 @@ func TestPushEndlessBody(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("want the error\n%s\ngot\n%.600v", want, err)
 	}
+	t.Logf("the server wrote %d bytes before Push hung up", written)
 	// What the server got out beyond the cap sits in socket buffers.
 	if written > 16<<20 {
 		t.Errorf("the server wrote %d bytes before Push hung up", written)
