@@ -23,16 +23,23 @@ type Result struct {
 
 // Push creates the folder titled folder unless it exists, then uploads
 // every dashboard into it, overwriting what has the same uid. token is a
-// service account token, or user:password for basic auth.
+// service account token, or user:password for basic auth. client (nil for
+// net/http's default) is copied and hardened: redirects are followed only
+// within the origin of url and never when they would turn an upload into
+// a GET, response bodies are capped at MaxBody, and errors carry neither
+// credentials nor control characters nor more than a few hundred bytes of
+// what the server said. ctx bounds the whole push.
 func Push(ctx context.Context, url, token, folder string, boards []dashboards.Dashboard, client *http.Client) ([]Result, error) {
-	if client == nil {
-		client = http.DefaultClient
-	}
-	c, err := sdk.NewClient(url, token, client)
+	base, err := CheckURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("grafana url %q: %v", url, err)
+		return nil, fmt.Errorf("grafana url: %v", err)
 	}
-	f, err := ensureFolder(ctx, c, folder)
+	c, err := sdk.NewClient(base.String(), token, harden(client, base))
+	if err != nil {
+		return nil, fmt.Errorf("grafana url %s: %v", Redact(url), err)
+	}
+	secrets := secretsOf(token)
+	f, err := ensureFolder(ctx, c, folder, secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -43,11 +50,11 @@ func Push(ctx context.Context, url, token, folder string, boards []dashboards.Da
 			Parameters: sdk.SetDashboardParams{FolderID: f.ID, Overwrite: true},
 		})
 		if err != nil {
-			return out, fmt.Errorf("uploading dashboard %s (%s): %v", d.Name, d.UID, err)
+			return out, fmt.Errorf("uploading dashboard %s (%s): %w", d.Name, d.UID, describe(err, secrets))
 		}
 		r := Result{Name: d.Name, Title: d.Title, UID: d.UID}
 		if msg.URL != nil {
-			r.URL = *msg.URL
+			r.URL = sanitize(*msg.URL, maxText)
 		}
 		if msg.Version != nil {
 			r.Version = *msg.Version
@@ -64,10 +71,10 @@ func FolderUID(title string) string {
 	return "meshslo-" + hex.EncodeToString(sum[:])[:12]
 }
 
-func ensureFolder(ctx context.Context, c *sdk.Client, title string) (sdk.Folder, error) {
+func ensureFolder(ctx context.Context, c *sdk.Client, title string, secrets []string) (sdk.Folder, error) {
 	folders, err := c.GetAllFolders(ctx)
 	if err != nil {
-		return sdk.Folder{}, fmt.Errorf("listing folders: %v", err)
+		return sdk.Folder{}, fmt.Errorf("listing folders: %w", describe(err, secrets))
 	}
 	for _, f := range folders {
 		if f.Title == title {
@@ -76,7 +83,7 @@ func ensureFolder(ctx context.Context, c *sdk.Client, title string) (sdk.Folder,
 	}
 	f, err := c.CreateFolder(ctx, sdk.Folder{Title: title, UID: FolderUID(title)})
 	if err != nil {
-		return sdk.Folder{}, fmt.Errorf("creating folder %q: %v", title, err)
+		return sdk.Folder{}, fmt.Errorf("creating folder %q: %w", title, describe(err, secrets))
 	}
 	return f, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +36,12 @@ func newPushCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Push builds the dashboards of each profile (as generate does) and uploads them to
 Grafana's HTTP API: it creates the folder unless it exists and overwrites dashboards
 with the same uid. The token (a service account token, or user:password) is read
-from the ` + TokenEnv + ` environment variable.`,
+from the ` + TokenEnv + ` environment variable, never from the URL.
+
+Redirects are followed only within the origin (scheme, host and port) of
+--grafana-url, and an upload never by a redirect that would resend it as a
+GET; answers longer than 1 MiB are not read. --timeout bounds the whole
+push, all requests together.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), stdout, stderr) },
 	}
@@ -44,13 +50,21 @@ from the ` + TokenEnv + ` environment variable.`,
 	f.StringVar(&o.folder, "folder", "Istio", "Grafana folder to upload into; created if missing")
 	f.StringArrayVarP(&o.profiles, "profile", "p", nil, "built-in profile name or profile file; may repeat (default "+profiles.Default+")")
 	f.StringVar(&o.templates, "templates", "", "directory of jsonnet templates that replace or add to the built-in ones")
-	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up on Grafana after this long")
+	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up on Grafana after this long, for the whole push (must be positive)")
 	return cmd
 }
 
 func (o *pushOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.url == "" {
 		return fail(ExitUsage, "push: --grafana-url is required")
+	}
+	if _, err := grafana.CheckURL(o.url); errors.Is(err, grafana.ErrCredentials) {
+		return fail(ExitUsage, "push: --grafana-url %s holds credentials (user:password@), which would show in shell history and process listings; set %s to user:password instead", grafana.Redact(o.url), TokenEnv)
+	} else if err != nil {
+		return fail(ExitUsage, "push: --grafana-url: %v", err)
+	}
+	if o.timeout <= 0 {
+		return fail(ExitUsage, "push: --timeout must be positive, such as 30s or 2m (got %s)", o.timeout)
 	}
 	if o.folder == "" {
 		return fail(ExitUsage, "push: --folder must not be empty")
@@ -88,8 +102,11 @@ func (o *pushOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	for _, r := range results {
 		fmt.Fprintf(stdout, "uploaded %q (uid %s, version %d) %s\n", r.Title, r.UID, r.Version, r.URL)
 	}
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fail(ExitInvalid, "push to %s: gave up after --timeout %s: %v", grafana.Redact(o.url), o.timeout, err)
+	}
 	if err != nil {
-		return fail(ExitInvalid, "push to %s: %v", o.url, err)
+		return fail(ExitInvalid, "push to %s: %v", grafana.Redact(o.url), err)
 	}
 	fmt.Fprintf(stdout, "%d dashboard(s) in folder %q\n", len(results), o.folder)
 	return nil
