@@ -44,6 +44,11 @@ func tree(t *testing.T, dir string) map[string]string {
 			files[filepath.ToSlash(rel)+"/"] = ""
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			to, err := os.Readlink(path)
+			files[filepath.ToSlash(rel)] = "-> " + to
+			return err
+		}
 		data, err := os.ReadFile(path)
 		files[filepath.ToSlash(rel)] = string(data)
 		return err
