@@ -77,9 +77,11 @@ func TestRefusesFoldersMeshsloDidNotWrite(t *testing.T) {
 			want: `refusing to replace beta: its .meshslo-manifest is for profile "alpha"` + advice,
 		},
 		{
-			name:  "a broken manifest",
-			setup: func(t *testing.T, dir string) { write(t, filepath.Join(dir, "beta", ManifestName), "# profile: beta\nREADME.md\n") },
-			want:  `refusing to replace beta: its .meshslo-manifest line 2 is not "<sha256>  <path>"` + advice,
+			name: "a broken manifest",
+			setup: func(t *testing.T, dir string) {
+				write(t, filepath.Join(dir, "beta", ManifestName), "# profile: beta\nREADME.md\n")
+			},
+			want: `refusing to replace beta: its .meshslo-manifest line 2 is not "<sha256>  <path>"` + advice,
 		},
 		{
 			name: "two folders refused at once",
