@@ -350,3 +350,61 @@ func TestGenerateIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// The attack on issue 10: --out pointed at a folder of the user's, with a
+// profile named like one of its subfolders. meshslo refuses, exit 1, and
+// every file and mtime under the folder stays; no temporary folder is left.
+// A file of that name is refused too, --force or not.
+func TestForeignFolderIsNeverReplaced(t *testing.T) {
+	dir := t.TempDir()
+	projects := filepath.Join(dir, "projects")
+	for _, f := range []string{"thesis/chapter1/draft.tex", "thesis/refs.bib", "other/notes.txt"} {
+		p := filepath.Join(projects, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	thesis := profileFile(t, dir, "thesis", "v1")
+	before := snapshot(t, projects, true)
+	r := run(t, nil, "generate", "-p", thesis, "-o", projects)
+	want := "meshslo: refusing to replace " + filepath.Join(projects, "thesis") + ": it has no .meshslo-manifest, so meshslo did not write it"
+	if r.code != 1 || !strings.HasPrefix(r.stderr, want) {
+		t.Fatalf("exit %d, stderr %q; want exit 1 and %q", r.code, r.stderr, want)
+	}
+	if d := diffSnapshots(snapshot(t, projects, true), before); d != "" {
+		t.Errorf("the refused run touched the folder: %s", d)
+	}
+
+	other := profileFile(t, dir, "file", "v1")
+	if err := os.WriteFile(filepath.Join(projects, "file"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before = snapshot(t, projects, true)
+	for _, force := range []bool{false, true} {
+		args := []string{"generate", "-p", other, "-o", projects}
+		if force {
+			args = append(args, "--force")
+		}
+		r := run(t, nil, args...)
+		want := "meshslo: refusing to replace " + filepath.Join(projects, "file") + ": it is a file, not a folder meshslo wrote"
+		if r.code != 1 || !strings.HasPrefix(r.stderr, want) {
+			t.Errorf("force %v: exit %d, stderr %q; want exit 1 and %q", force, r.code, r.stderr, want)
+		}
+		if d := diffSnapshots(snapshot(t, projects, true), before); d != "" {
+			t.Errorf("force %v: the refused run touched the folder: %s", force, d)
+		}
+	}
+}
+
+// Usage errors exit 64 (EX_USAGE); 2 is left to the Go runtime, whose
+// fatal errors (out of memory) exit 2.
+func TestUsageErrorsExit64(t *testing.T) {
+	for _, args := range [][]string{{"generate", "--bogus"}, {"validate"}, {"generate", "extra-argument"}} {
+		if r := run(t, nil, args...); r.code != 64 || !strings.Contains(r.stderr, "Run 'meshslo --help' for usage.") {
+			t.Errorf("meshslo %s: exit %d, stderr %q; want 64 and the usage hint", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+}

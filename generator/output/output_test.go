@@ -44,6 +44,11 @@ func tree(t *testing.T, dir string) map[string]string {
 			files[filepath.ToSlash(rel)+"/"] = ""
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			to, err := os.Readlink(path)
+			files[filepath.ToSlash(rel)] = "-> " + to
+			return err
+		}
 		data, err := os.ReadFile(path)
 		files[filepath.ToSlash(rel)] = string(data)
 		return err
@@ -76,21 +81,26 @@ func wantTree(t *testing.T, dir string, want map[string]string) {
 
 // Whatever fails part-way, the previous output stays byte for byte and no
 // temporary folder is left behind. The disk is made to fail through the
-// writeFile and rename hooks, at the first file, in the middle (a full
-// disk) and while the second profile folder is being swapped in.
+// writeFile, exchange and renameNoReplace hooks, at the first file, in the
+// middle (a full disk) and while a profile folder is being swapped in, with
+// and without an atomic exchange.
 func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
 	enospc := &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}
 	for _, tc := range []struct {
-		name      string
-		failWrite int // fail the n-th file written (1-based); 0 never
-		failSwap  int // fail the n-th rename; 0 never
-		want      string
+		name       string
+		failWrite  int // fail the n-th file written (1-based); 0 never
+		failSwap   int // fail the n-th exchange or rename; 0 never
+		noExchange bool
+		want       string
 	}{
-		{name: "first file", failWrite: 1, want: "writing alpha/README.md: write x: no space left on device"},
-		{name: "disk full half-way", failWrite: 6, want: "writing beta/kubernetes/prometheusrule.yaml: write x: no space left on device"},
-		// Renames go: alpha aside, alpha in, beta aside, beta in.
-		{name: "second profile swap", failSwap: 4, want: "replacing beta: rename failed: input/output error"},
-		{name: "moving the old folder aside", failSwap: 3, want: "replacing beta: rename failed: input/output error"},
+		{name: "first file", failWrite: 1, want: "writing alpha/.meshslo-manifest: write x: no space left on device"},
+		{name: "disk full half-way", failWrite: 8, want: "writing beta/kubernetes/prometheusrule.yaml: write x: no space left on device"},
+		// Exchanges go: alpha, beta.
+		{name: "first profile exchange", failSwap: 1, want: "replacing alpha: rename failed: input/output error"},
+		{name: "second profile exchange", failSwap: 2, want: "replacing beta: rename failed: input/output error"},
+		// Without exchange, renames go: alpha aside, alpha in, beta aside, beta in.
+		{name: "second profile swap", failSwap: 4, noExchange: true, want: "replacing beta: rename failed: input/output error"},
+		{name: "moving the old folder aside", failSwap: 3, noExchange: true, want: "replacing beta: rename failed: input/output error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -98,8 +108,8 @@ func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := tree(t, dir)
-			writes, renames := 0, 0
-			t.Cleanup(func() { writeFile, rename = writeFileSync, os.Rename })
+			writes, swaps := 0, 0
+			t.Cleanup(func() { writeFile, exchange, renameNoReplace = writeFileSync, exchangeAt, renameNoReplaceAt })
 			writeFile = func(path string, data []byte) error {
 				if writes++; writes == tc.failWrite {
 					// Leave half a file behind, as a full disk does.
@@ -108,11 +118,20 @@ func TestFailedWriteKeepsPreviousOutput(t *testing.T) {
 				}
 				return writeFileSync(path, data)
 			}
-			rename = func(from, to string) error {
-				if renames++; renames == tc.failSwap {
+			exchange = func(a, b string) error {
+				if tc.noExchange {
+					return errNoExchange
+				}
+				if swaps++; swaps == tc.failSwap {
 					return errors.New("rename failed: input/output error")
 				}
-				return os.Rename(from, to)
+				return exchangeAt(a, b)
+			}
+			renameNoReplace = func(from, to string) error {
+				if swaps++; swaps == tc.failSwap {
+					return errors.New("rename failed: input/output error")
+				}
+				return renameNoReplaceAt(from, to)
 			}
 			err := Write(dir, outputs("new", 10))
 			if err == nil || strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "") != tc.want {
@@ -140,7 +159,7 @@ func TestInterruptedWriteKeepsPreviousOutput(t *testing.T) {
 		}
 		return writeFileSync(path, data)
 	}
-	if err := WriteContext(ctx, dir, outputs("new", 10)); !errors.Is(err, ErrInterrupted) {
+	if err := WriteContext(ctx, dir, outputs("new", 10), Options{}); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("WriteContext = %v, want ErrInterrupted", err)
 	}
 	wantTree(t, dir, before)

@@ -134,3 +134,61 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	}
 	return files
 }
+
+// The exit codes are a contract with scripts: usage is sysexits' EX_USAGE
+// (64), apart from 2, which the Go runtime uses for a fatal error such as
+// running out of memory.
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		got, want int
+	}{
+		{"ok", ExitOK, 0},
+		{"invalid", ExitInvalid, 1},
+		{"usage", ExitUsage, 64},
+		{"drift", ExitDrift, 3},
+		{"interrupted", ExitInterrupted, 130},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("exit code for %s is %d, want %d", tc.name, tc.got, tc.want)
+		}
+	}
+	if code, _, _ := run(t, "generate", "--bogus"); code != 64 {
+		t.Errorf("an unknown flag exits %d, want 64", code)
+	}
+}
+
+// generate replaces only folders it wrote; --force, named as dangerous in
+// the help, replaces one it did not write.
+func TestGenerateRefusesFoldersItDidNotWrite(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "payments.yaml", minimal)
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(filepath.Join(out, "payments"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	draft := writeFile(t, filepath.Join(out, "payments"), "draft.tex", "thesis")
+	code, _, stderr := run(t, "generate", "-p", good, "--out", out)
+	want := "meshslo: refusing to replace " + filepath.Join(out, "payments") +
+		": it has no .meshslo-manifest, so meshslo did not write it; move it away, or pass --force to delete its files"
+	if code != ExitInvalid || !strings.HasPrefix(stderr, want) {
+		t.Fatalf("exit %d, stderr %q\nwant exit %d and %q", code, stderr, ExitInvalid, want)
+	}
+	if got := snapshot(t, out); len(got) != 1 || got[draft] != "thesis" {
+		t.Fatalf("the folder changed: %v", got)
+	}
+	_, help, _ := run(t, "generate", "--help")
+	if !strings.Contains(help, "--force") || !strings.Contains(help, "dangerous: replaces folders meshslo did not write, deleting their files") {
+		t.Errorf("generate --help does not name --force as dangerous:\n%s", help)
+	}
+	if code, _, stderr := run(t, "generate", "-p", good, "--out", out, "--force"); code != ExitOK {
+		t.Fatalf("--force: exit %d: %s", code, stderr)
+	}
+	got := snapshot(t, out)
+	if _, ok := got[draft]; ok {
+		t.Error("--force kept the file it was told to delete")
+	}
+	if _, ok := got[filepath.Join(out, "payments", ".meshslo-manifest")]; !ok {
+		t.Error("no manifest after --force")
+	}
+}

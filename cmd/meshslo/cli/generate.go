@@ -18,6 +18,7 @@ type generateOptions struct {
 	out      string
 	check    bool
 	strict   bool
+	force    bool
 	// templates overlays the built-in dashboard templates (see templates.go).
 	templates string
 }
@@ -32,7 +33,9 @@ kubernetes/prometheusrule.yaml, helm/kube-prometheus-stack.values.yaml, tests/*.
 (promtool unit tests for the rules), dashboards/*.json with kubernetes/grafana-dashboards.yaml
 (Grafana), and README.md.
 Without --profile it uses the built-in profile "` + profiles.Default + `".
-Nothing is written unless every profile of the run succeeds.`,
+Nothing is written unless every profile of the run succeeds.
+Each profile folder gets a ` + output.ManifestName + ` listing the files meshslo wrote; a folder
+without one, or holding files it does not list, is not replaced (see --force).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(stdout, stderr) },
 	}
@@ -42,6 +45,7 @@ Nothing is written unless every profile of the run succeeds.`,
 	f.StringVarP(&o.out, "out", "o", "out", "output directory")
 	f.BoolVar(&o.check, "check", false, "write nothing; exit 3 and list the files that would change")
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
+	f.BoolVar(&o.force, "force", false, "dangerous: replaces folders meshslo did not write, deleting their files")
 	f.StringVar(&o.templates, "templates", "", "directory of jsonnet dashboard templates that replace or add to the built-in ones")
 	return cmd
 }
@@ -89,7 +93,7 @@ func (o *generateOptions) run(stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s is up to date (%d profile(s))\n", o.out, len(outs))
 		return nil
 	}
-	if err := output.Write(o.out, outs); err != nil {
+	if err := output.WriteOptions(o.out, outs, output.Options{Force: o.force}); err != nil {
 		code := ExitInvalid
 		if errors.Is(err, output.ErrInterrupted) {
 			code = ExitInterrupted

@@ -14,8 +14,11 @@ import (
 const (
 	ExitOK      = 0
 	ExitInvalid = 1 // invalid input or generation error
-	ExitUsage   = 2
-	ExitDrift   = 3 // generate --check found files that would change
+	// ExitUsage is sysexits' EX_USAGE: a wrong flag or argument. Not 2,
+	// which is the Go runtime's exit for a fatal error such as running
+	// out of memory.
+	ExitUsage = 64
+	ExitDrift = 3 // generate --check found files that would change
 	// ExitInterrupted is the shell's code for a run stopped by SIGINT.
 	ExitInterrupted = 130
 )
