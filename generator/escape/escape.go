@@ -1,9 +1,9 @@
 // Package escape writes profile values into the contexts meshslo's output
-// puts them in: URLs, Markdown and Prometheus template text. Each function
-// returns plain values unchanged, so only values that would act in their
-// context (a template action, a link, an HTML tag) are written differently.
-// PromQL string literals are Prometheus's own quoting (see package
-// selector, which also renders them for Grafana).
+// puts them in: URLs (inert as Prometheus template text too) and Markdown.
+// Each function returns plain values unchanged, so only values that would
+// act in their context (a template action, a link, an HTML tag) are
+// written differently. PromQL string literals are Prometheus's own quoting
+// (see package selector, which also renders them for Grafana).
 package escape
 
 import (
@@ -24,7 +24,7 @@ var hostRe = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-
 func CheckBaseURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || u.Opaque != "" || (u.Scheme != "https" && u.Scheme != "http") ||
-		strings.ContainsFunc(s, unicode.IsSpace) || !strings.HasPrefix(s, u.Scheme+"://") {
+		strings.ContainsFunc(s, unicode.IsSpace) || !strings.HasPrefix(strings.ToLower(s), u.Scheme+"://") {
 		return fmt.Errorf("expected an http(s) URL, got %q", s)
 	}
 	switch {

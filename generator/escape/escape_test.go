@@ -6,6 +6,7 @@ func TestBaseURL(t *testing.T) {
 	for _, tc := range []struct{ in, want, err string }{
 		{in: "https://github.com/meshslo/meshslo/blob/main/docs/runbooks", want: "https://github.com/meshslo/meshslo/blob/main/docs/runbooks"},
 		{in: "http://10.0.0.1:8080", want: "http://10.0.0.1:8080"},
+		{in: "HTTPS://Wiki.Example.com/RB", want: "HTTPS://Wiki.Example.com/RB"},
 		{in: "https://[::1]:443/rb", want: "https://[::1]:443/rb"},
 		{in: "https://wiki.example.com/a%20b/c~d", want: "https://wiki.example.com/a%20b/c~d"},
 		{in: `https://x.example/{{"up"|query}}`, want: "https://x.example/%7B%7B%22up%22%7Cquery%7D%7D"},
