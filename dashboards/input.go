@@ -3,6 +3,7 @@ package dashboards
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/meshslo/meshslo/generator/config"
@@ -39,6 +40,11 @@ type Input struct {
 }
 
 // ProfileInfo is what a dashboard shows about the profile itself.
+// Description is the profile's text as written: Grafana would substitute a
+// $name in it, so no template prints it (a panel title or description that
+// did would need it escaped first). Cluster is written as inside a PromQL
+// string literal of a Grafana query ($ as \x24, see grafanaValue), which
+// plain names do not change.
 type ProfileInfo struct {
 	Name         string `json:"name"`
 	Description  string `json:"description"`
@@ -168,7 +174,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		Profile: ProfileInfo{
 			Name: p.Metadata.Name, Description: p.Metadata.Description, Environment: p.Spec.Environment,
 			Size: p.Spec.Size, Services: p.Spec.Mesh.Services, Pods: p.Spec.Mesh.Pods,
-			Cluster: p.Spec.Mesh.Cluster, ClusterLabel: p.Spec.Mesh.ClusterLabel,
+			Cluster: grafanaValue(p.Spec.Mesh.Cluster), ClusterLabel: p.Spec.Mesh.ClusterLabel,
 		},
 		Large: p.Spec.Size == "large",
 		UIDs:  map[string]string{},
@@ -190,16 +196,18 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		cluster = selector.Matchers{selector.Equal(p.Spec.Mesh.ClusterLabel, p.Spec.Mesh.Cluster)}
 	}
 	sig := rules.SignalsOf(c)
+	// Grafana substitutes $name and [[name]] in queries, inside strings
+	// too: profile values reach them written so it cannot.
 	in.Selectors = Selectors{
-		Cluster:          cluster.String(),
-		Istiod:           c.Selectors.Istiod.String(),
-		Proxies:          c.Selectors.Proxies.String(),
-		Requests:         selector.Matchers{selector.Equal("reporter", config.Reporter)}.With(c.Selectors.Requests...).String(),
-		Traffic:          c.Selectors.Requests.String(),
-		IstiodContainer:  sig.IstiodContainer.String(),
-		SidecarContainer: sig.SidecarContainer.String(),
-		IstiodKSM:        sig.IstiodKSM.String(),
-		WorkloadCert:     sig.WorkloadCert.String(),
+		Cluster:          cluster.Grafana(),
+		Istiod:           c.Selectors.Istiod.Grafana(),
+		Proxies:          c.Selectors.Proxies.Grafana(),
+		Requests:         selector.Matchers{selector.Equal("reporter", config.Reporter)}.With(c.Selectors.Requests...).Grafana(),
+		Traffic:          c.Selectors.Requests.Grafana(),
+		IstiodContainer:  sig.IstiodContainer.Grafana(),
+		SidecarContainer: sig.SidecarContainer.Grafana(),
+		IstiodKSM:        sig.IstiodKSM.Grafana(),
+		WorkloadCert:     sig.WorkloadCert.Grafana(),
 	}
 
 	var err error
@@ -217,7 +225,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		}
 		slo := SLO{
 			Name: s.Name, SLI: s.SLI, Objective: s.ObjectiveRatio, Budget: s.Budget, Window: s.Window.String(),
-			Selector:    selector.FromMap(s.Selector).String(),
+			Selector:    selector.FromMap(s.Selector).Grafana(),
 			CurrentBurn: Burn{Window: s.Tiers[0].Long.String(), Factor: s.Tiers[0].Factor},
 		}
 		if s.SLI == profile.SLILatency {
@@ -243,6 +251,16 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		in.ConflictGauges = append(in.ConflictGauges, g.Metric)
 	}
 	return in, nil
+}
+
+// grafanaValue writes a label value as it stands inside a PromQL string
+// literal of a Grafana query (see selector.Matchers.Grafana), the form a
+// dashboard variable holding it must have: Grafana pastes a variable's
+// value into a query as it is, and leaves a '$' or "[[" in it alone only
+// when written \x24 or \x5b[. Plain values are unchanged.
+func grafanaValue(v string) string {
+	q := strconv.Quote(v)
+	return selector.GrafanaQuoted(q[1 : len(q)-1])
 }
 
 // thresholds collects the values dashboards draw from the alerting rules'

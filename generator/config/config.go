@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/meshslo/meshslo/generator/escape"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
 )
@@ -122,6 +123,9 @@ func New(p profile.Profile) (*Config, error) {
 		}
 		c.SLOs = append(c.SLOs, slo)
 	}
+	if _, err := escape.BaseURL(p.Spec.Prometheus.RunbookBaseURL); err != nil {
+		return nil, fmt.Errorf("spec.prometheus.runbookBaseURL: %w", err)
+	}
 	c.Capacity = capacity(p)
 	return c, nil
 }
@@ -161,7 +165,15 @@ func capacity(p profile.Profile) Capacity {
 	return c
 }
 
-// RunbookURL is where an alert's runbook lives.
+// RunbookURL is where an alert's runbook lives: the profile's base URL with
+// its path percent-encoded (escape.BaseURL), so it holds no brace, quote,
+// parenthesis or angle bracket and can stand as it is in an annotation
+// (which Prometheus expands as a template), a Markdown link or HTML. It is
+// empty for a base URL that New refuses.
 func (c *Config) RunbookURL(alert string) string {
-	return c.Profile.Spec.Prometheus.RunbookBaseURL + "/" + alert + ".md"
+	base, err := escape.BaseURL(c.Profile.Spec.Prometheus.RunbookBaseURL)
+	if err != nil {
+		return ""
+	}
+	return base + "/" + alert + ".md"
 }

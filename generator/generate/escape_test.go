@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/meshslo/meshslo/dashboards"
 	"github.com/meshslo/meshslo/generator/generate"
 	"github.com/meshslo/meshslo/generator/profile"
 )
@@ -22,9 +23,11 @@ var hostileValues = map[string]string{
 	"source_workload":               `.*`,
 	"grpc_response_status":          `a", response_code=~".*`,
 	"destination_canonical_service": `#: not a comment - [list] {map}`,
+	// Grafana substitutes variables in dashboard queries, inside strings too.
+	"destination_workload": `$namespace ${service} $__all [[slo]] $`,
 }
 
-const hostileCluster = `prod"} or vector(1) or {a="`
+const hostileCluster = `prod"} or vector(1) or {a="$namespace`
 
 func hostileProfile(t *testing.T) profile.Profile {
 	t.Helper()
@@ -77,10 +80,14 @@ func TestSelectorValuesAreEscapedEverywhere(t *testing.T) {
 	seen := map[string]int{}
 	exprs := 0
 	for _, path := range out.Paths() {
-		for _, expr := range expressions(t, path, out.Files[path]) {
+		for _, e := range expressions(t, path, out.Files[path]) {
 			exprs++
-			// Grafana substitutes these before the query reaches Prometheus.
-			q := strings.NewReplacer("$__rate_interval", "5m", "$__range", "1h", "$__interval", "1m").Replace(expr)
+			expr, q := e.text, e.text
+			if e.grafana {
+				// Grafana fills its variables before the query reaches
+				// Prometheus; rules reach it as they are.
+				q = dashboards.Substitute(expr)
+			}
 			parsed, err := parser.NewParser(parser.Options{}).ParseExpr(q)
 			if err != nil {
 				t.Errorf("%s: %v\n%s", path, err, expr)
@@ -119,9 +126,17 @@ func TestSelectorValuesAreEscapedEverywhere(t *testing.T) {
 	t.Logf("%d expressions checked; matchers per label: %v", exprs, seen)
 }
 
+// expression is a PromQL expression of a generated file; grafana marks
+// the queries of dashboards.
+type expression struct {
+	text    string
+	grafana bool
+}
+
 // expressions returns every PromQL expression in a generated file: the
-// expr fields of rule groups (YAML) and dashboard targets (JSON).
-func expressions(t *testing.T, path string, data []byte) []string {
+// expr fields of rule groups (YAML) and dashboard targets (JSON, alone or
+// carried in YAML).
+func expressions(t *testing.T, path string, data []byte) []expression {
 	t.Helper()
 	var doc any
 	switch {
@@ -138,26 +153,32 @@ func expressions(t *testing.T, path string, data []byte) []string {
 	default:
 		return nil
 	}
-	var exprs []string
-	var walk func(v any)
-	walk = func(v any) {
+	var exprs []expression
+	var walk func(v any, grafana bool)
+	walk = func(v any, grafana bool) {
 		switch v := v.(type) {
 		case map[string]any:
 			for k, x := range v {
 				if s, ok := x.(string); ok && k == "expr" {
-					exprs = append(exprs, s)
+					exprs = append(exprs, expression{s, grafana})
 				}
-				walk(x)
+				_, dashboard := x.(dashboardJSON)
+				walk(x, grafana || dashboard)
 			}
+		case dashboardJSON:
+			walk(map[string]any(v), true)
 		case []any:
 			for _, x := range v {
-				walk(x)
+				walk(x, grafana)
 			}
 		}
 	}
-	walk(doc)
+	walk(doc, strings.HasSuffix(path, ".json"))
 	return exprs
 }
+
+// dashboardJSON is a JSON document found in a YAML string.
+type dashboardJSON map[string]any
 
 func expandJSON(v any) any {
 	switch v := v.(type) {
@@ -172,7 +193,7 @@ func expandJSON(v any) any {
 	case string:
 		var inner map[string]any
 		if strings.HasPrefix(v, "{") && json.Unmarshal([]byte(v), &inner) == nil {
-			return expandJSON(inner)
+			return dashboardJSON(expandJSON(inner).(map[string]any))
 		}
 	}
 	return v

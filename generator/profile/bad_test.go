@@ -190,6 +190,15 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:27: spec.prometheus.namespace: expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63), got "Monitoring"`}},
 		{"runbook URL not http", spec("prometheus: {runbookBaseURL: 'ftp://runbooks'}"), []string{
 			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL, got "ftp://runbooks"`}},
+		// meshslo appends /<alert>.md to the base URL.
+		{"runbook URL with a query", spec("prometheus: {runbookBaseURL: 'https://wiki.example.com/view?page=istio'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL without ?query or #fragment: meshslo appends /<alert>.md to it, got "https://wiki.example.com/view?page=istio"`}},
+		{"runbook URL with a fragment", spec("prometheus: {runbookBaseURL: 'https://wiki.example.com/istio#{{1}}'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL without ?query or #fragment: meshslo appends /<alert>.md to it, got "https://wiki.example.com/istio#{{1}}"`}},
+		{"runbook URL with user info", spec("prometheus: {runbookBaseURL: 'https://admin:secret@wiki.example.com/istio'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL without user info (user@), got "https://admin:secret@wiki.example.com/istio"`}},
+		{"runbook URL host not a name", spec("prometheus: {runbookBaseURL: 'https://wiki_x.example.com/istio'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL whose host is a DNS name or IP address, got "https://wiki_x.example.com/istio"`}},
 
 		// Hostile files (testdata/bad/).
 		{name: "wrong-types", want: []string{

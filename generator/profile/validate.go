@@ -2,13 +2,12 @@ package profile
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
+	"github.com/meshslo/meshslo/generator/escape"
 	"github.com/meshslo/meshslo/generator/selector"
 )
 
@@ -291,9 +290,10 @@ func validatePrometheus(v *validator, p *Prometheus) {
 	if !namespaceRe.MatchString(p.Namespace) {
 		v.add("spec.prometheus.namespace", "expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63), got %q", p.Namespace)
 	}
-	if u, err := url.Parse(p.RunbookBaseURL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") ||
-		strings.ContainsFunc(p.RunbookBaseURL, unicode.IsSpace) {
-		v.add("spec.prometheus.runbookBaseURL", "expected an http(s) URL, got %q", p.RunbookBaseURL)
+	// The escaping of the URL in annotations and the README relies on
+	// these rules (config.RunbookURL).
+	if err := escape.CheckBaseURL(p.RunbookBaseURL); err != nil {
+		v.add("spec.prometheus.runbookBaseURL", "%v", err)
 	}
 }
 

@@ -3,10 +3,12 @@ package render
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/escape"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/rules"
 )
@@ -19,13 +21,13 @@ func README(c *config.Config, origin config.Origin, ruleFiles []rules.File, file
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("<!-- %s -->\n\n", Header(p.Metadata.Name))
-	w("# meshslo output for profile `%s`\n\n", p.Metadata.Name)
+	w("# meshslo output for profile %s\n\n", escape.CodeSpan(p.Metadata.Name))
 	if p.Metadata.Description != "" {
-		w("%s\n\n", mdEscape(p.Metadata.Description))
+		w("%s\n\n", escape.MarkdownParagraph(p.Metadata.Description))
 	}
 	w("Environment **%s**, size **%s**: %d services, %d pods", p.Spec.Environment, p.Spec.Size, p.Spec.Mesh.Services, p.Spec.Mesh.Pods)
 	if p.Spec.Mesh.Cluster != "" {
-		w(", cluster `%s=%q`", p.Spec.Mesh.ClusterLabel, mdEscape(p.Spec.Mesh.Cluster))
+		w(", cluster %s", escape.CodeSpan(p.Spec.Mesh.ClusterLabel+"="+strconv.Quote(p.Spec.Mesh.Cluster)))
 	}
 	w(". Rules are evaluated every %s.\n\n", p.Spec.Prometheus.EvaluationInterval)
 
@@ -52,19 +54,19 @@ func README(c *config.Config, origin config.Origin, ruleFiles []rules.File, file
 				sli = "share of requests slower than " + s.Threshold.String()
 			}
 			minutes := s.Budget * time.Duration(s.Window).Minutes()
-			w("| %s | %s | %s%% | %s | %s%% | %s min |\n", s.Name, sli, profile.FormatNumber(float64(s.Objective)), s.Window,
+			w("| %s | %s | %s%% | %s | %s%% | %s min |\n", mdEscape(s.Name), sli, profile.FormatNumber(float64(s.Objective)), s.Window,
 				profile.FormatNumber(s.Budget*100), profile.FormatNumber(minutes))
 		}
 		for _, s := range c.SLOs {
 			if len(s.Listed) > 0 {
-				w("\nSLO %s covers only the %d services it lists, each with its own objective: %s.\n", s.Name, len(s.Listed), listedObjectives(s.Listed))
+				w("\nSLO %s covers only the %d services it lists, each with its own objective: %s.\n", mdEscape(s.Name), len(s.Listed), listedObjectives(s.Listed))
 			}
 		}
 		w("\nBurn-rate tiers: an alert fires when the budget share is spent within the long window; the short window confirms the burn is still going on.\n\n")
 		w("| SLO | severity | budget share | long window | short window | burn factor | budget minutes spent |\n|---|---|---|---|---|---|---|\n")
 		for _, s := range c.SLOs {
 			for _, t := range s.Tiers {
-				w("| %s | %s | %s%% | %s | %s | %s | %s min |\n", s.Name, t.Severity, profile.FormatNumber(t.BudgetShare*100), t.Long, t.Short,
+				w("| %s | %s | %s%% | %s | %s | %s | %s min |\n", mdEscape(s.Name), t.Severity, profile.FormatNumber(t.BudgetShare*100), t.Long, t.Short,
 					profile.FormatNumber(t.Factor), profile.FormatNumber(t.BudgetShare*s.Budget*time.Duration(s.Window).Minutes()))
 			}
 		}
@@ -90,7 +92,7 @@ func gib(b int64) string { return profile.Quantity(b).Human() }
 func labelList(m map[string]string) string {
 	var parts []string
 	for _, k := range sortedKeys(m) {
-		parts = append(parts, fmt.Sprintf("`%s=%s`", k, mdEscape(m[k])))
+		parts = append(parts, escape.CodeSpan(k+"="+m[k]))
 	}
 	if len(parts) == 0 {
 		return "none"
@@ -98,10 +100,9 @@ func labelList(m map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-// mdEscape keeps profile text from breaking the Markdown tables it lands in.
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "`", "'").Replace(s)
-}
+// mdEscape writes profile text (and text holding it) as Markdown that
+// renders as the text: no link, HTML, code span or table cell break.
+func mdEscape(s string) string { return escape.Markdown(s) }
 
 // listedObjectives summarises listed services by objective, highest first,
 // so a list of a thousand services stays one line.

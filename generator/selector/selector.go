@@ -74,6 +74,30 @@ func (ms Matchers) String() string {
 	return strings.Join(parts, ", ")
 }
 
+// Grafana renders matchers, as String does, for a query in a Grafana
+// dashboard. Grafana replaces $name, ${name} and [[name]] in a query with
+// a variable's value before Prometheus sees it, inside string literals as
+// well, so a value holding "$namespace" would select what the variable
+// holds. PromQL string literals take Go's escapes: every '$' is written
+// \x24 and a '[' before another '[' \x5b, which Grafana leaves alone and
+// Prometheus reads back as the same value. Outside quotes a rendered
+// matcher holds no '$' or '['. Rules keep String: Prometheus does no such
+// substitution.
+func (ms Matchers) Grafana() string { return GrafanaQuoted(ms.String()) }
+
+var grafanaEscapes = strings.NewReplacer("$", `\x24`, "[[", `\x5b[`)
+
+// GrafanaQuoted rewrites PromQL text for a Grafana query as Matchers.Grafana
+// does; every '$' and '[' of s must stand inside a
+// double-quoted string literal (or s be the inside of one).
+func GrafanaQuoted(s string) string {
+	// "[[[" must become \x5b\x5b[: replace until no "[[" is left.
+	for strings.Contains(s, "$") || strings.Contains(s, "[[") {
+		s = grafanaEscapes.Replace(s)
+	}
+	return s
+}
+
 // Metric renders a vector selector: name{matchers}.
 func (ms Matchers) Metric(name string) string {
 	if len(ms) == 0 {
