@@ -161,66 +161,66 @@ func checkMetrics(t *testing.T, profile string, files []rules.File, boards map[s
 	}
 }
 
-// Each alert's threshold is drawn on the panel that shows its signal: the
-// numbers are read from the generated alert expressions, not restated.
+// Each alert's threshold is drawn on the panels its descriptor names
+// (rules.Threshold.Panels), at the very value the rule compares against;
+// the rules' completeness test holds that value to the expression.
 func TestPanelsDrawTheAlertThresholds(t *testing.T) {
-	cases := []struct {
-		alert, dashboard, panel string
-		severity                string // when alerts of one name differ by severity
-	}{
-		{"IstiodHeapNearLimit", "oncall", "istiod heap / memory limit", ""},
-		{"IstiodReplicasBelowMinimum", "oncall", "istiod instances up", ""},
-		{"IstiodReplicasBelowMinimum", "executive", "istiod up", ""},
-		{"IstiodHighCPU", "oncall", "istiod CPU / limit", ""},
-		{"IstioXDSRejects", "oncall", "Rejected config per 5m", ""},
-		{"IstioXDSPushErrors", "oncall", "xDS push send errors", ""},
-		{"IstiodPushLatencyHigh", "oncall", "Config push latency (p99)", ""},
-		{"IstioConfigConflicts", "oncall", "Config conflicts", ""},
-		{"IstioSidecarInjectionFailures", "oncall", "Sidecar injection failures per 5m", ""},
-		{"IstioSidecarInjectionFailures", "debug", "Injection failures per 5m", ""},
-		{"IstioProxiesStale", "oncall", "Proxies out of sync", "critical"},
-		{"IstioProxiesStale", "oncall", "Proxies out of sync (count)", "warning"},
-		{"IstioSidecarMemoryHigh", "oncall", "Sidecar memory (top 10)", ""},
-		{"IstioRootCertificateExpiring", "oncall", "Mesh CA certificates: time left", ""},
-		{"IstioCACertificateExpiring", "oncall", "Mesh CA certificates: time left", ""},
-		{"IstioWorkloadCertificateRotationStalled", "oncall", "Workload certificates: least time left", ""},
-		{"IstioSLOErrorBudgetBurn", "oncall", "availability: burn rate per window", ""},
-		{"IstioSLOErrorBudgetBurn", "oncall", "latency: burn rate per window", ""},
-		{"IstioSLOErrorBudgetExhausted", "executive", "availability: budget left", ""},
-	}
 	for _, profile := range profiles.Names() {
 		_, files, boards := build(t, profile)
-		for _, tc := range cases {
-			m := parse(t, boards[tc.dashboard])
-			steps := map[float64]bool{}
-			found := false
-			for _, p := range m.AllPanels() {
-				if p.Title == tc.panel && p.FieldConfig.Defaults.Thresholds != nil {
-					found = true
-					for _, s := range p.FieldConfig.Defaults.Thresholds.Steps {
-						if s.Value != nil {
-							steps[*s.Value] = true
+		drawn := 0
+		for _, th := range rules.Thresholds(files) {
+			for _, at := range th.Panels {
+				dashboard, panel, _ := strings.Cut(at, "/")
+				d, ok := boards[dashboard]
+				if !ok {
+					t.Errorf("%s: %s %s names dashboard %q, which is not generated", profile, th.Alert, th.Severity, dashboard)
+					continue
+				}
+				steps := map[float64]bool{}
+				found := false
+				for _, p := range parse(t, d).AllPanels() {
+					if p.Title == panel && p.FieldConfig.Defaults.Thresholds != nil {
+						found = true
+						for _, s := range p.FieldConfig.Defaults.Thresholds.Steps {
+							if s.Value != nil {
+								steps[*s.Value] = true
+							}
 						}
 					}
 				}
-			}
-			if !found {
-				t.Errorf("%s/%s: no panel %q with thresholds", profile, tc.dashboard, tc.panel)
-				continue
-			}
-			var want []float64
-			for _, r := range rules.Alerts(files) {
-				if r.Alert == tc.alert && (tc.severity == "" || r.Labels["severity"] == tc.severity) && (!strings.Contains(tc.panel, ": ") || r.Labels["slo"] == "" || strings.HasPrefix(tc.panel, r.Labels["slo"]+":")) {
-					want = append(want, comparedNumbers(t, r.Expr)...)
+				if !found {
+					t.Errorf("%s/%s: no panel %q with thresholds (named by %s %s)", profile, dashboard, panel, th.Alert, th.Severity)
+					continue
+				}
+				drawn++
+				if !steps[th.Value] {
+					t.Errorf("%s/%s %q: alert %s %s fires at %v, which the panel does not draw (it draws %v)", profile, dashboard, panel, th.Alert, th.Severity, th.Value, keys(steps))
 				}
 			}
-			if len(want) == 0 {
-				t.Fatalf("%s: alert %s compares against no number", profile, tc.alert)
-			}
-			for _, v := range want {
-				if !steps[v] {
-					t.Errorf("%s/%s %q: alert %s fires at %v, which the panel does not draw (it draws %v)", profile, tc.dashboard, tc.panel, tc.alert, v, keys(steps))
-				}
+		}
+		if drawn == 0 {
+			t.Fatalf("%s: no threshold names a panel", profile)
+		}
+	}
+}
+
+// Every value the dashboards are given to draw is read by a template: a
+// descriptor's Draw key that no template uses is a threshold nobody sees.
+func TestEveryDrawnThresholdIsUsedByATemplate(t *testing.T) {
+	src := dashboards.Embedded()
+	var all strings.Builder
+	for _, name := range src.Files() {
+		all.WriteString(src.File(name))
+	}
+	c, files := load(t, "medium")
+	in, err := dashboards.NewInput(c, files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for section, values := range in.Thresholds {
+		for name := range values {
+			if !strings.Contains(all.String(), "."+name) {
+				t.Errorf("thresholds.%s.%s is given to the dashboards but no template reads it", section, name)
 			}
 		}
 	}

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/meshslo/meshslo/generator/generate"
+	"github.com/meshslo/meshslo/generator/internal/golden"
 	"github.com/meshslo/meshslo/generator/loader"
 	"github.com/meshslo/meshslo/generator/output"
 	"github.com/meshslo/meshslo/profiles"
@@ -21,21 +24,57 @@ var update = flag.Bool("update", false, "rewrite out/ from the generator")
 
 const outDir = "../../out"
 
+// builtins returns the built-in profiles' output, generated once for the
+// package (the tests only read it).
 func builtins(t *testing.T) []*generate.Output {
 	t.Helper()
-	var outs []*generate.Output
+	builtinOnce.Do(func() {
+		for _, b := range builds(t) {
+			out, err := b.Output()
+			if err != nil {
+				builtinErr = err
+				return
+			}
+			builtinOuts = append(builtinOuts, out)
+		}
+	})
+	if builtinErr != nil {
+		t.Fatal(builtinErr)
+	}
+	return builtinOuts
+}
+
+var (
+	builtinOnce, buildOnce sync.Once
+	builtinOuts            []*generate.Output
+	builtinBuilds          []*generate.Build
+	builtinErr, buildErr   error
+)
+
+// builds returns the built-in profiles built as data, once for the package.
+func builds(t *testing.T) []*generate.Build {
+	t.Helper()
+	buildOnce.Do(func() { builtinBuilds, buildErr = buildAll() })
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtinBuilds
+}
+
+func buildAll() ([]*generate.Build, error) {
+	var out []*generate.Build
 	for _, name := range profiles.Names() {
 		l, errs := loader.Load(name)
 		if l == nil || len(errs.Fatal(true)) > 0 {
-			t.Fatalf("built-in profile %s: %v", name, errs)
+			return nil, fmt.Errorf("built-in profile %s: %v", name, errs)
 		}
-		out, err := generate.Run(l.Profile, l.Origin, generate.Options{})
+		b, err := generate.New(l.Profile, l.Origin, generate.Options{})
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: %v", name, err)
 		}
-		outs = append(outs, out)
+		out = append(out, b)
 	}
-	return outs
+	return out, nil
 }
 
 func TestBuiltinProfilesMatchCommittedOut(t *testing.T) {
@@ -52,11 +91,34 @@ func TestBuiltinProfilesMatchCommittedOut(t *testing.T) {
 	for _, d := range diffs {
 		t.Errorf("out/ is stale: %s (run: go test ./generator/generate -update, and review the diff)", d)
 	}
+	for _, o := range outs {
+		for _, p := range o.Paths() {
+			have, err := os.ReadFile(filepath.Join(outDir, o.Profile, p))
+			if err != nil {
+				continue // reported above
+			}
+			if d := golden.Diff(o.Profile+"/"+p, have, o.Files[p]); d != "" {
+				t.Errorf("%s", d)
+			}
+		}
+	}
 }
 
 // Same profile, same bytes: a second run must not differ from the first.
 func TestGenerationIsDeterministic(t *testing.T) {
-	first, second := builtins(t), builtins(t)
+	again, err := buildAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var second []*generate.Output
+	for _, b := range again {
+		out, err := b.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		second = append(second, out)
+	}
+	first := builtins(t)
 	for i := range first {
 		for _, p := range first[i].Paths() {
 			if !bytes.Equal(first[i].Files[p], second[i].Files[p]) {

@@ -53,6 +53,9 @@ type Threshold struct {
 	// templates as input.thresholds.section.name); empty when no
 	// dashboard draws it.
 	Draw string
+	// Panels are the dashboard panels that draw Value as a threshold
+	// step, as "dashboard/panel title" (the dashboards' tests hold them to it).
+	Panels []string
 }
 
 // Param is a value a dashboard draws that is not a threshold.
@@ -94,7 +97,8 @@ var Descriptors = []*Descriptor{
 					Condition: fmt.Sprintf("heap >= %s of the memory limit (%s of %s when no live limit) for %s", percent(r),
 						profile.Quantity(r*float64(i.MemoryLimit.Bytes())).Human(), i.MemoryLimit, i.HeapFor),
 					Fields: []string{"spec.istiod." + field, "spec.istiod.memoryLimit", "spec.istiod.heapFor"},
-					Value:  r, Shown: percent(r), For: i.HeapFor, Draw: "istiod." + draw}
+					Value:  r, Shown: percent(r), For: i.HeapFor, Draw: "istiod." + draw,
+					Panels: []string{"oncall/istiod heap / memory limit"}}
 			}
 			return []Threshold{
 				heap(profile.SeverityWarning, "heapWarningRatio", i.HeapWarningRatio, "heapWarningRatio"),
@@ -123,7 +127,8 @@ var Descriptors = []*Descriptor{
 			return []Threshold{{Alert: AlertIstiodReplicasBelowMinimum, Severity: profile.SeverityWarning,
 				Condition: fmt.Sprintf("fewer than %d istiod targets up for %s", i.MinReplicas, i.ReplicasFor),
 				Fields:    []string{"spec.istiod.minReplicas", "spec.istiod.replicasFor"},
-				Value:     float64(i.MinReplicas), Shown: num(float64(i.MinReplicas)), For: i.ReplicasFor, Draw: "istiod.minReplicas"}}
+				Value:     float64(i.MinReplicas), Shown: num(float64(i.MinReplicas)), For: i.ReplicasFor, Draw: "istiod.minReplicas",
+				Panels: []string{"oncall/istiod instances up", "executive/istiod up"}}}
 		},
 	},
 	{
@@ -134,7 +139,8 @@ var Descriptors = []*Descriptor{
 			return []Threshold{{Alert: AlertIstiodHighCPU, Severity: profile.SeverityWarning,
 				Condition: fmt.Sprintf("CPU >= %s of the limit (or request) for %s", percent(i.CPUWarningRatio), i.CPUFor),
 				Fields:    []string{"spec.istiod.cpuWarningRatio", "spec.istiod.cpuFor"},
-				Value:     i.CPUWarningRatio, Shown: percent(i.CPUWarningRatio), For: i.CPUFor, Draw: "istiod.cpuWarningRatio"}}
+				Value:     i.CPUWarningRatio, Shown: percent(i.CPUWarningRatio), For: i.CPUFor, Draw: "istiod.cpuWarningRatio",
+				Panels: []string{"oncall/istiod CPU / limit"}}}
 		},
 	},
 	{
@@ -145,7 +151,8 @@ var Descriptors = []*Descriptor{
 			return []Threshold{{Alert: AlertIstioXDSRejects, Severity: profile.SeverityWarning,
 				Condition: fmt.Sprintf("more than %s rejected pushes per 5m for %s", num(i.XDSRejectsWarning), i.XDSRejectsFor),
 				Fields:    []string{"spec.istiod.xdsRejectsWarning", "spec.istiod.xdsRejectsFor"},
-				Value:     i.XDSRejectsWarning, Shown: num(i.XDSRejectsWarning), For: i.XDSRejectsFor, Draw: "istiod.xdsRejectsWarning"}}
+				Value:     i.XDSRejectsWarning, Shown: num(i.XDSRejectsWarning), For: i.XDSRejectsFor, Draw: "istiod.xdsRejectsWarning",
+				Panels: []string{"oncall/Rejected config per 5m"}}}
 		},
 	},
 	{
@@ -156,7 +163,8 @@ var Descriptors = []*Descriptor{
 			return []Threshold{{Alert: AlertIstioXDSPushErrors, Severity: profile.SeverityWarning,
 				Condition: fmt.Sprintf("more than %s of pushes fail to send for %s", percent(i.PushErrorRatio), i.PushErrorFor),
 				Fields:    []string{"spec.istiod.pushErrorRatio", "spec.istiod.pushErrorFor"},
-				Value:     i.PushErrorRatio, Shown: percent(i.PushErrorRatio), For: i.PushErrorFor, Draw: "istiod.pushErrorRatio"}}
+				Value:     i.PushErrorRatio, Shown: percent(i.PushErrorRatio), For: i.PushErrorFor, Draw: "istiod.pushErrorRatio",
+				Panels: []string{"oncall/xDS push send errors"}}}
 		},
 	},
 	{
@@ -168,7 +176,7 @@ var Descriptors = []*Descriptor{
 				Condition: fmt.Sprintf("p%s convergence time above %s for %s", num(i.PushLatencyQuantile*100), i.PushLatencyWarning, i.PushLatencyFor),
 				Fields:    []string{"spec.istiod.pushLatencyWarning", "spec.istiod.pushLatencyQuantile", "spec.istiod.pushLatencyFor"},
 				Value:     i.PushLatencyWarning.Seconds(), Shown: i.PushLatencyWarning.String(), For: i.PushLatencyFor,
-				Draw: "istiod.pushLatencyWarningSeconds"}}
+				Draw: "istiod.pushLatencyWarningSeconds", Panels: []string{"oncall/Config push latency (p99)"}}}
 		},
 		Params: func(c *config.Config) []Param {
 			return []Param{{"istiod.pushLatencyQuantile", c.Profile.Spec.Istiod.PushLatencyQuantile, "spec.istiod.pushLatencyQuantile"}}
@@ -183,7 +191,7 @@ var Descriptors = []*Descriptor{
 				Condition: fmt.Sprintf("more than %s conflicts of one kind for %s", num(i.ConfigConflictsWarning), i.ConfigConflictsFor),
 				Fields:    []string{"spec.istiod.configConflictsWarning", "spec.istiod.configConflictsFor"},
 				Value:     i.ConfigConflictsWarning, Shown: num(i.ConfigConflictsWarning), For: i.ConfigConflictsFor,
-				Draw: "istiod.configConflictsWarning"}}
+				Draw: "istiod.configConflictsWarning", Panels: []string{"oncall/Config conflicts"}}}
 		},
 	},
 	{
@@ -195,7 +203,8 @@ var Descriptors = []*Descriptor{
 				Condition: fmt.Sprintf("more than %s failed injections per 5m for %s", num(i.InjectionFailuresWarning), i.InjectionFailuresFor),
 				Fields:    []string{"spec.istiod.injectionFailuresWarning", "spec.istiod.injectionFailuresFor"},
 				Value:     i.InjectionFailuresWarning, Shown: num(i.InjectionFailuresWarning), For: i.InjectionFailuresFor,
-				Draw: "istiod.injectionFailuresWarning"}}
+				Draw:   "istiod.injectionFailuresWarning",
+				Panels: []string{"oncall/Sidecar injection failures per 5m", "debug/Injection failures per 5m"}}}
 		},
 	},
 	{
@@ -207,11 +216,13 @@ var Descriptors = []*Descriptor{
 				{Alert: AlertIstioProxiesStale, Severity: profile.SeverityCritical,
 					Condition: fmt.Sprintf("more than %s of proxies out of sync for %s", percent(px.StaleRatio), px.StaleFor),
 					Fields:    []string{"spec.proxies.staleRatio", "spec.proxies.staleFor"},
-					Value:     px.StaleRatio, Shown: percent(px.StaleRatio), For: px.StaleFor, Draw: "proxies.staleRatio"},
+					Value:     px.StaleRatio, Shown: percent(px.StaleRatio), For: px.StaleFor, Draw: "proxies.staleRatio",
+					Panels: []string{"oncall/Proxies out of sync"}},
 				{Alert: AlertIstioProxiesStale, Severity: profile.SeverityWarning,
 					Condition: fmt.Sprintf("more than %d proxies out of sync for %s", px.StaleCount, px.StaleCountFor),
 					Fields:    []string{"spec.proxies.staleCount", "spec.proxies.staleCountFor"},
-					Value:     float64(px.StaleCount), Shown: num(float64(px.StaleCount)), For: px.StaleCountFor, Draw: "proxies.staleCount"},
+					Value:     float64(px.StaleCount), Shown: num(float64(px.StaleCount)), For: px.StaleCountFor, Draw: "proxies.staleCount",
+					Panels: []string{"oncall/Proxies out of sync (count)"}},
 			}
 		},
 	},
@@ -224,7 +235,8 @@ var Descriptors = []*Descriptor{
 				return Threshold{Alert: AlertIstioSidecarMemoryHigh, Severity: sev,
 					Condition: fmt.Sprintf("sidecar working set above %s for %s", q, px.MemoryFor),
 					Fields:    []string{"spec.proxies." + field, "spec.proxies.memoryFor"},
-					Value:     float64(q.Bytes()), Shown: q.String(), For: px.MemoryFor, Draw: "proxies." + draw}
+					Value:     float64(q.Bytes()), Shown: q.String(), For: px.MemoryFor, Draw: "proxies." + draw,
+					Panels: []string{"oncall/Sidecar memory (top 10)"}}
 			}
 			return []Threshold{
 				memory(profile.SeverityWarning, "memoryWarning", px.MemoryWarning, "memoryWarningBytes"),
@@ -243,7 +255,8 @@ var Descriptors = []*Descriptor{
 				return Threshold{Alert: AlertIstioWorkloadCertRotation, Severity: sev,
 					Condition: fmt.Sprintf("a workload certificate has less than %s left", d),
 					Fields:    []string{"spec.certificates." + field},
-					Value:     d.Seconds(), Shown: d.String(), For: ct.For, Draw: "certificates." + draw}
+					Value:     d.Seconds(), Shown: d.String(), For: ct.For, Draw: "certificates." + draw,
+					Panels: []string{"oncall/Workload certificates: least time left"}}
 			}
 			return []Threshold{
 				left(profile.SeverityWarning, "workloadExpiryWarning", ct.WorkloadExpiryWarning, "workloadExpiryWarningSeconds"),
@@ -287,7 +300,8 @@ func caExpiry(name, what, meaning string) *Descriptor {
 				return Threshold{Alert: name, Severity: sev,
 					Condition: fmt.Sprintf("%s certificate expires within %s", what, d),
 					Fields:    []string{"spec.certificates." + field},
-					Value:     d.Seconds(), Shown: d.String(), For: ct.For, Draw: "certificates." + draw}
+					Value:     d.Seconds(), Shown: d.String(), For: ct.For, Draw: "certificates." + draw,
+					Panels: []string{"oncall/Mesh CA certificates: time left"}}
 			}
 			return []Threshold{
 				left(profile.SeverityWarning, "expiryWarning", ct.ExpiryWarning, "expiryWarningSeconds"),
@@ -306,7 +320,8 @@ func sloBurn(c *config.Config, si int) []Threshold {
 			Condition: fmt.Sprintf("SLO %s: burn rate above %sx (error ratio above %s) over %s and %s: %s of the %s budget in %s",
 				slo.Name, num(t.Factor), num(t.ErrorRatio), t.Long, t.Short, percent(t.BudgetShare), slo.Window, t.Long),
 			Fields: []string{fmt.Sprintf("spec.slos[%d].objective", si), fmt.Sprintf("spec.slos[%d].window", si), fmt.Sprintf("spec.burnRates[%d]", ti)},
-			Value:  t.Factor, Shown: num(t.Factor) + "x", For: t.For})
+			Value:  t.Factor, Shown: num(t.Factor) + "x", For: t.For,
+			Panels: []string{"oncall/" + slo.Name + ": burn rate per window"}})
 	}
 	return out
 }
@@ -318,7 +333,8 @@ func sloExhausted(c *config.Config, si int) Threshold {
 	return Threshold{Alert: AlertIstioSLOErrorBudgetExhausted, Severity: profile.SeverityWarning,
 		Condition: fmt.Sprintf("SLO %s: nothing left of the %s budget (%s of requests may fail) for %s", slo.Name, slo.Window, num(slo.Budget*100)+"%", exhaustedFor),
 		Fields:    []string{fmt.Sprintf("spec.slos[%d].objective", si), "spec.errorBudget.exhaustedFor"},
-		Value:     0, Shown: "0", For: exhaustedFor}
+		Value:     0, Shown: "0", For: exhaustedFor,
+		Panels: []string{"executive/" + slo.Name + ": budget left"}}
 }
 
 // Descriptor returns the descriptor of the alert called name, or nil.
