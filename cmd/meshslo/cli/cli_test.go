@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/profiles"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -190,5 +193,26 @@ func TestGenerateRefusesFoldersItDidNotWrite(t *testing.T) {
 	}
 	if _, ok := got[filepath.Join(out, "payments", ".meshslo-manifest")]; !ok {
 		t.Error("no manifest after --force")
+	}
+}
+
+// explain lists every alert of the descriptors with each of its severities
+// and the profile fields behind it, for every built-in profile.
+func TestExplainListsEveryAlert(t *testing.T) {
+	for _, name := range profiles.Names() {
+		code, stdout, stderr := run(t, "explain", "-p", name)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		for _, d := range rules.Descriptors {
+			if !strings.Contains(stdout, "\n"+d.Name+" ") {
+				t.Errorf("explain -p %s does not list %s", name, d.Name)
+			}
+		}
+		for _, line := range strings.Split(stdout, "\n") {
+			if strings.HasPrefix(line, "Istio") && !strings.Contains(line, "spec.") {
+				t.Errorf("explain -p %s: %q names no profile field", name, line)
+			}
+		}
 	}
 }
