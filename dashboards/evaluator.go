@@ -25,7 +25,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime/debug"
+	"regexp"
 	"runtime/metrics"
 	"strings"
 	"time"
@@ -71,7 +71,6 @@ func serveEvaluator(in io.Reader, out, errw io.Writer) int {
 	}
 	l := req.Limits
 	limitProcess(l, len(req.Names))
-	debug.SetMemoryLimit(l.Memory / 10 * 9)
 	go watchMemory(l.Memory, errw)
 	arg, err := decodeInput(req.Input)
 	if err != nil {
@@ -201,7 +200,7 @@ func exited(template string, err error, stderr string, l Limits) error {
 		code = exit.ExitCode()
 	}
 	switch {
-	case code == exitMemory || strings.Contains(stderr, "fatal error: runtime: out of memory"):
+	case code == exitMemory || outOfMemory.MatchString(stderr):
 		return fmt.Errorf("dashboard template %s: evaluation used more than the memory limit of %s; stopped", template, size(l.Memory))
 	case strings.Contains(stderr, "goroutine stack exceeds"):
 		return fmt.Errorf("dashboard template %s: evaluation nested too deeply (the evaluator's stack overflowed); stopped", template)
@@ -212,6 +211,12 @@ func exited(template string, err error, stderr string, l Limits) error {
 	}
 	return fmt.Errorf("dashboard template %s: the template evaluator stopped (%v): %s", template, err, first)
 }
+
+// outOfMemory is how the Go runtime dies when the kernel's data limit
+// refuses it memory ("fatal error: runtime: out of memory", "fatal error:
+// out of memory allocating heap arena metadata", "fatal error: runtime:
+// cannot allocate memory") or a thread.
+var outOfMemory = regexp.MustCompile(`(?m)^(fatal error: .*(out of memory|cannot allocate memory)|runtime/cgo: pthread_create failed)`)
 
 // size prints a byte count the way the limits are usually given.
 func size(n int64) string {

@@ -58,7 +58,7 @@ func (o *generateOptions) refs() []string {
 }
 
 func (o *generateOptions) run(stdout, stderr io.Writer) error {
-	restore, err := useTemplates(o.templates)
+	src, restore, err := useTemplates(o.templates)
 	if err != nil {
 		return err
 	}
@@ -74,6 +74,9 @@ func (o *generateOptions) run(stdout, stderr io.Writer) error {
 			return fail(ExitInvalid, "%s: %v; nothing was written", l.File, err)
 		}
 		outs = append(outs, out)
+	}
+	if err := checkUIDs(src, outs); err != nil {
+		return err
 	}
 	if o.check {
 		diffs, err := output.Diff(o.out, outs)
