@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"runtime/metrics"
 	"strings"
 	"time"
@@ -118,6 +119,10 @@ func (s Source) evaluateIsolated(names []string, input []byte) ([]string, error)
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("dashboard templates: starting the template evaluator: %v", err)
+	}
+	if runtime.GOOS == "linux" {
+		// The running binary itself, even if the file was replaced since.
+		exe = "/proc/self/exe"
 	}
 	req, err := json.Marshal(evalRequest{Files: s.files, From: s.from, Names: names, Input: input, Limits: l})
 	if err != nil {

@@ -169,7 +169,7 @@ func TestTemplateLimits(t *testing.T) {
 		{"endless loop after another template", "b-loop.jsonnet", `local f(n) = if n < 0 then n else f(n + 1); function(meshslo) { n: f(0) }`,
 			dashboards.Limits{Time: time.Second, Stack: 1 << 30},
 			"evaluation took longer than the time limit of 1s; stopped"},
-		{"deep recursion", "a-deep.jsonnet", `local f(n) = 1 + f(n + 1); function(meshslo) { n: f(0) }`,
+		{"recursion deeper than the stack limit", "a-deep.jsonnet", `local f(n) = if n == 0 then 0 else 1 + f(n - 1); function(meshslo) { n: f(100) }`,
 			dashboards.Limits{Stack: 50},
 			"RUNTIME ERROR: max stack frames exceeded."},
 		{"huge dashboard", "a-huge.jsonnet", `local d(s, n) = if n == 0 then s else d(s + s, n - 1); function(meshslo) { uid: d('x', 21) }`,
