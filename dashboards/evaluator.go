@@ -225,6 +225,9 @@ var outOfMemory = regexp.MustCompile(`(?m)^(fatal error: .*(out of memory|cannot
 
 // size prints a byte count the way the limits are usually given.
 func size(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
 	if n >= 1<<20 && n%(1<<20) == 0 {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
