@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,6 +38,10 @@ type Dashboard struct {
 	Title string
 	// JSON is the dashboard, indented, keys sorted, with a trailing newline.
 	JSON []byte
+	// Profile is the name of the profile it was built for; Template is
+	// where its template came from (templates/executive.jsonnet for a
+	// built-in one), for messages.
+	Profile, Template string
 }
 
 // Source is a set of templates by file name: dashboards (*.jsonnet) and
@@ -45,11 +50,15 @@ type Source struct {
 	files map[string]string
 	// from says where each file came from, for error messages.
 	from map[string]string
+	// isolated is set once a file comes from a --templates directory:
+	// Build then evaluates in a child process within limits (evaluator.go).
+	isolated bool
+	limits   Limits
 }
 
 // Embedded returns the templates built into meshslo.
 func Embedded() Source {
-	s := Source{files: map[string]string{}, from: map[string]string{}}
+	s := Source{files: map[string]string{}, from: map[string]string{}, limits: DefaultLimits()}
 	entries, _ := fs.ReadDir(templates.FS, ".")
 	for _, e := range entries {
 		if isTemplate(e.Name()) {
@@ -71,16 +80,20 @@ func isTemplate(name string) bool {
 
 // WithDir returns s overlaid with the templates in dir: a file with the
 // name of a built-in one replaces it, other .jsonnet files add dashboards.
+// Only regular files directly inside dir are read (see readTemplate); a
+// symbolic link is refused even when it points inside dir, so what is
+// evaluated is what the directory holds. Templates of the result are
+// evaluated apart, within s's limits (see WithLimits).
 func (s Source) WithDir(dir string) (Source, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return Source{}, fmt.Errorf("--templates %s: %v", dir, err)
+		return Source{}, fmt.Errorf("--templates %s: %v", dir, unwrapPath(err))
 	}
-	out := Source{files: map[string]string{}, from: map[string]string{}}
+	out := Source{files: map[string]string{}, from: map[string]string{}, isolated: true, limits: s.limits}
 	for k, v := range s.files {
 		out.files[k], out.from[k] = v, s.from[k]
 	}
-	found := 0
+	found, total := 0, 0
 	for _, e := range entries {
 		if e.IsDir() || !isTemplate(e.Name()) {
 			continue
@@ -89,9 +102,12 @@ func (s Source) WithDir(dir string) (Source, error) {
 		if base, ok := strings.CutSuffix(e.Name(), ".jsonnet"); ok && !nameRE.MatchString(base) {
 			return Source{}, fmt.Errorf("%s: a dashboard template name must match %s (it becomes a file and ConfigMap key)", path, nameRE)
 		}
-		data, err := os.ReadFile(path)
+		data, err := readTemplate(path, e.Type())
 		if err != nil {
-			return Source{}, fmt.Errorf("%s: %v", path, err)
+			return Source{}, err
+		}
+		if total += len(data); total > MaxTemplateDir {
+			return Source{}, fmt.Errorf("--templates %s: its templates are more than %d bytes (8 MiB) together, the limit for a directory", dir, MaxTemplateDir)
 		}
 		out.files[e.Name()], out.from[e.Name()] = string(data), path
 		found++
@@ -121,20 +137,71 @@ func UID(profileName, name string) string {
 	return "meshslo-" + hex.EncodeToString(sum[:])[:12]
 }
 
-// Build evaluates every dashboard template of s for the config, and checks
-// each result (see Check).
+// Build evaluates every dashboard template of s for the config, checks
+// each result (see Check) and that no two share a uid (see CheckUIDs).
+// Built-in templates are evaluated in process; a set with files from a
+// --templates directory is evaluated in a child process within s's limits.
 func (s Source) Build(c *config.Config, files []rules.File) ([]Dashboard, error) {
 	names := s.Names()
 	in, err := NewInput(c, files, names)
 	if err != nil {
 		return nil, err
 	}
-	arg, err := inputValue(in)
+	input, err := json.Marshal(in)
 	if err != nil {
 		return nil, err
 	}
+	s.limits = s.limits.orDefault()
+	var raws []string
+	if s.isolated {
+		raws, err = s.evaluateIsolated(names, input)
+	} else {
+		var arg any
+		if arg, err = decodeInput(input); err == nil {
+			err = evaluate(s.files, s.from, arg, names, s.limits.Stack, func(_, raw string) error {
+				raws = append(raws, raw)
+				return nil
+			})
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Dashboard
+	for i, name := range names {
+		file := s.from[name+".jsonnet"]
+		pretty, err := Pretty([]byte(raws[i]))
+		if err != nil {
+			return nil, fmt.Errorf("dashboard template %s: %v", file, err)
+		}
+		var head struct {
+			UID   string `json:"uid"`
+			Title string `json:"title"`
+		}
+		if err := json.Unmarshal(pretty, &head); err != nil {
+			return nil, fmt.Errorf("dashboard template %s: expected a dashboard object: %v", file, err)
+		}
+		d := Dashboard{Name: name, UID: head.UID, Title: head.Title, JSON: pretty, Profile: c.Profile.Metadata.Name, Template: file}
+		if problems := Check(d, CheckOptionsFor(c.Profile.Metadata.Name, name)); len(problems) > 0 {
+			return nil, fmt.Errorf("dashboard template %s: %s", file, strings.Join(problems, "; "))
+		}
+		out = append(out, d)
+	}
+	if err := CheckUIDs(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// evaluate runs the named dashboard templates of files on the input arg in
+// one jsonnet VM, handing each one's JSON to done in order. Imports reach
+// only files (see importer); the natives are the formatting functions and
+// the input.
+func evaluate(files, from map[string]string, arg any, names []string, stack int, done func(name, raw string) error) error {
 	vm := jsonnet.MakeVM()
-	vm.Importer(&jsonnet.MemoryImporter{Data: s.contents()})
+	vm.MaxStack = stack
+	vm.Importer(newImporter(files, from))
+	vm.SetTraceOut(io.Discard)
 	for _, f := range natives {
 		vm.NativeFunction(f)
 	}
@@ -146,57 +213,31 @@ func (s Source) Build(c *config.Config, files []rules.File) ([]Dashboard, error)
 		Func: func([]any) (any, error) { return arg, nil },
 	})
 	vm.TLACode("meshslo", "std.native('"+inputNative+"')()")
-	var out []Dashboard
 	for _, name := range names {
 		file := name + ".jsonnet"
-		raw, err := vm.EvaluateAnonymousSnippet(s.from[file], s.files[file])
+		raw, err := vm.EvaluateAnonymousSnippet(from[file], files[file])
 		if err != nil {
-			return nil, fmt.Errorf("dashboard template %s: %v", s.from[file], strings.TrimSpace(err.Error()))
+			return fmt.Errorf("dashboard template %s: %v", from[file], strings.TrimSpace(err.Error()))
 		}
-		pretty, err := Pretty([]byte(raw))
-		if err != nil {
-			return nil, fmt.Errorf("dashboard template %s: %v", s.from[file], err)
+		if err := done(name, raw); err != nil {
+			return err
 		}
-		var head struct {
-			UID   string `json:"uid"`
-			Title string `json:"title"`
-		}
-		if err := json.Unmarshal(pretty, &head); err != nil {
-			return nil, fmt.Errorf("dashboard template %s: expected a dashboard object: %v", s.from[file], err)
-		}
-		d := Dashboard{Name: name, UID: head.UID, Title: head.Title, JSON: pretty}
-		if problems := Check(d, CheckOptionsFor(c.Profile.Metadata.Name, name)); len(problems) > 0 {
-			return nil, fmt.Errorf("dashboard template %s: %s", s.from[file], strings.Join(problems, "; "))
-		}
-		out = append(out, d)
 	}
-	return out, nil
+	return nil
 }
 
 // inputNative is the native function that returns the template input.
 const inputNative = "meshsloInput"
 
-// inputValue is the input as the plain values go-jsonnet takes from a
+// decodeInput is the input as the plain values go-jsonnet takes from a
 // native function (maps, slices, float64, string, bool, nil): its JSON
 // form decoded, so field names are the JSON ones.
-func inputValue(in *Input) (any, error) {
-	data, err := json.Marshal(in)
-	if err != nil {
-		return nil, err
-	}
+func decodeInput(data []byte) (any, error) {
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		return nil, err
 	}
 	return v, nil
-}
-
-func (s Source) contents() map[string]jsonnet.Contents {
-	m := map[string]jsonnet.Contents{}
-	for k, v := range s.files {
-		m[k] = jsonnet.MakeContents(v)
-	}
-	return m
 }
 
 // natives print numbers the way the rules and the README do: jsonnet's

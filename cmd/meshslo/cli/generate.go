@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshslo/meshslo/dashboards"
 	"github.com/meshslo/meshslo/generator/generate"
 	"github.com/meshslo/meshslo/generator/output"
 	"github.com/meshslo/meshslo/profiles"
@@ -71,12 +72,21 @@ func (o *generateOptions) run(stdout, stderr io.Writer) error {
 		return err
 	}
 	var outs []*generate.Output
+	var boards []dashboards.Dashboard
 	for _, l := range loaded {
-		out, err := generate.Run(l.Profile, l.Origin, generate.Options{Templates: templates})
+		b, err := generate.New(l.Profile, l.Origin, generate.Options{Templates: templates})
+		if err != nil {
+			return fail(ExitInvalid, "%s: %v; nothing was written", l.File, err)
+		}
+		out, err := b.Output()
 		if err != nil {
 			return fail(ExitInvalid, "%s: %v; nothing was written", l.File, err)
 		}
 		outs = append(outs, out)
+		boards = append(boards, b.Boards...)
+	}
+	if err := checkUIDs(boards, "nothing was written"); err != nil {
+		return err
 	}
 	if o.check {
 		diffs, err := output.Diff(o.out, outs)

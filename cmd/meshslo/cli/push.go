@@ -93,6 +93,9 @@ func (o *pushOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 		}
 		boards = append(boards, b.Boards...)
 	}
+	if err := dashboards.CheckUIDs(boards); err != nil {
+		return fail(ExitInvalid, "%v; nothing was uploaded", err)
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
