@@ -40,6 +40,9 @@ func sloProfile(tb testing.TB, n int) (*config.Config, []rules.File) {
 // Check: grid, overlaps, units, descriptions, PromQL), name only known
 // metrics, keep the executive tier on one screen and stay a readable size.
 func TestManySLOs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (many SLOs); make test runs them")
+	}
 	for _, n := range []int{0, 1, 3, 5, 9, 10, 25, 1000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			c, files := sloProfile(t, n)
@@ -102,6 +105,9 @@ func BenchmarkBuildSLOs(b *testing.B) {
 // draw every burn-rate factor the alerts fire on, and on-call can pick
 // one SLO for its windows.
 func TestManySLOsDrawTheBurnFactors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (many SLOs); make test runs them")
+	}
 	c, files := sloProfile(t, 25)
 	list, err := dashboards.Embedded().Build(c, files)
 	if err != nil {
@@ -164,6 +170,9 @@ func TestManySLOsDrawTheBurnFactors(t *testing.T) {
 // SLOs of different selectors record different services: the service
 // variables list every SLO's, not the first SLO's alone.
 func TestServiceVariablesListEverySLO(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (many SLOs); make test runs them")
+	}
 	c, files := sloProfile(t, 3)
 	list, err := dashboards.Embedded().Build(c, files)
 	if err != nil {

@@ -148,6 +148,9 @@ func diffSnapshots(got, want map[string]string) string {
 // the moment the temporary folder appears, so it lands in the write; a
 // signal during loading or generation must leave the output alone too.
 func TestSignalDuringGenerate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (signals to a child process); make test runs them")
+	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	var oldArgs, newArgs []string
@@ -229,6 +232,9 @@ func waitForTemp(dir string, limit time.Duration) {
 // Two runs at once on the same output directory both succeed, and the
 // directory then holds exactly one complete run, never a mix.
 func TestConcurrentGenerateRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (concurrent whole runs); make test runs them")
+	}
 	dir := t.TempDir()
 	a := profileFile(t, dir, "shared", "a")
 	b := profileFile(t, dir, "shared", "b")

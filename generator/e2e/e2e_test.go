@@ -220,6 +220,9 @@ func writeConfig(t *testing.T, path, ruleDir string, m *mesh, istiods []*url.URL
 // raise exactly the expected alerts, and that the recorded series hold the
 // values the faults imply.
 func TestRealPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (a real Prometheus server); make test runs them")
+	}
 	bin := realtools.Prometheus(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

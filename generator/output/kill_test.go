@@ -105,6 +105,9 @@ func runHelper(t *testing.T, dir, action string, at int, noExchange bool) (kille
 // missing, even right after the kill; with two renames one may be missing
 // until the next run, which puts it back from the temporary folder.
 func TestKillAtEveryStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (a killed child process at every step); make test runs them")
+	}
 	allOld := tree(t, writeAlone(t, killOutputs("old")))
 	allNew := tree(t, writeAlone(t, killOutputs("new")))
 	sub := func(m map[string]string, profile string) map[string]string {

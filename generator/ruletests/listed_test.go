@@ -19,6 +19,9 @@ import (
 const listed = "testdata/listed-services.yaml"
 
 func TestListedServicesTestsPassWithPromtool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (promtool on generated tests); make test runs them")
+	}
 	promtool(t)
 	dir, _ := generated(t, listed)
 	out, err := runTests(t, dir, testFiles(t, dir)...)
@@ -106,6 +109,9 @@ func readFile(t *testing.T, dir, name string) []byte {
 // SLO whose selector names a single service (every case on that service,
 // each in its own test group, since other names would fold into it).
 func TestUnusualSelectorsTestsPassWithPromtool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (promtool on generated tests); make test runs them")
+	}
 	promtool(t)
 	dir, _ := generated(t, "testdata/selectors.yaml")
 	out, err := runTests(t, dir, testFiles(t, dir)...)

@@ -74,6 +74,9 @@ func testFiles(t *testing.T, dir string) []string {
 }
 
 func TestGeneratedTestsPassWithPromtool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (promtool on generated tests); make test runs them")
+	}
 	promtool(t)
 	for _, name := range profiles.Names() {
 		t.Run(name, func(t *testing.T) {
@@ -90,6 +93,9 @@ func TestGeneratedTestsPassWithPromtool(t *testing.T) {
 // generated rule file only, as a hand edit would, and expects the shipped
 // tests to fail on that alert.
 func TestGeneratedTestsCatchEditedThresholds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (promtool on mutated rules); make test runs them")
+	}
 	promtool(t)
 	dir, c := generated(t, profiles.Default)
 	num := profile.FormatNumber

@@ -16,6 +16,9 @@ const repoRoot = "../.."
 // TestScenarios runs every testdata/<profile>/*.yaml with `promtool test
 // rules`; each file names the committed rule files of its profile.
 func TestScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (promtool on every scenario); make test runs them")
+	}
 	bin := realtools.Promtool(t)
 	dirs, err := filepath.Glob("testdata/*")
 	if err != nil {

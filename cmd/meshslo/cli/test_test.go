@@ -17,6 +17,9 @@ func TestTestCommandWithoutPromtool(t *testing.T) {
 }
 
 func TestTestCommandRunsGeneratedTests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (promtool on generated tests); make test runs them")
+	}
 	p := os.Getenv(PromtoolEnv)
 	if p == "" {
 		p, _ = filepath.Abs("../../../bin/promtool")

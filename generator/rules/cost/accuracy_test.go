@@ -72,6 +72,9 @@ func accTraffic(svc int, t time.Duration) load {
 //     each change within one evaluation interval (every SLO window, ticket
 //     tiers included, is fed by a group evaluated at the profile's interval).
 func TestBurnRateAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (burn-rate accuracy over days of samples); make test runs them")
+	}
 	ctx := context.Background()
 	m := mesh{Pods: 6, Services: 3, Namespaces: 2, Sources: 1, Scrape: accScrape, Buckets: envoyBuckets, Seed: 7}
 	db := openDB(t, accDuration)
