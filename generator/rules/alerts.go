@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/meshslo/meshslo/generator/config"
@@ -15,10 +16,10 @@ import (
 // rule carries the Threshold it was built from, so explain, the READMEs,
 // the runbook index and the dashboards cannot disagree with the rules.
 //
-// Adding an alert: a Descriptor here (listed in Descriptors), its rule in
-// the builder of its concern, its generated tests in package ruletests,
-// its profile fields, and docs/runbooks/<Name>.md. The completeness tests
-// name whichever piece is missing.
+// Adding an alert: a Descriptor and its rule in the builder file of its
+// concern (controlplane.go, proxies.go, ...), its generated tests in
+// package ruletests, its profile fields, and docs/runbooks/<Name>.md. The
+// completeness tests name whichever piece is missing.
 type Descriptor struct {
 	Name string
 	// Meaning is the runbook index's line. {warning}, {critical} and
@@ -85,208 +86,9 @@ const (
 	AlertIstioSLOErrorBudgetExhausted  = "IstioSLOErrorBudgetExhausted"
 )
 
-// Descriptors lists every alert meshslo generates, in rule order.
-var Descriptors = []*Descriptor{
-	{
-		Name:    AlertIstiodHeapNearLimit,
-		Meaning: "istiod's Go heap is at {warning} / {critical} of its memory limit",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			heap := func(sev, field string, r float64, draw string) Threshold {
-				return Threshold{Alert: AlertIstiodHeapNearLimit, Severity: sev,
-					Condition: fmt.Sprintf("heap >= %s of the memory limit (%s of %s when no live limit) for %s", percent(r),
-						profile.Quantity(r*float64(i.MemoryLimit.Bytes())).Human(), i.MemoryLimit, i.HeapFor),
-					Fields: []string{"spec.istiod." + field, "spec.istiod.memoryLimit", "spec.istiod.heapFor"},
-					Value:  r, Shown: percent(r), For: i.HeapFor, Draw: "istiod." + draw,
-					Panels: []string{"oncall/istiod heap / memory limit"}}
-			}
-			return []Threshold{
-				heap(profile.SeverityWarning, "heapWarningRatio", i.HeapWarningRatio, "heapWarningRatio"),
-				heap(profile.SeverityCritical, "heapCriticalRatio", i.HeapCriticalRatio, "heapCriticalRatio"),
-			}
-		},
-		Params: func(c *config.Config) []Param {
-			return []Param{{"istiod.memoryLimitBytes", float64(c.Profile.Spec.Istiod.MemoryLimit.Bytes()), "spec.istiod.memoryLimit"}}
-		},
-	},
-	{
-		Name:    AlertIstiodDown,
-		Meaning: "no istiod target is up: no config pushes, injection or certificate signing",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstiodDown, Severity: profile.SeverityCritical,
-				Condition: fmt.Sprintf("no istiod target up for %s", i.DownFor), Fields: []string{"spec.istiod.downFor"},
-				Value: 0, Shown: "0", For: i.DownFor}}
-		},
-	},
-	{
-		Name:    AlertIstiodReplicasBelowMinimum,
-		Meaning: "fewer istiod replicas up than the minimum ({warning}): no redundancy",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstiodReplicasBelowMinimum, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("fewer than %d istiod targets up for %s", i.MinReplicas, i.ReplicasFor),
-				Fields:    []string{"spec.istiod.minReplicas", "spec.istiod.replicasFor"},
-				Value:     float64(i.MinReplicas), Shown: num(float64(i.MinReplicas)), For: i.ReplicasFor, Draw: "istiod.minReplicas",
-				Panels: []string{"oncall/istiod instances up", "executive/istiod up"}}}
-		},
-	},
-	{
-		Name:    AlertIstiodHighCPU,
-		Meaning: "istiod uses {warning} of its CPU limit (or request) for {for}",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstiodHighCPU, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("CPU >= %s of the limit (or request) for %s", percent(i.CPUWarningRatio), i.CPUFor),
-				Fields:    []string{"spec.istiod.cpuWarningRatio", "spec.istiod.cpuFor"},
-				Value:     i.CPUWarningRatio, Shown: percent(i.CPUWarningRatio), For: i.CPUFor, Draw: "istiod.cpuWarningRatio",
-				Panels: []string{"oncall/istiod CPU / limit"}}}
-		},
-	},
-	{
-		Name:    AlertIstioXDSRejects,
-		Meaning: "proxies NACK the config istiod sends",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstioXDSRejects, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("more than %s rejected pushes per 5m for %s", num(i.XDSRejectsWarning), i.XDSRejectsFor),
-				Fields:    []string{"spec.istiod.xdsRejectsWarning", "spec.istiod.xdsRejectsFor"},
-				Value:     i.XDSRejectsWarning, Shown: num(i.XDSRejectsWarning), For: i.XDSRejectsFor, Draw: "istiod.xdsRejectsWarning",
-				Panels: []string{"oncall/Rejected config per 5m"}}}
-		},
-	},
-	{
-		Name:    AlertIstioXDSPushErrors,
-		Meaning: "a growing share of xDS pushes fail to be sent",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstioXDSPushErrors, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("more than %s of pushes fail to send for %s", percent(i.PushErrorRatio), i.PushErrorFor),
-				Fields:    []string{"spec.istiod.pushErrorRatio", "spec.istiod.pushErrorFor"},
-				Value:     i.PushErrorRatio, Shown: percent(i.PushErrorRatio), For: i.PushErrorFor, Draw: "istiod.pushErrorRatio",
-				Panels: []string{"oncall/xDS push send errors"}}}
-		},
-	},
-	{
-		Name:    AlertIstiodPushLatencyHigh,
-		Meaning: "config convergence time (p99 by default) above {warning}: changes reach proxies late",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstiodPushLatencyHigh, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("p%s convergence time above %s for %s", num(i.PushLatencyQuantile*100), i.PushLatencyWarning, i.PushLatencyFor),
-				Fields:    []string{"spec.istiod.pushLatencyWarning", "spec.istiod.pushLatencyQuantile", "spec.istiod.pushLatencyFor"},
-				Value:     i.PushLatencyWarning.Seconds(), Shown: i.PushLatencyWarning.String(), For: i.PushLatencyFor,
-				Draw: "istiod.pushLatencyWarningSeconds", Panels: []string{"oncall/Config push latency (p99)"}}}
-		},
-		Params: func(c *config.Config) []Param {
-			return []Param{{"istiod.pushLatencyQuantile", c.Profile.Spec.Istiod.PushLatencyQuantile, "spec.istiod.pushLatencyQuantile"}}
-		},
-	},
-	{
-		Name:    AlertIstioConfigConflicts,
-		Meaning: "conflicting listeners, clusters or VirtualService domains; part of the config is ignored",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstioConfigConflicts, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("more than %s conflicts of one kind for %s", num(i.ConfigConflictsWarning), i.ConfigConflictsFor),
-				Fields:    []string{"spec.istiod.configConflictsWarning", "spec.istiod.configConflictsFor"},
-				Value:     i.ConfigConflictsWarning, Shown: num(i.ConfigConflictsWarning), For: i.ConfigConflictsFor,
-				Draw: "istiod.configConflictsWarning", Panels: []string{"oncall/Config conflicts"}}}
-		},
-	},
-	{
-		Name:    AlertIstioSidecarInjectionFailures,
-		Meaning: "the injection webhook fails to inject sidecars",
-		Thresholds: func(c *config.Config) []Threshold {
-			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstioSidecarInjectionFailures, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("more than %s failed injections per 5m for %s", num(i.InjectionFailuresWarning), i.InjectionFailuresFor),
-				Fields:    []string{"spec.istiod.injectionFailuresWarning", "spec.istiod.injectionFailuresFor"},
-				Value:     i.InjectionFailuresWarning, Shown: num(i.InjectionFailuresWarning), For: i.InjectionFailuresFor,
-				Draw:   "istiod.injectionFailuresWarning",
-				Panels: []string{"oncall/Sidecar injection failures per 5m", "debug/Injection failures per 5m"}}}
-		},
-	},
-	{
-		Name:    AlertIstioProxiesStale,
-		Meaning: "many proxies disconnected from xDS or rejecting config (approximation of STALE)",
-		Thresholds: func(c *config.Config) []Threshold {
-			px := c.Profile.Spec.Proxies
-			return []Threshold{
-				{Alert: AlertIstioProxiesStale, Severity: profile.SeverityCritical,
-					Condition: fmt.Sprintf("more than %s of proxies out of sync for %s", percent(px.StaleRatio), px.StaleFor),
-					Fields:    []string{"spec.proxies.staleRatio", "spec.proxies.staleFor"},
-					Value:     px.StaleRatio, Shown: percent(px.StaleRatio), For: px.StaleFor, Draw: "proxies.staleRatio",
-					Panels: []string{"oncall/Proxies out of sync"}},
-				{Alert: AlertIstioProxiesStale, Severity: profile.SeverityWarning,
-					Condition: fmt.Sprintf("more than %d proxies out of sync for %s", px.StaleCount, px.StaleCountFor),
-					Fields:    []string{"spec.proxies.staleCount", "spec.proxies.staleCountFor"},
-					Value:     float64(px.StaleCount), Shown: num(float64(px.StaleCount)), For: px.StaleCountFor, Draw: "proxies.staleCount",
-					Panels: []string{"oncall/Proxies out of sync (count)"}},
-			}
-		},
-	},
-	{
-		Name:    AlertIstioSidecarMemoryHigh,
-		Meaning: "an istio-proxy sidecar uses over {warning} / {critical} (OOMKill at the default limit)",
-		Thresholds: func(c *config.Config) []Threshold {
-			px := c.Profile.Spec.Proxies
-			memory := func(sev, field string, q profile.Quantity, draw string) Threshold {
-				return Threshold{Alert: AlertIstioSidecarMemoryHigh, Severity: sev,
-					Condition: fmt.Sprintf("sidecar working set above %s for %s", q, px.MemoryFor),
-					Fields:    []string{"spec.proxies." + field, "spec.proxies.memoryFor"},
-					Value:     float64(q.Bytes()), Shown: q.String(), For: px.MemoryFor, Draw: "proxies." + draw,
-					Panels: []string{"oncall/Sidecar memory (top 10)"}}
-			}
-			return []Threshold{
-				memory(profile.SeverityWarning, "memoryWarning", px.MemoryWarning, "memoryWarningBytes"),
-				memory(profile.SeverityCritical, "memoryCritical", px.MemoryCritical, "memoryCriticalBytes"),
-			}
-		},
-	},
-	caExpiry(AlertIstioRootCertificateExpiring, "root", "the mesh root CA certificate expires in under {warning} / {critical}"),
-	caExpiry(AlertIstioCACertificateExpiring, "CA", "istiod's signing CA certificate chain expires in under {warning} / {critical}"),
-	{
-		Name:    AlertIstioWorkloadCertRotation,
-		Meaning: "a proxy's workload certificate has under {warning} / {critical} left: rotation is failing",
-		Thresholds: func(c *config.Config) []Threshold {
-			ct := c.Profile.Spec.Certificates
-			left := func(sev, field string, d profile.Duration, draw string) Threshold {
-				return Threshold{Alert: AlertIstioWorkloadCertRotation, Severity: sev,
-					Condition: fmt.Sprintf("a workload certificate has less than %s left", d),
-					Fields:    []string{"spec.certificates." + field},
-					Value:     d.Seconds(), Shown: d.String(), For: ct.For, Draw: "certificates." + draw,
-					Panels: []string{"oncall/Workload certificates: least time left"}}
-			}
-			return []Threshold{
-				left(profile.SeverityWarning, "workloadExpiryWarning", ct.WorkloadExpiryWarning, "workloadExpiryWarningSeconds"),
-				left(profile.SeverityCritical, "workloadExpiryCritical", ct.WorkloadExpiryCritical, "workloadExpiryCriticalSeconds"),
-			}
-		},
-	},
-	{
-		Name:    AlertIstioSLOErrorBudgetBurn,
-		Meaning: "a service burns its SLO error budget too fast (multiwindow burn rate)",
-		Thresholds: func(c *config.Config) []Threshold {
-			var out []Threshold
-			for si := range c.SLOs {
-				out = append(out, sloBurn(c, si)...)
-			}
-			return out
-		},
-	},
-	{
-		Name:    AlertIstioSLOErrorBudgetExhausted,
-		Meaning: "a service has no error budget left for the SLO period",
-		Thresholds: func(c *config.Config) []Threshold {
-			var out []Threshold
-			for si := range c.SLOs {
-				out = append(out, sloExhausted(c, si))
-			}
-			return out
-		},
-	},
-}
+// Descriptors lists every alert meshslo generates, in rule order. Each
+// concern's descriptors stand beside its rules, in the builder's file.
+var Descriptors = slices.Concat(controlPlaneAlerts, proxyAlerts, certificateAlerts, sloAlertDescriptors)
 
 // caExpiry describes the alerts on istiod's long-lived CA certificates;
 // both read the same two profile fields.

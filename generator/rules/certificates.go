@@ -1,5 +1,12 @@
 package rules
 
+import (
+	"fmt"
+
+	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/profile"
+)
+
 // Recorded series of certificate lifetimes, in seconds left.
 const (
 	RootCertRemaining = "mesh:istio_root_cert_remaining:seconds"
@@ -46,4 +53,28 @@ func (b *builder) certificates() File {
 		Comment: "Mesh CA certificates (long-lived) and workload certificate rotation (24h).",
 		Groups:  []Group{b.group("certificates", rules...)},
 	}
+}
+
+// certificateAlerts describe the alerts on certificate lifetimes.
+var certificateAlerts = []*Descriptor{
+	caExpiry(AlertIstioRootCertificateExpiring, "root", "the mesh root CA certificate expires in under {warning} / {critical}"),
+	caExpiry(AlertIstioCACertificateExpiring, "CA", "istiod's signing CA certificate chain expires in under {warning} / {critical}"),
+	{
+		Name:    AlertIstioWorkloadCertRotation,
+		Meaning: "a proxy's workload certificate has under {warning} / {critical} left: rotation is failing",
+		Thresholds: func(c *config.Config) []Threshold {
+			ct := c.Profile.Spec.Certificates
+			left := func(sev, field string, d profile.Duration, draw string) Threshold {
+				return Threshold{Alert: AlertIstioWorkloadCertRotation, Severity: sev,
+					Condition: fmt.Sprintf("a workload certificate has less than %s left", d),
+					Fields:    []string{"spec.certificates." + field},
+					Value:     d.Seconds(), Shown: d.String(), For: ct.For, Draw: "certificates." + draw,
+					Panels: []string{"oncall/Workload certificates: least time left"}}
+			}
+			return []Threshold{
+				left(profile.SeverityWarning, "workloadExpiryWarning", ct.WorkloadExpiryWarning, "workloadExpiryWarningSeconds"),
+				left(profile.SeverityCritical, "workloadExpiryCritical", ct.WorkloadExpiryCritical, "workloadExpiryCriticalSeconds"),
+			}
+		},
+	},
 }

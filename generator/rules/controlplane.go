@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"fmt"
+
+	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
 )
@@ -131,3 +134,127 @@ func joinOr(exprs []string) string {
 
 // Seconds prints a duration as seconds for PromQL comparisons.
 func Seconds(d profile.Duration) string { return num(d.Seconds()) }
+
+// controlPlaneAlerts describe the alerts of istiod.
+var controlPlaneAlerts = []*Descriptor{
+	{
+		Name:    AlertIstiodHeapNearLimit,
+		Meaning: "istiod's Go heap is at {warning} / {critical} of its memory limit",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			heap := func(sev, field string, r float64, draw string) Threshold {
+				return Threshold{Alert: AlertIstiodHeapNearLimit, Severity: sev,
+					Condition: fmt.Sprintf("heap >= %s of the memory limit (%s of %s when no live limit) for %s", percent(r),
+						profile.Quantity(r*float64(i.MemoryLimit.Bytes())).Human(), i.MemoryLimit, i.HeapFor),
+					Fields: []string{"spec.istiod." + field, "spec.istiod.memoryLimit", "spec.istiod.heapFor"},
+					Value:  r, Shown: percent(r), For: i.HeapFor, Draw: "istiod." + draw,
+					Panels: []string{"oncall/istiod heap / memory limit"}}
+			}
+			return []Threshold{
+				heap(profile.SeverityWarning, "heapWarningRatio", i.HeapWarningRatio, "heapWarningRatio"),
+				heap(profile.SeverityCritical, "heapCriticalRatio", i.HeapCriticalRatio, "heapCriticalRatio"),
+			}
+		},
+		Params: func(c *config.Config) []Param {
+			return []Param{{"istiod.memoryLimitBytes", float64(c.Profile.Spec.Istiod.MemoryLimit.Bytes()), "spec.istiod.memoryLimit"}}
+		},
+	},
+	{
+		Name:    AlertIstiodDown,
+		Meaning: "no istiod target is up: no config pushes, injection or certificate signing",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstiodDown, Severity: profile.SeverityCritical,
+				Condition: fmt.Sprintf("no istiod target up for %s", i.DownFor), Fields: []string{"spec.istiod.downFor"},
+				Value: 0, Shown: "0", For: i.DownFor}}
+		},
+	},
+	{
+		Name:    AlertIstiodReplicasBelowMinimum,
+		Meaning: "fewer istiod replicas up than the minimum ({warning}): no redundancy",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstiodReplicasBelowMinimum, Severity: profile.SeverityWarning,
+				Condition: fmt.Sprintf("fewer than %d istiod targets up for %s", i.MinReplicas, i.ReplicasFor),
+				Fields:    []string{"spec.istiod.minReplicas", "spec.istiod.replicasFor"},
+				Value:     float64(i.MinReplicas), Shown: num(float64(i.MinReplicas)), For: i.ReplicasFor, Draw: "istiod.minReplicas",
+				Panels: []string{"oncall/istiod instances up", "executive/istiod up"}}}
+		},
+	},
+	{
+		Name:    AlertIstiodHighCPU,
+		Meaning: "istiod uses {warning} of its CPU limit (or request) for {for}",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstiodHighCPU, Severity: profile.SeverityWarning,
+				Condition: fmt.Sprintf("CPU >= %s of the limit (or request) for %s", percent(i.CPUWarningRatio), i.CPUFor),
+				Fields:    []string{"spec.istiod.cpuWarningRatio", "spec.istiod.cpuFor"},
+				Value:     i.CPUWarningRatio, Shown: percent(i.CPUWarningRatio), For: i.CPUFor, Draw: "istiod.cpuWarningRatio",
+				Panels: []string{"oncall/istiod CPU / limit"}}}
+		},
+	},
+	{
+		Name:    AlertIstioXDSRejects,
+		Meaning: "proxies NACK the config istiod sends",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstioXDSRejects, Severity: profile.SeverityWarning,
+				Condition: fmt.Sprintf("more than %s rejected pushes per 5m for %s", num(i.XDSRejectsWarning), i.XDSRejectsFor),
+				Fields:    []string{"spec.istiod.xdsRejectsWarning", "spec.istiod.xdsRejectsFor"},
+				Value:     i.XDSRejectsWarning, Shown: num(i.XDSRejectsWarning), For: i.XDSRejectsFor, Draw: "istiod.xdsRejectsWarning",
+				Panels: []string{"oncall/Rejected config per 5m"}}}
+		},
+	},
+	{
+		Name:    AlertIstioXDSPushErrors,
+		Meaning: "a growing share of xDS pushes fail to be sent",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstioXDSPushErrors, Severity: profile.SeverityWarning,
+				Condition: fmt.Sprintf("more than %s of pushes fail to send for %s", percent(i.PushErrorRatio), i.PushErrorFor),
+				Fields:    []string{"spec.istiod.pushErrorRatio", "spec.istiod.pushErrorFor"},
+				Value:     i.PushErrorRatio, Shown: percent(i.PushErrorRatio), For: i.PushErrorFor, Draw: "istiod.pushErrorRatio",
+				Panels: []string{"oncall/xDS push send errors"}}}
+		},
+	},
+	{
+		Name:    AlertIstiodPushLatencyHigh,
+		Meaning: "config convergence time (p99 by default) above {warning}: changes reach proxies late",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstiodPushLatencyHigh, Severity: profile.SeverityWarning,
+				Condition: fmt.Sprintf("p%s convergence time above %s for %s", num(i.PushLatencyQuantile*100), i.PushLatencyWarning, i.PushLatencyFor),
+				Fields:    []string{"spec.istiod.pushLatencyWarning", "spec.istiod.pushLatencyQuantile", "spec.istiod.pushLatencyFor"},
+				Value:     i.PushLatencyWarning.Seconds(), Shown: i.PushLatencyWarning.String(), For: i.PushLatencyFor,
+				Draw: "istiod.pushLatencyWarningSeconds", Panels: []string{"oncall/Config push latency (p99)"}}}
+		},
+		Params: func(c *config.Config) []Param {
+			return []Param{{"istiod.pushLatencyQuantile", c.Profile.Spec.Istiod.PushLatencyQuantile, "spec.istiod.pushLatencyQuantile"}}
+		},
+	},
+	{
+		Name:    AlertIstioConfigConflicts,
+		Meaning: "conflicting listeners, clusters or VirtualService domains; part of the config is ignored",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstioConfigConflicts, Severity: profile.SeverityWarning,
+				Condition: fmt.Sprintf("more than %s conflicts of one kind for %s", num(i.ConfigConflictsWarning), i.ConfigConflictsFor),
+				Fields:    []string{"spec.istiod.configConflictsWarning", "spec.istiod.configConflictsFor"},
+				Value:     i.ConfigConflictsWarning, Shown: num(i.ConfigConflictsWarning), For: i.ConfigConflictsFor,
+				Draw: "istiod.configConflictsWarning", Panels: []string{"oncall/Config conflicts"}}}
+		},
+	},
+	{
+		Name:    AlertIstioSidecarInjectionFailures,
+		Meaning: "the injection webhook fails to inject sidecars",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstioSidecarInjectionFailures, Severity: profile.SeverityWarning,
+				Condition: fmt.Sprintf("more than %s failed injections per 5m for %s", num(i.InjectionFailuresWarning), i.InjectionFailuresFor),
+				Fields:    []string{"spec.istiod.injectionFailuresWarning", "spec.istiod.injectionFailuresFor"},
+				Value:     i.InjectionFailuresWarning, Shown: num(i.InjectionFailuresWarning), For: i.InjectionFailuresFor,
+				Draw:   "istiod.injectionFailuresWarning",
+				Panels: []string{"oncall/Sidecar injection failures per 5m", "debug/Injection failures per 5m"}}}
+		},
+	},
+}

@@ -1,6 +1,10 @@
 package rules
 
 import (
+	"fmt"
+
+	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
 )
 
@@ -58,4 +62,45 @@ func (b *builder) proxies() File {
 			memoryAlert(memoryT[1]),
 		)},
 	}
+}
+
+// proxyAlerts describe the alerts of the sidecars.
+var proxyAlerts = []*Descriptor{
+	{
+		Name:    AlertIstioProxiesStale,
+		Meaning: "many proxies disconnected from xDS or rejecting config (approximation of STALE)",
+		Thresholds: func(c *config.Config) []Threshold {
+			px := c.Profile.Spec.Proxies
+			return []Threshold{
+				{Alert: AlertIstioProxiesStale, Severity: profile.SeverityCritical,
+					Condition: fmt.Sprintf("more than %s of proxies out of sync for %s", percent(px.StaleRatio), px.StaleFor),
+					Fields:    []string{"spec.proxies.staleRatio", "spec.proxies.staleFor"},
+					Value:     px.StaleRatio, Shown: percent(px.StaleRatio), For: px.StaleFor, Draw: "proxies.staleRatio",
+					Panels: []string{"oncall/Proxies out of sync"}},
+				{Alert: AlertIstioProxiesStale, Severity: profile.SeverityWarning,
+					Condition: fmt.Sprintf("more than %d proxies out of sync for %s", px.StaleCount, px.StaleCountFor),
+					Fields:    []string{"spec.proxies.staleCount", "spec.proxies.staleCountFor"},
+					Value:     float64(px.StaleCount), Shown: num(float64(px.StaleCount)), For: px.StaleCountFor, Draw: "proxies.staleCount",
+					Panels: []string{"oncall/Proxies out of sync (count)"}},
+			}
+		},
+	},
+	{
+		Name:    AlertIstioSidecarMemoryHigh,
+		Meaning: "an istio-proxy sidecar uses over {warning} / {critical} (OOMKill at the default limit)",
+		Thresholds: func(c *config.Config) []Threshold {
+			px := c.Profile.Spec.Proxies
+			memory := func(sev, field string, q profile.Quantity, draw string) Threshold {
+				return Threshold{Alert: AlertIstioSidecarMemoryHigh, Severity: sev,
+					Condition: fmt.Sprintf("sidecar working set above %s for %s", q, px.MemoryFor),
+					Fields:    []string{"spec.proxies." + field, "spec.proxies.memoryFor"},
+					Value:     float64(q.Bytes()), Shown: q.String(), For: px.MemoryFor, Draw: "proxies." + draw,
+					Panels: []string{"oncall/Sidecar memory (top 10)"}}
+			}
+			return []Threshold{
+				memory(profile.SeverityWarning, "memoryWarning", px.MemoryWarning, "memoryWarningBytes"),
+				memory(profile.SeverityCritical, "memoryCritical", px.MemoryCritical, "memoryCriticalBytes"),
+			}
+		},
+	},
 }

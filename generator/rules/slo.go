@@ -333,3 +333,29 @@ func (b *builder) sloAlerts() File {
 	}
 	return f
 }
+
+// sloAlertDescriptors describe the SLO alerts; their thresholds are per SLO and tier.
+var sloAlertDescriptors = []*Descriptor{
+	{
+		Name:    AlertIstioSLOErrorBudgetBurn,
+		Meaning: "a service burns its SLO error budget too fast (multiwindow burn rate)",
+		Thresholds: func(c *config.Config) []Threshold {
+			var out []Threshold
+			for si := range c.SLOs {
+				out = append(out, sloBurn(c, si)...)
+			}
+			return out
+		},
+	},
+	{
+		Name:    AlertIstioSLOErrorBudgetExhausted,
+		Meaning: "a service has no error budget left for the SLO period",
+		Thresholds: func(c *config.Config) []Threshold {
+			var out []Threshold
+			for si := range c.SLOs {
+				out = append(out, sloExhausted(c, si))
+			}
+			return out
+		},
+	},
+}
