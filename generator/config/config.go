@@ -7,7 +7,6 @@ package config
 import (
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/prometheus/prometheus/model/labels"
 
@@ -132,13 +131,7 @@ func New(p profile.Profile) (*Config, error) {
 
 // round drops float noise (1-0.999 = 0.0010000000000000009) so derived
 // numbers print as a person would write them.
-func round(f float64) float64 {
-	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-		return f
-	}
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 12, 64), 64)
-	return r
-}
+func round(f float64) float64 { return profile.Round(f) }
 
 // Sidecar memory from field experience: about 200Mi without tracing and
 // 400-600Mi with it, growing with the sampling rate up to 10%.

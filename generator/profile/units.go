@@ -126,6 +126,15 @@ func FormatNumber(f float64) string {
 	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
+	return strconv.FormatFloat(Round(f), 'f', -1, 64)
+}
+
+// Round rounds f to 12 significant digits, the precision FormatNumber
+// prints: derived ratios (1 - 0.999) are stored as people write them.
+func Round(f float64) float64 {
+	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return f
+	}
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 12, 64), 64)
-	return strconv.FormatFloat(r, 'f', -1, 64)
+	return r
 }
