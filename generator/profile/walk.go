@@ -75,6 +75,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 		return
 	}
 	d.positions[path] = Position{n.Line, n.Column}
+	if n.Style&yaml.TaggedStyle != 0 {
+		// A tag would make the text mean something else (!!binary is
+		// base64, !!set a mapping), yet only the text would be used.
+		d.fail(n, path, "%s", tagProblem(n))
+		return
+	}
 	switch {
 	case v.Type() == durationType:
 		if s, ok := d.scalar(n, path, "a duration such as 60s, 5m or 30d"); ok {
@@ -94,10 +100,15 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 		}
 	case v.Kind() == reflect.String:
 		if s, ok := d.scalar(n, path, "a string"); ok {
-			if n.Tag == "!!null" {
-				s = ""
+			switch {
+			case n.Tag == "!!null":
+				// "key: ~" or "key:" with nothing after it.
+				d.fail(n, path, "expected a string, got nothing (null); write \"\" for an empty string")
+			case textProblem(s, path == "metadata.description") != "":
+				d.fail(n, path, "%s", textProblem(s, path == "metadata.description"))
+			default:
+				v.SetString(s)
 			}
-			v.SetString(s)
 		}
 	case v.Kind() == reflect.Int:
 		if _, ok := d.scalar(n, path, "a whole number"); ok {
@@ -196,6 +207,8 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) [][2]*yaml.Node {
 			}
 		case k.Kind != yaml.ScalarNode:
 			d.fail(k, path, "expected a field name, got %s as a key", describe(k))
+		case k.Style&yaml.TaggedStyle != 0:
+			d.fail(k, keyPath(path, k.Value), "%s", tagProblem(k))
 		default:
 			own = append(own, [2]*yaml.Node{k, val})
 		}
