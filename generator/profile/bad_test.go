@@ -1,14 +1,19 @@
 package profile_test
 
 import (
+	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/meshslo/meshslo/cmd/meshslo/cli"
 	"github.com/meshslo/meshslo/generator/loader"
 	"github.com/meshslo/meshslo/generator/profile"
 )
@@ -343,7 +348,35 @@ func TestBadProfiles(t *testing.T) {
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("problems:\n%s\nwant:\n%s", quoteLines(got), quoteLines(tc.want))
 			}
+			sameVerdict(t, path, tc.want)
 		})
+	}
+}
+
+// sameVerdict runs `meshslo validate` and `meshslo generate` on the profile:
+// both must print the same messages, each of want among them, and exit
+// with the same code, which fails when any message is not a warning; a
+// failed generate writes nothing.
+func sameVerdict(t *testing.T, path string, want []string) {
+	t.Helper()
+	var vOut, vErr, gOut, gErr bytes.Buffer
+	out := filepath.Join(t.TempDir(), "out")
+	vCode := cli.Main([]string{"validate", path}, &vOut, &vErr)
+	gCode := cli.Main([]string{"generate", "--profile", path, "--out", out}, &gOut, &gErr)
+	fatal := slices.ContainsFunc(want, func(m string) bool { return !strings.Contains(m, ": warning: ") })
+	switch {
+	case vErr.String() != gErr.String():
+		t.Errorf("validate and generate disagree:\nvalidate (exit %d):\n%s\ngenerate (exit %d):\n%s", vCode, vErr.String(), gCode, gErr.String())
+	case vCode != gCode || (vCode != cli.ExitOK) != fatal:
+		t.Errorf("validate exits %d, generate %d; want both to fail: %v\n%s", vCode, gCode, fatal, vErr.String())
+	}
+	for _, m := range want {
+		if !strings.Contains(vErr.String(), m+"\n") {
+			t.Errorf("validate does not print %q:\n%s", m, vErr.String())
+		}
+	}
+	if _, err := os.Stat(out); fatal && !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("generate failed but wrote %s (%v)", out, err)
 	}
 }
 
