@@ -493,3 +493,15 @@ func load(t *testing.T, data string) profile.Profile {
 	}
 	return l.Profile
 }
+
+// What the text checks leave alone: a description over several lines (the
+// one free-text field), and printable text in any script.
+func TestTextThatLoads(t *testing.T) {
+	p := load(t, "apiVersion: meshslo/v1alpha1\nkind: MeshProfile\nmetadata:\n  name: text\n  description: |\n    Two lines,\n    ünïcödé ✓ 雪\nspec:\n  mesh: {cluster: \"ünïcödé ✓ 雪\"}\n")
+	if want := "Two lines,\nünïcödé ✓ 雪\n"; p.Metadata.Description != want {
+		t.Errorf("description %q, want %q", p.Metadata.Description, want)
+	}
+	if p.Spec.Mesh.Cluster != "ünïcödé ✓ 雪" {
+		t.Errorf("cluster %q", p.Spec.Mesh.Cluster)
+	}
+}
