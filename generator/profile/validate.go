@@ -90,8 +90,9 @@ const (
 	// day pages about history, and the tests simulate the whole of it.
 	MaxFor = Duration(24 * time.Hour)
 	// MinEvaluationInterval and MaxEvaluationInterval bound how often
-	// Prometheus evaluates the rules; the shortest burn windows (5m by
-	// default) need several evaluations to hold a rate.
+	// Prometheus evaluates the rules: faster than 5s costs more than it
+	// tells, and past 5m the shortest burn window (5m by default) would
+	// hold a single evaluation.
 	MinEvaluationInterval = Duration(5 * time.Second)
 	MaxEvaluationInterval = Duration(5 * time.Minute)
 	// MaxExpiryWarning bounds how long before expiry a CA certificate
