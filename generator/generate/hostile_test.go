@@ -181,7 +181,30 @@ func TestHostileStringsAreRefusedOrInert(t *testing.T) {
 		})
 	}
 	if !urlTested {
-		t.Error("no runbookBaseURL with {{ was accepted; the test proves nothing for annotations")
+		// Validate refuses braces in the URL (they cannot stand in one);
+		// the annotations must stay inert even past validation, so build
+		// such a profile without it.
+		v := `{{range(query"up")}}x{{end}}`
+		p := plainProfile(t)
+		p.Spec.Prometheus.RunbookBaseURL = runbookHost + "/" + v
+		out, err := generate.Run(p, nil, generate.Options{NoTests: true})
+		if err != nil {
+			t.Fatalf("a runbook URL with braces, past validation: %v", err)
+		}
+		checked := 0
+		for _, path := range out.Paths() {
+			if strings.HasSuffix(path, ".yaml") {
+				var doc any
+				if err := yaml.Unmarshal(out.Files[path], &doc); err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				checkAlertTemplates(t, path, doc, allowed, true, v)
+				checked++
+			}
+		}
+		if checked == 0 {
+			t.Fatal("no rule file checked")
+		}
 	}
 }
 

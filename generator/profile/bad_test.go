@@ -1,14 +1,19 @@
 package profile_test
 
 import (
+	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/meshslo/meshslo/cmd/meshslo/cli"
 	"github.com/meshslo/meshslo/generator/loader"
 	"github.com/meshslo/meshslo/generator/profile"
 )
@@ -100,7 +105,7 @@ func TestBadProfiles(t *testing.T) {
 		{"SLO window under a day", spec("slos: [{name: a, sli: availability, objective: 99.9, window: 12h}]"), []string{
 			`bad.yaml:5:3: spec.burnRates[2].long: the 1d window is longer than the period of spec.slos[0] (12h)`,
 			`bad.yaml:5:3: spec.burnRates[3].long: the 3d window is longer than the period of spec.slos[0] (12h)`,
-			`bad.yaml:5:64: spec.slos[0].window: expected an SLO period of at least 1d, such as 7d, 28d or 30d, got 12h`}},
+			`bad.yaml:5:64: spec.slos[0].window: 12h is out of range: an SLO period must be between 1d and 90d`}},
 		{"unknown SLI", spec("slos: [{name: a, sli: errors, objective: 99.9}]"), []string{
 			`bad.yaml:5:25: spec.slos[0].sli: expected one of availability, latency, got "errors"`}},
 		{"burn short window not shorter", spec("burnRates: [{severity: critical, budgetShare: 0.02, long: 1h, short: 1h}]"), []string{
@@ -110,7 +115,7 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:59: spec.burnRates[0].long: the 60d window is longer than the period of spec.slos[1] (30d)`}},
 		{"two burn tiers alike", spec("burnRates:",
 			"  - &tier {severity: critical, budgetShare: 0.02, long: 1h, short: 5m}",
-			"  - {<<: *tier, budgetShare: 0.05, short: 10m}"), []string{
+			"  - {<<: *tier, budgetShare: 0.01, short: 10m}"), []string{
 			`bad.yaml:7:7: spec.burnRates[1]: same severity (critical) and long window (1h) as spec.burnRates[0]; their alerts would carry the same labels`}},
 		{"workload certificate warning of a day", spec("certificates: {workloadExpiryWarning: 24h}"), []string{
 			`bad.yaml:5:41: spec.certificates.workloadExpiryWarning: expected less than 24h: workload certificates live 24h, so 1d would always fire`}},
@@ -128,17 +133,91 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:1:13: apiVersion: expected "meshslo/v1alpha1", got "meshslo/v1"`,
 			`bad.yaml:2:7: kind: expected "MeshProfile", got "Profile"`}},
 
+		// Durations out of the range that makes sense for alerting; each
+		// of these took seconds to minutes, or all memory, to generate.
+		{"for: of 292 years", spec("proxies: {staleFor: 106751d}"), []string{
+			`bad.yaml:5:23: spec.proxies.staleFor: 106751d is out of range: a for: duration must be between 0s and 1d`}},
+		{"budget exhausted for 1000 days", spec("errorBudget: {exhaustedFor: 1000d}"), []string{
+			`bad.yaml:5:31: spec.errorBudget.exhaustedFor: 1000d is out of range: a for: duration must be between 0s and 1d`}},
+		{"certificate for: of 1000 days", spec("certificates: {for: 1000d}"), []string{
+			`bad.yaml:5:23: spec.certificates.for: 1000d is out of range: a for: duration must be between 0s and 1d`}},
+		{"istiod for: just over a day", spec("istiod: {cpuFor: 1d1ms}"), []string{
+			`bad.yaml:5:20: spec.istiod.cpuFor: 86400001ms is out of range: a for: duration must be between 0s and 1d`}},
+		{"burn tier for: of a week", spec("burnRates: [{severity: warning, budgetShare: 0.1, long: 3d, short: 6h, for: 1w}]"), []string{
+			`bad.yaml:5:79: spec.burnRates[0].for: 7d is out of range: a for: duration must be between 0s and 1d`}},
+		{"evaluation interval of 1ms", spec("prometheus: {evaluationInterval: 1ms}"), []string{
+			`bad.yaml:5:36: spec.prometheus.evaluationInterval: 1ms is out of range: the evaluation interval must be between 5s and 5m`}},
+		{"evaluation interval of a day", spec("prometheus: {evaluationInterval: 1d}"), []string{
+			`bad.yaml:5:36: spec.prometheus.evaluationInterval: 1d is out of range: the evaluation interval must be between 5s and 5m`}},
+		{"certificate warning over a year ahead", spec("certificates: {expiryWarning: 366d}"), []string{
+			`bad.yaml:5:33: spec.certificates.expiryWarning: 366d is out of range: a certificate expiry threshold must be above 0s and at most 365d`}},
+		{"certificate critical of 0", spec("certificates: {expiryCritical: 0s}"), []string{
+			`bad.yaml:5:34: spec.certificates.expiryCritical: 0s is out of range: a certificate expiry threshold must be above 0s and at most 365d`}},
+		{"SLO period over 90 days", spec("slos: [{name: a, sli: availability, objective: 99.9, window: 91d}]"), []string{
+			`bad.yaml:5:64: spec.slos[0].window: 91d is out of range: an SLO period must be between 1d and 90d`}},
+
+		// Burn tiers that can never fire.
+		{"burn tier over every request", spec("slos: [{name: a, sli: availability, objective: 95}]",
+			"burnRates: [{severity: critical, budgetShare: 0.5, long: 1h, short: 5m}]"), []string{
+			`bad.yaml:6:15: spec.burnRates[0]: factor 360 x error budget 5% = 1800% > 100%: this tier can never fire for spec.slos[0] (objective 95 over 30d)`}},
+		{"objective of 90 with the default tiers", spec("slos: [{name: a, sli: availability, objective: 90}]"), []string{
+			`bad.yaml:5:3: spec.burnRates[0]: factor 14.4 x error budget 10% = 144% > 100%: this tier can never fire for spec.slos[0] (objective 90 over 30d)`}},
+		{"burn tier at exactly every request", spec("slos: [{name: a, sli: availability, objective: 90, window: 20d}]",
+			"burnRates: [{severity: critical, budgetShare: 0.5, long: 1d, short: 1h}]"), []string{
+			`bad.yaml:6:15: spec.burnRates[0]: factor 10 x error budget 10% = 100%: this tier can never fire for spec.slos[0] (objective 90 over 20d)`}},
+		{"objective written as a ratio", spec("slos: [{name: a, sli: availability, objective: 0.9995}]"), []string{
+			`bad.yaml:5:50: spec.slos[0].objective: 0.9995 is a percentage, so this objective promises 0.9995% of requests; write 99.95 for 99.95%`}},
+		{"listed service objective written as a ratio", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: cart, objective: 0.99}]}]"), []string{
+			`bad.yaml:5:108: spec.slos[0].services[0].objective: 0.99 is a percentage, so this objective promises 0.99% of requests; write 99 for 99%`}},
+		{"listed service whose budget a tier cannot reach", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: cart, objective: 90}, {namespace: shop, name: pay}]}]"), []string{
+			`bad.yaml:5:3: warning: spec.burnRates[0]: factor 14.4 x error budget 10% = 144% > 100%: this tier can never fire for spec.slos[0].services[0] (objective 90 over 30d); its other services keep the tier (--strict makes this an error)`}},
+
+		// YAML tags, control characters and nulls, which were read as
+		// something else.
+		{"binary tag", spec("mesh: {cluster: !!binary ZXUtd2VzdA==}"), []string{
+			`bad.yaml:5:19: spec.mesh.cluster: YAML tags are not allowed, got "!!binary"; write the value without a tag (in quotes to make it a string)`}},
+		{"python object tag", strings.Replace(head, "name: bad", "name: !!python/object:os.system bad", 1), []string{
+			`bad.yaml:3:18: metadata.name: YAML tags are not allowed, got "!!python/object:os.system"; write the value without a tag (in quotes to make it a string)`}},
+		{"local tag", spec("environment: !foo production"), []string{
+			`bad.yaml:5:16: spec.environment: YAML tags are not allowed, got "!foo"; write the value without a tag (in quotes to make it a string)`}},
+		{"set tag", spec("prometheus: {ruleLabels: !!set {release: x}}"), []string{
+			`bad.yaml:5:28: spec.prometheus.ruleLabels: YAML tags are not allowed, got "!!set"; write the value without a tag (in quotes to make it a string)`}},
+		{"str tag", spec("mesh: {cluster: !!str 42}"), []string{
+			`bad.yaml:5:19: spec.mesh.cluster: YAML tags are not allowed, got "!!str"; write the value without a tag (in quotes to make it a string)`}},
+		{"tag on a key", spec("mesh: {!!str cluster: eu}"), []string{
+			`bad.yaml:5:10: spec.mesh.cluster: YAML tags are not allowed, got "!!str"; write the value without a tag (in quotes to make it a string)`}},
+		{"NUL in the description", strings.Replace(head, "{name: bad}", `{name: bad, description: "a\0b"}`, 1), []string{
+			`bad.yaml:3:36: metadata.description: expected text without control or invisible formatting characters, got "a\x00b": character 2 is U+0000 (NUL), a control character`}},
+		{"next line in the description", strings.Replace(head, "{name: bad}", `{name: bad, description: "a\Nb"}`, 1), []string{
+			`bad.yaml:3:36: metadata.description: expected text without control or invisible formatting characters, got "a\u0085b": character 2 is U+0085 (next line), a control character`}},
+		{"line separator in the description", strings.Replace(head, "{name: bad}", `{name: bad, description: "a\Lb"}`, 1), []string{
+			`bad.yaml:3:36: metadata.description: expected text without control or invisible formatting characters, got "a\u2028b": character 2 is U+2028 (line separator), a line or paragraph separator`}},
+		{"right-to-left override in a selector value", spec(`slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_service_name: "pay\u202ekcehc"}}]`), []string{
+			`bad.yaml:5:93: spec.slos[0].selector.destination_service_name: expected text without control or invisible formatting characters, got "pay\u202ekcehc": character 4 is U+202E (right-to-left override), an invisible formatting character`}},
+		{"tab in a selector", spec(`prometheus: {selectors: {istiod: "app=\"istiod\",\tjob=\"x\""}}`), []string{
+			`bad.yaml:5:36: spec.prometheus.selectors.istiod: expected text without control or invisible formatting characters, got "app=\"istiod\",\tjob=\"x\"": character 14 is U+0009 (tab), a control character`}},
+		{"null selector value", spec("slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_service_name: ~}}]"), []string{
+			`bad.yaml:5:93: spec.slos[0].selector.destination_service_name: expected a string, got nothing (null); write "" for an empty string`}},
+		{"empty cluster", spec("mesh:", "  cluster:"), []string{
+			`bad.yaml:6:13: spec.mesh.cluster: expected a string, got nothing (null); write "" for an empty string`}},
+		{"runbook URL with a template", spec("prometheus: {runbookBaseURL: 'https://runbooks.example.com/{{ .Labels.job }}'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL, got "https://runbooks.example.com/{{ .Labels.job }}"`}},
+		{"runbook URL with braces", spec("prometheus: {runbookBaseURL: 'https://runbooks.example.com/{{.Labels.job}}'}"), []string{
+			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL, got "https://runbooks.example.com/{{.Labels.job}}": '{' cannot stand in a URL; write it percent-encoded, as %7B`}},
+		{"name ending with a dash", strings.Replace(head, "name: bad", "name: payments-", 1), []string{
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got "payments-"`}},
+
 		// Names that would escape or collide as folder names.
 		{"name with dot-dot", strings.Replace(head, "name: bad", "name: ../etc", 1), []string{
-			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got "../etc"`}},
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got "../etc"`}},
 		{"name with slash", strings.Replace(head, "name: bad", "name: team/payments", 1), []string{
-			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got "team/payments"`}},
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got "team/payments"`}},
 		{"uppercase name", strings.Replace(head, "name: bad", "name: Payments", 1), []string{
-			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got "Payments"`}},
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got "Payments"`}},
 		{"64-character name", strings.Replace(head, "name: bad", "name: "+strings.Repeat("a", 64), 1), []string{
-			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got "` + strings.Repeat("a", 64) + `"`}},
+			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got "` + strings.Repeat("a", 64) + `"`}},
 		{"missing name", "apiVersion: meshslo/v1alpha1\nkind: MeshProfile\n", []string{
-			`bad.yaml: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got ""`}},
+			`bad.yaml: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got ""`}},
 		{"uppercase SLO name", spec("slos: [{name: Checkout, sli: availability, objective: 99.9}]"), []string{
 			`bad.yaml:5:17: spec.slos[0].name: expected 1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit, got "Checkout"`}},
 
@@ -156,7 +235,7 @@ func TestBadProfiles(t *testing.T) {
 		{"SLO selector label misspelt", spec("slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_servce: x}}]"), []string{
 			`bad.yaml:5:87: spec.slos[0].selector.destination_servce: "destination_servce" is not a label of istio_requests_total; did you mean "destination_service"?`}},
 		{"SLO selector value with a newline", spec(`slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_service_name: "a\n} or vector(1)"}}]`), []string{
-			`bad.yaml:5:93: spec.slos[0].selector.destination_service_name: expected a label value without control characters such as newlines, got "a\n} or vector(1)"`}},
+			`bad.yaml:5:93: spec.slos[0].selector.destination_service_name: expected text without control or invisible formatting characters, got "a\n} or vector(1)": character 2 is U+000A (newline), a control character`}},
 		{"listed services with a selector on the service", spec("slos: [{name: a, sli: availability, objective: 99.9, selector: {destination_service_name: x}, services: [{namespace: shop, name: x}]}]"), []string{
 			`bad.yaml:5:93: spec.slos[0].selector.destination_service_name: cannot be combined with services, which name the SLO's services; list the service under services instead`}},
 		{"listed service twice", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: cart}, {namespace: shop, name: cart, objective: 99}]}]"), []string{
@@ -168,12 +247,12 @@ func TestBadProfiles(t *testing.T) {
 		{"listed service without a namespace", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{name: cart}]}]"), []string{
 			`bad.yaml:5:67: spec.slos[0].services[0].namespace: expected the service's namespace (its destination_service_namespace label), got nothing`}},
 		{"listed service name with a newline", spec(`slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: "cart\n} or vector(1)"}]}]`), []string{
-			`bad.yaml:5:91: spec.slos[0].services[0].name: expected a label value without control characters such as newlines, got "cart\n} or vector(1)"`}},
+			`bad.yaml:5:91: spec.slos[0].services[0].name: expected text without control or invisible formatting characters, got "cart\n} or vector(1)": character 5 is U+000A (newline), a control character`}},
 		{"listed service field misspelt", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, service: cart}]}]"), []string{
 			`bad.yaml:5:67: spec.slos[0].services[0].name: expected the service's name (its destination_service_name label), got nothing`,
 			`bad.yaml:5:85: spec.slos[0].services[0].service: unknown field; expected one of namespace, name, objective`}},
 		{"cluster with a newline", spec(`mesh: {cluster: "eu\nwest"}`), []string{
-			`bad.yaml:5:19: spec.mesh.cluster: expected a label value without control characters such as newlines, got "eu\nwest"`}},
+			`bad.yaml:5:19: spec.mesh.cluster: expected text without control or invisible formatting characters, got "eu\nwest": character 3 is U+000A (newline), a control character`}},
 		{"cluster label not a label name", spec("mesh: {clusterLabel: k8s-cluster}"), []string{
 			`bad.yaml:5:24: spec.mesh.clusterLabel: expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got "k8s-cluster"`}},
 		{"reserved cluster label", spec("mesh: {cluster: eu, clusterLabel: __name__}"), []string{
@@ -187,7 +266,7 @@ func TestBadProfiles(t *testing.T) {
 		{"rule label value Kubernetes refuses", spec(`prometheus: {ruleLabels: {release: "kube prometheus"}}`), []string{
 			`bad.yaml:5:38: spec.prometheus.ruleLabels.release: expected a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; got "kube prometheus"`}},
 		{"namespace with uppercase", spec("prometheus: {namespace: Monitoring}"), []string{
-			`bad.yaml:5:27: spec.prometheus.namespace: expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63), got "Monitoring"`}},
+			`bad.yaml:5:27: spec.prometheus.namespace: expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63, starting and ending with a letter or digit), got "Monitoring"`}},
 		{"runbook URL not http", spec("prometheus: {runbookBaseURL: 'ftp://runbooks'}"), []string{
 			`bad.yaml:5:32: spec.prometheus.runbookBaseURL: expected an http(s) URL, got "ftp://runbooks"`}},
 		// meshslo appends /<alert>.md to the base URL.
@@ -278,7 +357,35 @@ func TestBadProfiles(t *testing.T) {
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("problems:\n%s\nwant:\n%s", quoteLines(got), quoteLines(tc.want))
 			}
+			sameVerdict(t, path, tc.want)
 		})
+	}
+}
+
+// sameVerdict runs `meshslo validate` and `meshslo generate` on the profile:
+// both must print the same messages, each of want among them, and exit
+// with the same code, which fails when any message is not a warning; a
+// failed generate writes nothing.
+func sameVerdict(t *testing.T, path string, want []string) {
+	t.Helper()
+	var vOut, vErr, gOut, gErr bytes.Buffer
+	out := filepath.Join(t.TempDir(), "out")
+	vCode := cli.Main([]string{"validate", path}, &vOut, &vErr)
+	gCode := cli.Main([]string{"generate", "--profile", path, "--out", out}, &gOut, &gErr)
+	fatal := slices.ContainsFunc(want, func(m string) bool { return !strings.Contains(m, ": warning: ") })
+	switch {
+	case vErr.String() != gErr.String():
+		t.Errorf("validate and generate disagree:\nvalidate (exit %d):\n%s\ngenerate (exit %d):\n%s", vCode, vErr.String(), gCode, gErr.String())
+	case vCode != gCode || (vCode != cli.ExitOK) != fatal:
+		t.Errorf("validate exits %d, generate %d; want both to fail: %v\n%s", vCode, gCode, fatal, vErr.String())
+	}
+	for _, m := range want {
+		if !strings.Contains(vErr.String(), m+"\n") {
+			t.Errorf("validate does not print %q:\n%s", m, vErr.String())
+		}
+	}
+	if _, err := os.Stat(out); fatal && !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("generate failed but wrote %s (%v)", out, err)
 	}
 }
 
@@ -394,4 +501,16 @@ func load(t *testing.T, data string) profile.Profile {
 		t.Fatalf("validate: %v", errs)
 	}
 	return l.Profile
+}
+
+// What the text checks leave alone: a description over several lines (the
+// one free-text field), and printable text in any script.
+func TestTextThatLoads(t *testing.T) {
+	p := load(t, "apiVersion: meshslo/v1alpha1\nkind: MeshProfile\nmetadata:\n  name: text\n  description: |\n    Two lines,\n    ünïcödé ✓ 雪\nspec:\n  mesh: {cluster: \"ünïcödé ✓ 雪\"}\n")
+	if want := "Two lines,\nünïcödé ✓ 雪\n"; p.Metadata.Description != want {
+		t.Errorf("description %q, want %q", p.Metadata.Description, want)
+	}
+	if p.Spec.Mesh.Cluster != "ünïcödé ✓ 雪" {
+		t.Errorf("cluster %q", p.Spec.Mesh.Cluster)
+	}
 }

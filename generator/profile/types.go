@@ -150,7 +150,8 @@ type SLO struct {
 	Name string `yaml:"name" json:"name"`
 	// SLI is availability or latency.
 	SLI string `yaml:"sli" json:"sli"`
-	// Objective is a percentage in (0, 100), kept as written.
+	// Objective is a percentage from 1 to 100 (exclusive), kept as written:
+	// 99.9, never the ratio 0.999.
 	Objective Percent `yaml:"objective" json:"objective"`
 	// Threshold is the latency bound; only for the latency SLI.
 	Threshold Duration `yaml:"threshold" json:"threshold"`

@@ -2,26 +2,24 @@ package profile
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/common/model"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/meshslo/meshslo/generator/escape"
 	"github.com/meshslo/meshslo/generator/selector"
 )
 
-var (
-	// Profile names become folder names: no dots, slashes or uppercase.
-	nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-	// SLO names become label values and parts of rule group names.
-	sloNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
-	// Kubernetes label names and values, and the DNS prefix of label keys.
-	k8sLabelNameRe = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
-	dnsSubdomainRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	// Kubernetes namespaces are DNS labels.
-	namespaceRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-)
+// SLO names become label values and parts of rule group names; '_' is
+// allowed, so they are not Kubernetes names.
+var sloNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 // ConvergenceTopBucket is the largest finite bucket of istiod's
 // pilot_proxy_convergence_time histogram.
@@ -84,10 +82,44 @@ func (v *validator) positive(field string, d Duration) {
 	}
 }
 
-func (v *validator) forDuration(field string, d Duration) {
-	if d < 0 {
-		v.add(field, "expected a duration of 0 or more, got %s", d)
+// Bounds on durations, by what a field does. They keep every value to what
+// makes sense for alerting, and keep generation cheap: the generated tests
+// simulate each alert over its for: duration and each SLO over its period.
+const (
+	// MaxFor bounds every for: duration: an alert held back more than a
+	// day pages about history, and the tests simulate the whole of it.
+	MaxFor = Duration(24 * time.Hour)
+	// MinEvaluationInterval and MaxEvaluationInterval bound how often
+	// Prometheus evaluates the rules: faster than 5s costs more than it
+	// tells, and past 5m the shortest burn window (5m by default) would
+	// hold a single evaluation.
+	MinEvaluationInterval = Duration(5 * time.Second)
+	MaxEvaluationInterval = Duration(5 * time.Minute)
+	// MaxExpiryWarning bounds how long before expiry a CA certificate
+	// alerts: a year ahead is a calendar reminder, not an alert.
+	MaxExpiryWarning = Duration(365 * 24 * time.Hour)
+	// MinSLOWindow and MaxSLOWindow bound an SLO period: the burn tiers
+	// need a day of history, and Prometheus rarely retains more than 90d.
+	MinSLOWindow = Duration(24 * time.Hour)
+	MaxSLOWindow = Duration(90 * 24 * time.Hour)
+)
+
+// within checks lo <= d <= hi (lo < d when above is set) and names the
+// range in its message.
+func (v *validator) within(field string, d, lo, hi Duration, what string, above bool) {
+	switch {
+	case above && d <= lo:
+		v.add(field, "%s is out of range: %s must be above %s and at most %s", d, what, lo, hi)
+	case !above && (d < lo || d > hi):
+		v.add(field, "%s is out of range: %s must be between %s and %s", d, what, lo, hi)
+	case d > hi:
+		v.add(field, "%s is out of range: %s must be above %s and at most %s", d, what, lo, hi)
 	}
+}
+
+// forDuration checks a for: duration, 0 to MaxFor.
+func (v *validator) forDuration(field string, d Duration) {
+	v.within(field, d, 0, MaxFor, "a for: duration", false)
 }
 
 // below checks that a warning threshold comes before its critical one.
@@ -107,8 +139,10 @@ func Validate(p *Profile) Errors {
 	if p.Kind != Kind {
 		v.add("kind", "expected %q, got %q", Kind, p.Kind)
 	}
-	if !nameRe.MatchString(p.Metadata.Name) {
-		v.add("metadata.name", "expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit (it names the output folder), got %q", p.Metadata.Name)
+	// The name becomes the output folder and part of Kubernetes object
+	// names: a DNS label has no dots, slashes or uppercase.
+	if len(validation.IsDNS1123Label(p.Metadata.Name)) > 0 {
+		v.add("metadata.name", "expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got %q", p.Metadata.Name)
 	}
 	s := &p.Spec
 	v.oneOf("spec.environment", s.Environment, Environments)
@@ -150,7 +184,8 @@ func validateMesh(v *validator, s *Spec) {
 		v.add("spec.mesh.pods", "expected at most %d pods, got %d", MaxPods, m.Pods)
 	}
 	switch {
-	case !selector.ValidLabelName(m.ClusterLabel):
+	// The rules write it unquoted in PromQL, so the legacy scheme applies.
+	case !model.LegacyValidation.IsValidLabelName(m.ClusterLabel):
 		v.add("spec.mesh.clusterLabel", "expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got %q", m.ClusterLabel)
 	case strings.HasPrefix(m.ClusterLabel, "__"):
 		// __name__="x" would rename every metric the rules read.
@@ -240,8 +275,8 @@ func validateProxies(v *validator, p *Proxies) {
 
 func validateCertificates(v *validator, c *Certificates) {
 	show := func(f float64) string { return Duration(f).String() }
-	v.positive("spec.certificates.expiryWarning", c.ExpiryWarning)
-	v.positive("spec.certificates.expiryCritical", c.ExpiryCritical)
+	v.within("spec.certificates.expiryWarning", c.ExpiryWarning, 0, MaxExpiryWarning, "a certificate expiry threshold", true)
+	v.within("spec.certificates.expiryCritical", c.ExpiryCritical, 0, MaxExpiryWarning, "a certificate expiry threshold", true)
 	v.positive("spec.certificates.workloadExpiryWarning", c.WorkloadExpiryWarning)
 	v.positive("spec.certificates.workloadExpiryCritical", c.WorkloadExpiryCritical)
 	v.forDuration("spec.certificates.for", c.For)
@@ -261,7 +296,7 @@ func validateCertificates(v *validator, c *Certificates) {
 }
 
 func validatePrometheus(v *validator, p *Prometheus) {
-	v.positive("spec.prometheus.evaluationInterval", p.EvaluationInterval)
+	v.within("spec.prometheus.evaluationInterval", p.EvaluationInterval, MinEvaluationInterval, MaxEvaluationInterval, "the evaluation interval", false)
 	for name, sel := range map[string]string{
 		"istiod": p.Selectors.Istiod, "proxies": p.Selectors.Proxies, "cadvisor": p.Selectors.Cadvisor,
 		"kubeStateMetrics": p.Selectors.KubeStateMetrics, "requests": p.Selectors.Requests,
@@ -280,31 +315,41 @@ func validatePrometheus(v *validator, p *Prometheus) {
 	for k, val := range p.RuleLabels {
 		// They label the PrometheusRule object, so Kubernetes' rules apply.
 		field := keyPath("spec.prometheus.ruleLabels", k)
-		if !validK8sLabelKey(k) {
+		if len(validation.IsQualifiedName(k)) > 0 {
 			v.add(field, "expected a Kubernetes label key: [prefix/]name, the name 1 to 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, the prefix a lowercase DNS name; got %q", k)
 		}
-		if len(val) > 63 || val != "" && !k8sLabelNameRe.MatchString(val) {
+		if len(validation.IsValidLabelValue(val)) > 0 {
 			v.add(field, "expected a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; got %q", val)
 		}
 	}
-	if !namespaceRe.MatchString(p.Namespace) {
-		v.add("spec.prometheus.namespace", "expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63), got %q", p.Namespace)
+	if len(validation.IsDNS1123Label(p.Namespace)) > 0 {
+		v.add("spec.prometheus.namespace", "expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63, starting and ending with a letter or digit), got %q", p.Namespace)
 	}
 	// The escaping of the URL in annotations and the README relies on
 	// these rules (config.RunbookURL).
 	if err := escape.CheckBaseURL(p.RunbookBaseURL); err != nil {
 		v.add("spec.prometheus.runbookBaseURL", "%v", err)
+	} else if i := strings.IndexFunc(p.RunbookBaseURL, notURLChar); i >= 0 {
+		// Braces would also start a Prometheus template in the
+		// runbook_url annotation.
+		r, _ := utf8.DecodeRuneInString(p.RunbookBaseURL[i:])
+		v.add("spec.prometheus.runbookBaseURL", "expected an http(s) URL, got %q: %q cannot stand in a URL; write it percent-encoded, as %s",
+			p.RunbookBaseURL, r, url.PathEscape(string(r)))
 	}
 }
 
-// checkLabelValue rejects control characters: they are always a mistake in a
-// label value and would make generated files hard to review.
+// notURLChar reports a character RFC 3986 does not allow in a URL as it
+// stands: anything but unreserved, reserved and '%'.
+func notURLChar(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~:/?#[]@!$&'()*+,;=%", r))
+}
+
+// checkLabelValue refuses what textProblem refuses. Load already refuses it
+// in every string a file sets; this keeps profiles built in Go to the
+// same rule where a value becomes a label.
 func checkLabelValue(v *validator, field, s string) {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			v.add(field, "expected a label value without control characters such as newlines, got %q", s)
-			return
-		}
+	if msg := textProblem(s, false); msg != "" {
+		v.add(field, "%s", msg)
 	}
 }
 
@@ -320,12 +365,8 @@ func validateSLOs(v *validator, slos []SLO) {
 			seen[s.Name] = i
 		}
 		v.oneOf(f+".sli", s.SLI, []string{SLIAvailability, SLILatency})
-		if !(s.Objective > 0 && s.Objective < 100) {
-			v.add(f+".objective", "expected a percentage between 0 and 100 (exclusive), such as 99.9, got %s", FormatNumber(float64(s.Objective)))
-		}
-		if s.Window < Duration(24*time.Hour) {
-			v.add(f+".window", "expected an SLO period of at least 1d, such as 7d, 28d or 30d, got %s", s.Window)
-		}
+		checkObjective(v, f+".objective", s.Objective)
+		v.within(f+".window", s.Window, MinSLOWindow, MaxSLOWindow, "an SLO period", false)
 		switch s.SLI {
 		case SLILatency:
 			checkBucket(v, f+".threshold", s.Threshold)
@@ -348,6 +389,21 @@ func validateSLOs(v *validator, slos []SLO) {
 		validateServices(v, f, s)
 	}
 }
+
+// checkObjective requires a percentage in (0, 100) and refuses one under 1,
+// which is a ratio written where a percentage belongs (0.9995 for 99.95).
+func checkObjective(v *validator, field string, o Percent) {
+	switch {
+	case !validObjective(o) && !(o > 0 && o < 1):
+		v.add(field, "expected a percentage between 0 and 100 (exclusive), such as 99.9, got %s", FormatNumber(float64(o)))
+	case o < 1:
+		v.add(field, "%s is a percentage, so this objective promises %s%% of requests; write %s for %s%%",
+			FormatNumber(float64(o)), FormatNumber(float64(o)), FormatNumber(float64(o)*100), FormatNumber(float64(o)*100))
+	}
+}
+
+// validObjective is an objective the burn tiers can be checked against.
+func validObjective(o Percent) bool { return o >= 1 && o < 100 }
 
 // serviceKeys are the labels a listed service is named by; an SLO selector
 // on them would contradict its list.
@@ -378,8 +434,8 @@ func validateServices(v *validator, f string, s SLO) {
 		} else {
 			seen[key] = j
 		}
-		if o := svc.Objective; o != nil && !(*o > 0 && *o < 100) {
-			v.add(sf+".objective", "expected a percentage between 0 and 100 (exclusive), such as 99.9, got %s", FormatNumber(float64(*o)))
+		if svc.Objective != nil {
+			checkObjective(v, sf+".objective", *svc.Objective)
 		}
 	}
 }
@@ -505,17 +561,66 @@ func validateBurnRates(v *validator, tiers []BurnRate, slos []SLO) {
 				v.add(f+".long", "the %s window is longer than the period of spec.slos[%d] (%s)", t.Long, j, s.Window)
 			}
 		}
+		if t.Long > 0 && t.BudgetShare > 0 && t.BudgetShare < 1 {
+			checkTierFires(v, f, t, slos)
+		}
 	}
 }
 
-// validK8sLabelKey checks a Kubernetes label key: an optional DNS subdomain
-// prefix and a slash, then a name of at most 63 characters.
-func validK8sLabelKey(k string) bool {
-	prefix, name, hasPrefix := strings.Cut(k, "/")
-	if !hasPrefix {
-		name = k
-	} else if prefix == "" || len(prefix) > 253 || !dnsSubdomainRe.MatchString(prefix) {
-		return false
+// checkTierFires refuses a tier that needs more errors than there are
+// requests: it alerts when the error ratio over both windows exceeds
+// factor x error budget, where factor = budgetShare x period / long (see
+// config.New), so at 100% or more it can never fire. Each SLO has its own
+// period and budget, and each listed service may have its own budget.
+func checkTierFires(v *validator, f string, t BurnRate, slos []SLO) {
+	for j, s := range slos {
+		if s.Window < MinSLOWindow || s.Window > MaxSLOWindow {
+			continue
+		}
+		factor := roundNumber(t.BudgetShare * s.Window.Seconds() / t.Long.Seconds())
+		// A listed service's own objective only warns: the tier still
+		// fires for the SLO's other services.
+		check := func(who string, o Percent, warn bool) bool {
+			if !validObjective(o) {
+				return true
+			}
+			budget := roundNumber(1 - float64(o)/100)
+			need := roundNumber(factor * budget)
+			if need < 1 {
+				return true
+			}
+			cmp := " > 100%"
+			if need == 1 {
+				cmp = ""
+			}
+			msg := fmt.Sprintf("factor %s x error budget %s%% = %s%%%s: this tier can never fire for %s (objective %s over %s)",
+				FormatNumber(factor), FormatNumber(budget*100), FormatNumber(need*100), cmp, who, FormatNumber(float64(o)), s.Window)
+			if warn {
+				v.warn(f, "%s; its other services keep the tier (--strict makes this an error)", msg)
+			} else {
+				v.add(f, "%s", msg)
+			}
+			return false
+		}
+		// The SLO's objective applies unless every listed service has its own.
+		applies := len(s.Services) == 0
+		for _, svc := range s.Services {
+			applies = applies || svc.Objective == nil
+		}
+		if applies && !check(fmt.Sprintf("spec.slos[%d]", j), s.Objective, false) {
+			continue
+		}
+		for k, svc := range s.Services {
+			if svc.Objective != nil {
+				check(fmt.Sprintf("spec.slos[%d].services[%d]", j, k), *svc.Objective, true)
+			}
+		}
 	}
-	return len(name) <= 63 && k8sLabelNameRe.MatchString(name)
+}
+
+// roundNumber drops float noise (1-0.999 = 0.0010000000000000009) the way
+// config.New does, so the arithmetic here matches the generated rules.
+func roundNumber(f float64) float64 {
+	r, _ := strconv.ParseFloat(FormatNumber(f), 64)
+	return r
 }

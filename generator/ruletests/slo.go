@@ -214,6 +214,28 @@ func (u burn) ratio(w, ts profile.Duration) (float64, bool) {
 	return sum / float64(n), true
 }
 
+// ratios returns ratio for every ts up to at, in time that does not grow
+// with the windows: the bad shares at each step from 0 are summed once, so
+// a window's mean is a difference of two sums (a 90d period simulated over
+// a day of evaluations took minutes otherwise). Windows that do not start
+// on a step fall back to ratio.
+func (u burn) ratios(at profile.Duration) func(w, ts profile.Duration) (float64, bool) {
+	step := u.b.step
+	sums := make([]float64, int(at/step)+2)
+	for k := 1; k < len(sums); k++ {
+		sums[k] = sums[k-1] + u.bad(profile.Duration(k-1)*step)
+	}
+	return func(w, ts profile.Duration) (float64, bool) {
+		from := max(ts-w, 0)
+		if ts < step || ts > at || from%step != 0 {
+			return u.ratio(w, ts)
+		}
+		// The samples at from, from+step, ... before ts.
+		i, j := int(from/step), int((ts+step-1)/step)
+		return (sums[j] - sums[i]) / float64(j-i), true
+	}
+}
+
 type tierState struct {
 	fires bool
 	value float64
@@ -235,14 +257,15 @@ func (u burn) run(at profile.Duration) ([]tierState, tierState) {
 		return ts-since[i] >= f
 	}
 	var exhausted tierState
+	ratio := u.ratios(at)
 	for ts := profile.Duration(0); ts <= at; ts += u.every {
 		for i, t := range u.s.Tiers {
-			long, ok := u.ratio(t.Long, ts)
-			short, _ := u.ratio(t.Short, ts)
+			long, ok := ratio(t.Long, ts)
+			short, _ := ratio(t.Short, ts)
 			holds := ok && long/u.svc.budget > t.Factor && short/u.svc.budget > t.Factor
 			out[i] = tierState{step(i, holds, ts, t.For), long / u.svc.budget}
 		}
-		period, ok := u.ratio(u.s.Window, ts)
+		period, ok := ratio(u.s.Window, ts)
 		left := 1 - period/u.svc.budget
 		exhausted = tierState{step(len(u.s.Tiers), ok && left <= 0, ts, u.b.c.Profile.Spec.ErrorBudget.ExhaustedFor), left}
 	}

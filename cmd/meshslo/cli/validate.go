@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/meshslo/meshslo/generator/generate"
 )
 
 func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -12,13 +14,21 @@ func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate PROFILE...",
 		Short: "Check profiles and print every problem with file:line, field and what was expected",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Validate loads and checks each profile, then builds everything generate would
+write, in memory, so a profile validate passes is one generate accepts.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			loaded, err := loadAll(args, strict, stderr)
 			if err != nil {
 				return err
 			}
 			for _, l := range loaded {
+				// The profile checks place problems at their line; this
+				// catches whatever only the build finds, with generate's
+				// own message.
+				if _, err := generate.Run(l.Profile, l.Origin, generate.Options{}); err != nil {
+					return fail(ExitInvalid, "%s: %v; nothing was written", l.File, err)
+				}
 				fmt.Fprintf(stdout, "%s: profile %q is valid\n", l.File, l.Profile.Metadata.Name)
 			}
 			return nil
