@@ -38,7 +38,7 @@ func Defaults(size string) Profile {
 	if !ok {
 		sd = sizeTable[DefaultSize]
 	}
-	return Profile{
+	p := Profile{
 		APIVersion: APIVersion,
 		Kind:       Kind,
 		Spec: Spec{
@@ -46,26 +46,11 @@ func Defaults(size string) Profile {
 			Size:        size,
 			Mesh:        Mesh{Services: sd.services, Pods: sd.pods, ClusterLabel: "cluster"},
 			Istiod: Istiod{
-				MemoryLimit:              sd.istiodMemory,
-				MinReplicas:              2,
-				HeapWarningRatio:         0.8,
-				HeapCriticalRatio:        0.9,
-				HeapFor:                  dur(5 * time.Minute),
-				DownFor:                  dur(time.Minute),
-				ReplicasFor:              dur(5 * time.Minute),
-				CPUWarningRatio:          0.8,
-				CPUFor:                   dur(15 * time.Minute),
-				PushLatencyWarning:       dur(5 * time.Second),
-				PushLatencyQuantile:      0.99,
-				PushLatencyFor:           dur(10 * time.Minute),
-				PushErrorRatio:           0.01,
-				PushErrorFor:             dur(10 * time.Minute),
-				XDSRejectsWarning:        0,
-				XDSRejectsFor:            dur(10 * time.Minute),
-				ConfigConflictsWarning:   0,
-				ConfigConflictsFor:       dur(15 * time.Minute),
-				InjectionFailuresWarning: 0,
-				InjectionFailuresFor:     dur(10 * time.Minute),
+				MemoryLimit:        sd.istiodMemory,
+				MinReplicas:        2,
+				HeapWarningRatio:   0.8,
+				HeapCriticalRatio:  0.9,
+				PushLatencyWarning: dur(5 * time.Second),
 			},
 			Proxies: Proxies{
 				StaleRatio:     0.05,
@@ -96,6 +81,8 @@ func Defaults(size string) Profile {
 			ErrorBudget: ErrorBudget{ExhaustedFor: dur(15 * time.Minute)},
 		},
 	}
+	applyTagDefaults(&p.Spec.Istiod)
+	return p
 }
 
 // DefaultSLOs are the SLOs every built-in profile carries and a profile

@@ -68,35 +68,37 @@ type Mesh struct {
 	ClusterLabel string `yaml:"clusterLabel" json:"clusterLabel"`
 }
 
-// Istiod sizes the control plane and sets its alert thresholds.
+// Istiod sizes the control plane and sets its alert thresholds. Fields
+// with default and check tags take their default and check from them (see
+// tags.go); the others are set in Defaults and checked in Validate.
 type Istiod struct {
 	MemoryLimit       Quantity `yaml:"memoryLimit" json:"memoryLimit"`
 	MinReplicas       int      `yaml:"minReplicas" json:"minReplicas"`
 	HeapWarningRatio  float64  `yaml:"heapWarningRatio" json:"heapWarningRatio"`
 	HeapCriticalRatio float64  `yaml:"heapCriticalRatio" json:"heapCriticalRatio"`
-	HeapFor           Duration `yaml:"heapFor" json:"heapFor"`
-	DownFor           Duration `yaml:"downFor" json:"downFor"`
-	ReplicasFor       Duration `yaml:"replicasFor" json:"replicasFor"`
-	CPUWarningRatio   float64  `yaml:"cpuWarningRatio" json:"cpuWarningRatio"`
-	CPUFor            Duration `yaml:"cpuFor" json:"cpuFor"`
+	HeapFor           Duration `yaml:"heapFor" json:"heapFor" default:"5m" check:"for"`
+	DownFor           Duration `yaml:"downFor" json:"downFor" default:"1m" check:"for"`
+	ReplicasFor       Duration `yaml:"replicasFor" json:"replicasFor" default:"5m" check:"for"`
+	CPUWarningRatio   float64  `yaml:"cpuWarningRatio" json:"cpuWarningRatio" default:"0.8" check:"ratio"`
+	CPUFor            Duration `yaml:"cpuFor" json:"cpuFor" default:"15m" check:"for"`
 	// PushLatencyWarning is the convergence time at PushLatencyQuantile
 	// (p99 by default) above which config distribution tickets.
 	PushLatencyWarning  Duration `yaml:"pushLatencyWarning" json:"pushLatencyWarning"`
-	PushLatencyQuantile float64  `yaml:"pushLatencyQuantile" json:"pushLatencyQuantile"`
-	PushLatencyFor      Duration `yaml:"pushLatencyFor" json:"pushLatencyFor"`
+	PushLatencyQuantile float64  `yaml:"pushLatencyQuantile" json:"pushLatencyQuantile" default:"0.99" check:"ratio"`
+	PushLatencyFor      Duration `yaml:"pushLatencyFor" json:"pushLatencyFor" default:"10m" check:"for"`
 	// PushErrorRatio is the share of xDS pushes that may fail to send.
-	PushErrorRatio float64  `yaml:"pushErrorRatio" json:"pushErrorRatio"`
-	PushErrorFor   Duration `yaml:"pushErrorFor" json:"pushErrorFor"`
+	PushErrorRatio float64  `yaml:"pushErrorRatio" json:"pushErrorRatio" default:"0.01" check:"ratio"`
+	PushErrorFor   Duration `yaml:"pushErrorFor" json:"pushErrorFor" default:"10m" check:"for"`
 	// XDSRejectsWarning is how many rejected pushes per 5m are tolerated.
-	XDSRejectsWarning float64  `yaml:"xdsRejectsWarning" json:"xdsRejectsWarning"`
-	XDSRejectsFor     Duration `yaml:"xdsRejectsFor" json:"xdsRejectsFor"`
+	XDSRejectsWarning float64  `yaml:"xdsRejectsWarning" json:"xdsRejectsWarning" default:"0" check:"nonnegative"`
+	XDSRejectsFor     Duration `yaml:"xdsRejectsFor" json:"xdsRejectsFor" default:"10m" check:"for"`
 	// ConfigConflictsWarning is how many conflicting listeners or
 	// duplicate clusters/domains are tolerated.
-	ConfigConflictsWarning float64  `yaml:"configConflictsWarning" json:"configConflictsWarning"`
-	ConfigConflictsFor     Duration `yaml:"configConflictsFor" json:"configConflictsFor"`
+	ConfigConflictsWarning float64  `yaml:"configConflictsWarning" json:"configConflictsWarning" default:"0" check:"nonnegative"`
+	ConfigConflictsFor     Duration `yaml:"configConflictsFor" json:"configConflictsFor" default:"15m" check:"for"`
 	// InjectionFailuresWarning is how many failed injections per 5m are tolerated.
-	InjectionFailuresWarning float64  `yaml:"injectionFailuresWarning" json:"injectionFailuresWarning"`
-	InjectionFailuresFor     Duration `yaml:"injectionFailuresFor" json:"injectionFailuresFor"`
+	InjectionFailuresWarning float64  `yaml:"injectionFailuresWarning" json:"injectionFailuresWarning" default:"0" check:"nonnegative"`
+	InjectionFailuresFor     Duration `yaml:"injectionFailuresFor" json:"injectionFailuresFor" default:"10m" check:"for"`
 }
 
 // Proxies sets the data-plane thresholds.

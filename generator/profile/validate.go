@@ -239,24 +239,12 @@ func validateIstiod(v *validator, i *Istiod) {
 	v.ratio("spec.istiod.heapWarningRatio", i.HeapWarningRatio)
 	v.ratio("spec.istiod.heapCriticalRatio", i.HeapCriticalRatio)
 	v.below("spec.istiod.heapWarningRatio", "spec.istiod.heapCriticalRatio", i.HeapWarningRatio, i.HeapCriticalRatio, FormatNumber)
-	v.ratio("spec.istiod.cpuWarningRatio", i.CPUWarningRatio)
-	v.ratio("spec.istiod.pushErrorRatio", i.PushErrorRatio)
 	v.positive("spec.istiod.pushLatencyWarning", i.PushLatencyWarning)
 	if i.PushLatencyWarning >= ConvergenceTopBucket {
 		v.add("spec.istiod.pushLatencyWarning", "expected less than %s: pilot_proxy_convergence_time's largest finite bucket is %s, so a quantile above it cannot be measured, got %s",
 			ConvergenceTopBucket, ConvergenceTopBucket, i.PushLatencyWarning)
 	}
-	v.ratio("spec.istiod.pushLatencyQuantile", i.PushLatencyQuantile)
-	v.nonNegative("spec.istiod.xdsRejectsWarning", i.XDSRejectsWarning)
-	v.nonNegative("spec.istiod.configConflictsWarning", i.ConfigConflictsWarning)
-	v.nonNegative("spec.istiod.injectionFailuresWarning", i.InjectionFailuresWarning)
-	for field, d := range map[string]Duration{
-		"heapFor": i.HeapFor, "downFor": i.DownFor, "replicasFor": i.ReplicasFor, "cpuFor": i.CPUFor,
-		"pushLatencyFor": i.PushLatencyFor, "pushErrorFor": i.PushErrorFor, "xdsRejectsFor": i.XDSRejectsFor,
-		"configConflictsFor": i.ConfigConflictsFor, "injectionFailuresFor": i.InjectionFailuresFor,
-	} {
-		v.forDuration("spec.istiod."+field, d)
-	}
+	v.checkTagged("spec.istiod", i)
 }
 
 func validateProxies(v *validator, p *Proxies) {
