@@ -37,6 +37,7 @@ const (
 	ztunnel          = "istio/ztunnel src/metrics/*.rs"
 	cadvisor         = "google/cadvisor metrics/prometheus.go; docs/storage/prometheus.md"
 	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md"
+	apiserver        = "kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/admission/metrics/metrics.go (webhookRejection: name, type, operation, error_type, rejection_code; calling_webhook_error counted only for failurePolicy Fail, pkg/admission/plugin/webhook/{mutating,validating}/dispatcher.go); scraped by kube-prometheus-stack's apiserver job"
 	prom             = "prometheus/prometheus docs: configuration/recording_rules, jobs_instances (up), alerting_rules (ALERTS)"
 )
 
@@ -132,6 +133,9 @@ var entries = []Entry{
 	{"container_spec_cpu_quota", "gauge", "cadvisor", cadvisor},
 	{"container_spec_cpu_period", "gauge", "cadvisor", cadvisor},
 	{"container_spec_cpu_shares", "gauge", "cadvisor", cadvisor},
+
+	// kube-apiserver: the calls it makes to istiod's admission webhooks.
+	{"apiserver_admission_webhook_rejection_count", "counter", "kube-apiserver", apiserver},
 
 	// kube-state-metrics (optional: disabled in Istio's sample Prometheus).
 	{"kube_pod_container_resource_requests", "gauge", "kube-state-metrics", ksm},

@@ -99,6 +99,10 @@ type Istiod struct {
 	// InjectionFailuresWarning is how many failed injections per 5m are tolerated.
 	InjectionFailuresWarning float64  `yaml:"injectionFailuresWarning" json:"injectionFailuresWarning" default:"0" check:"nonnegative"`
 	InjectionFailuresFor     Duration `yaml:"injectionFailuresFor" json:"injectionFailuresFor" default:"10m" check:"for"`
+	// WebhookFailuresWarning is how many calls per 5m the API server may
+	// fail to make to istiod's injection and validation webhooks.
+	WebhookFailuresWarning float64  `yaml:"webhookFailuresWarning" json:"webhookFailuresWarning" default:"0" check:"nonnegative"`
+	WebhookFailuresFor     Duration `yaml:"webhookFailuresFor" json:"webhookFailuresFor" default:"5m" check:"for"`
 }
 
 // Proxies sets the data-plane thresholds.

@@ -66,26 +66,6 @@ type Param struct {
 	Field string
 }
 
-// Alert names, for the places that refer to one alert.
-const (
-	AlertIstiodHeapNearLimit           = "IstiodHeapNearLimit"
-	AlertIstiodDown                    = "IstiodDown"
-	AlertIstiodReplicasBelowMinimum    = "IstiodReplicasBelowMinimum"
-	AlertIstiodHighCPU                 = "IstiodHighCPU"
-	AlertIstioXDSRejects               = "IstioXDSRejects"
-	AlertIstioXDSPushErrors            = "IstioXDSPushErrors"
-	AlertIstiodPushLatencyHigh         = "IstiodPushLatencyHigh"
-	AlertIstioConfigConflicts          = "IstioConfigConflicts"
-	AlertIstioSidecarInjectionFailures = "IstioSidecarInjectionFailures"
-	AlertIstioProxiesStale             = "IstioProxiesStale"
-	AlertIstioSidecarMemoryHigh        = "IstioSidecarMemoryHigh"
-	AlertIstioRootCertificateExpiring  = "IstioRootCertificateExpiring"
-	AlertIstioCACertificateExpiring    = "IstioCACertificateExpiring"
-	AlertIstioWorkloadCertRotation     = "IstioWorkloadCertificateRotationStalled"
-	AlertIstioSLOErrorBudgetBurn       = "IstioSLOErrorBudgetBurn"
-	AlertIstioSLOErrorBudgetExhausted  = "IstioSLOErrorBudgetExhausted"
-)
-
 // Descriptors lists every alert meshslo generates, in rule order. Each
 // concern's descriptors stand beside its rules, in the builder's file.
 var Descriptors = slices.Concat(controlPlaneAlerts, proxyAlerts, certificateAlerts, sloAlertDescriptors)

@@ -55,6 +55,13 @@ func (b *builder) certificates() File {
 	}
 }
 
+// Alert names of this concern.
+const (
+	AlertIstioRootCertificateExpiring = "IstioRootCertificateExpiring"
+	AlertIstioCACertificateExpiring   = "IstioCACertificateExpiring"
+	AlertIstioWorkloadCertRotation    = "IstioWorkloadCertificateRotationStalled"
+)
+
 // certificateAlerts describe the alerts on certificate lifetimes.
 var certificateAlerts = []*Descriptor{
 	caExpiry(AlertIstioRootCertificateExpiring, "root", "the mesh root CA certificate expires in under {warning} / {critical}"),

@@ -59,6 +59,16 @@ func (b *builder) controlPlane() File {
 	down, replicas, cpu := one(AlertIstiodDown), one(AlertIstiodReplicasBelowMinimum), one(AlertIstiodHighCPU)
 	xdsRejects, pushErrors, pushLatency := one(AlertIstioXDSRejects), one(AlertIstioXDSPushErrors), one(AlertIstiodPushLatencyHigh)
 	conflictsT, injection := one(AlertIstioConfigConflicts), one(AlertIstioSidecarInjectionFailures)
+	webhooks := one(AlertIstioWebhookCallFailures)
+	// The API server counts the calls it could not make to a webhook; istiod
+	// counts nothing when it cannot be reached. Selected by the webhook
+	// names alone (and the cluster), as the API server's job varies.
+	apiserver := selector.Matchers{}
+	if m := c.Profile.Spec.Mesh; m.Cluster != "" {
+		apiserver = apiserver.With(selector.Equal(m.ClusterLabel, m.Cluster))
+	}
+	webhookCalls := apiserver.With(selector.Regex("name", istioWebhooks), selector.Equal("error_type", "calling_webhook_error")).
+		Metric("apiserver_admission_webhook_rejection_count")
 
 	rejects := "sum by (type) (increase(" + istiod.Metric("pilot_total_xds_rejects") + "[5m]))"
 	pushErr := istiod.With(selector.Regex("type", ".+_senderr")).Metric("pilot_xds_pushes")
@@ -111,6 +121,11 @@ func (b *builder) controlPlane() File {
 				"sum(increase("+istiod.Metric("sidecar_injection_failure_total")+"[5m])) > "+num(injection.Value),
 				"Sidecar injection fails.",
 				"{{ $value | humanize }} sidecar injections failed in 5m (tolerated: "+injection.Shown+"); pods start without a sidecar or not at all."),
+			b.alert(webhooks,
+				"sum by (name, type) (increase("+webhookCalls+"[5m])) > "+num(webhooks.Value),
+				"The API server cannot call an Istio webhook.",
+				"The API server failed {{ $value | humanize }} calls to the {{ $labels.type }} webhook {{ $labels.name }} in 5m (tolerated: "+webhooks.Shown+
+					"). Istio's webhooks fail closed: pods cannot be created (injection) or Istio config cannot be applied (validation)."),
 		)},
 	}
 }
@@ -134,6 +149,26 @@ func joinOr(exprs []string) string {
 
 // Seconds prints a duration as seconds for PromQL comparisons.
 func Seconds(d profile.Duration) string { return num(d.Seconds()) }
+
+// istioWebhooks matches the names of istiod's admission webhooks:
+// [rev.]{namespace,object}.sidecar-injector.istio.io and [rev.]validation.istio.io
+// (manifests/charts/istio-control/istio-discovery/templates/mutatingwebhook.yaml,
+// validatingwebhookconfiguration.yaml).
+const istioWebhooks = `.+\.istio\.io`
+
+// Alert names of this concern.
+const (
+	AlertIstioWebhookCallFailures      = "IstioWebhookCallFailures"
+	AlertIstiodHeapNearLimit           = "IstiodHeapNearLimit"
+	AlertIstiodDown                    = "IstiodDown"
+	AlertIstiodReplicasBelowMinimum    = "IstiodReplicasBelowMinimum"
+	AlertIstiodHighCPU                 = "IstiodHighCPU"
+	AlertIstioXDSRejects               = "IstioXDSRejects"
+	AlertIstioXDSPushErrors            = "IstioXDSPushErrors"
+	AlertIstiodPushLatencyHigh         = "IstiodPushLatencyHigh"
+	AlertIstioConfigConflicts          = "IstioConfigConflicts"
+	AlertIstioSidecarInjectionFailures = "IstioSidecarInjectionFailures"
+)
 
 // controlPlaneAlerts describe the alerts of istiod.
 var controlPlaneAlerts = []*Descriptor{
@@ -255,6 +290,17 @@ var controlPlaneAlerts = []*Descriptor{
 				Value:     i.InjectionFailuresWarning, Shown: num(i.InjectionFailuresWarning), For: i.InjectionFailuresFor,
 				Draw:   "istiod.injectionFailuresWarning",
 				Panels: []string{"oncall/Sidecar injection failures per 5m", "debug/Injection failures per 5m"}}}
+		},
+	},
+	{
+		Name:    AlertIstioWebhookCallFailures,
+		Meaning: "the API server cannot call istiod's injection or validation webhook: pods or Istio config are refused",
+		Thresholds: func(c *config.Config) []Threshold {
+			i := c.Profile.Spec.Istiod
+			return []Threshold{{Alert: AlertIstioWebhookCallFailures, Severity: profile.SeverityWarning,
+				Condition: fmt.Sprintf("more than %s failed API server calls to an Istio webhook per 5m for %s", num(i.WebhookFailuresWarning), i.WebhookFailuresFor),
+				Fields:    []string{"spec.istiod.webhookFailuresWarning", "spec.istiod.webhookFailuresFor"},
+				Value:     i.WebhookFailuresWarning, Shown: num(i.WebhookFailuresWarning), For: i.WebhookFailuresFor}}
 		},
 	},
 }

@@ -64,6 +64,12 @@ func (b *builder) proxies() File {
 	}
 }
 
+// Alert names of this concern.
+const (
+	AlertIstioProxiesStale      = "IstioProxiesStale"
+	AlertIstioSidecarMemoryHigh = "IstioSidecarMemoryHigh"
+)
+
 // proxyAlerts describe the alerts of the sidecars.
 var proxyAlerts = []*Descriptor{
 	{

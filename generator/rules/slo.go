@@ -334,6 +334,12 @@ func (b *builder) sloAlerts() File {
 	return f
 }
 
+// Alert names of this concern.
+const (
+	AlertIstioSLOErrorBudgetBurn      = "IstioSLOErrorBudgetBurn"
+	AlertIstioSLOErrorBudgetExhausted = "IstioSLOErrorBudgetExhausted"
+)
+
 // sloAlertDescriptors describe the SLO alerts; their thresholds are per SLO and tier.
 var sloAlertDescriptors = []*Descriptor{
 	{

@@ -6,6 +6,7 @@ import (
 	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/generator/selector"
 )
 
 // istiodImage is the image of istiod's discovery container in cAdvisor series.
@@ -19,10 +20,11 @@ func percent(f float64) string { return num(f*100) + "%" }
 func (b *builder) controlPlane() *suite {
 	s := b.newSuite("control-plane.test.yaml", "istiod alerts at the edges of their thresholds, and istiod's recorded ratios.")
 	s.alerts = []string{"IstiodHeapNearLimit", "IstiodDown", "IstiodReplicasBelowMinimum", "IstiodHighCPU",
-		"IstioXDSRejects", "IstioXDSPushErrors", "IstiodPushLatencyHigh", "IstioConfigConflicts", "IstioSidecarInjectionFailures"}
+		"IstioXDSRejects", "IstioXDSPushErrors", "IstiodPushLatencyHigh", "IstioConfigConflicts", "IstioSidecarInjectionFailures",
+		"IstioWebhookCallFailures"}
 	s.records = []string{rules.IstiodHeapRatio, rules.IstiodCPURatio}
 	for _, w := range []*watch{b.heapWatch(), b.downWatch(), b.replicasWatch(), b.cpuWatch(), b.rejectsWatch(),
-		b.pushErrorsWatch(), b.pushLatencyWatch(), b.conflictsWatch(), b.injectionWatch()} {
+		b.pushErrorsWatch(), b.pushLatencyWatch(), b.conflictsWatch(), b.injectionWatch(), b.webhookWatch()} {
 		s.Tests = append(s.Tests, b.edgeCases(w)...)
 	}
 	s.Tests = append(s.Tests, b.heapLiveLimit(), b.istiodAbsent(), b.cpuRequestFallback(), b.conflictKinds())
@@ -454,4 +456,44 @@ func (b *builder) conflictKinds() *testGroup {
 	}
 	g.AlertTests = []alertTest{b.expect(at, "IstioConfigConflicts", fs...)}
 	return g
+}
+
+// apiserver is kube-apiserver's series as kube-prometheus-stack's apiserver
+// job scrapes them (ServiceMonitor on the default/kubernetes Service).
+func (b *builder) apiserver() lbls {
+	l := lbls{"job": "apiserver", "instance": "10.0.0.1:6443", "endpoint": "https", "namespace": "default", "service": "kubernetes"}
+	var cluster selector.Matchers
+	if m := b.c.Profile.Spec.Mesh; m.Cluster != "" {
+		cluster = selector.Matchers{selector.Equal(m.ClusterLabel, m.Cluster)}
+	}
+	return b.fitted(l, cluster, "kube-apiserver")
+}
+
+// webhookWatch: the API server cannot call the injection webhook. The
+// traps must not count: a webhook that answered and refused (no_error),
+// and another vendor's webhook that cannot be called either.
+func (b *builder) webhookWatch() *watch {
+	i := b.c.Profile.Spec.Istiod
+	api := b.apiserver()
+	win := b.window("IstioWebhookCallFailures")
+	// The dispatcher records the failed call with the status of its error
+	// (an internal error, 500) under the mutating step "admit".
+	hook := api.with("name", "rev.object.sidecar-injector.istio.io", "type", "admit", "operation", "CREATE",
+		"error_type", "calling_webhook_error", "rejection_code", "500")
+	w := &watch{
+		alert: "IstioWebhookCallFailures", window: win, baseline: 0,
+		labels: lbls{"name": "rev.object.sidecar-injector.istio.io", "type": "admit"},
+		show:   func(f float64) string { return num(f) + " failed webhook calls per " + win.String() },
+		inputs: func(level func(profile.Duration) float64, n int) []series {
+			fail := b.slopes(level, n, func(r float64) float64 { return r / win.Seconds() })
+			busy := b.slopes(level, n, func(float64) float64 { return 0.5 })
+			return []series{
+				{hook.of("apiserver_admission_webhook_rejection_count"), counter(2, fail)},
+				{hook.with("error_type", "no_error", "rejection_code", "400").of("apiserver_admission_webhook_rejection_count"), counter(40, busy)},
+				{hook.with("name", "validation.gatekeeper.sh", "type", "validating").of("apiserver_admission_webhook_rejection_count"), counter(7, busy)},
+			}
+		},
+	}
+	w.sevs = []sev{{rule: b.rule(w.alert, nil), holds: gt(i.WebhookFailuresWarning), above: increaseAbove(i.WebhookFailuresWarning), below: increaseBelow(i.WebhookFailuresWarning)}}
+	return w
 }
