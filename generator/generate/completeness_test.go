@@ -262,4 +262,3 @@ func comparedNumbers(t *testing.T, expr string) []float64 {
 	})
 	return out
 }
-

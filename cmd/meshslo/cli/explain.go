@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshslo/meshslo/generator/generate"
-	"github.com/meshslo/meshslo/generator/rules"
 	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/generator/rules"
 	"github.com/meshslo/meshslo/profiles"
 )
 
