@@ -188,6 +188,10 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:10: spec.mesh.cluster: YAML tags are not allowed, got "!!str"; write the value without a tag (in quotes to make it a string)`}},
 		{"NUL in the description", strings.Replace(head, "{name: bad}", `{name: bad, description: "a\0b"}`, 1), []string{
 			`bad.yaml:3:36: metadata.description: expected text without control or invisible formatting characters, got "a\x00b": character 2 is U+0000 (NUL), a control character`}},
+		{"raw next line in a value", spec("mesh: {cluster: \"eu\u0085west\"}"), []string{
+			`bad.yaml:5:22: character U+0085 (next line) is a line break to YAML, which would turn it into a space or a new line; remove it`}},
+		{"raw line separator in a comment", spec("mesh: {cluster: eu} # a\u2028b"), []string{
+			`bad.yaml:5:26: character U+2028 (line separator) is a line break to YAML, which would turn it into a space or a new line; remove it`}},
 		{"next line in the description", strings.Replace(head, "{name: bad}", `{name: bad, description: "a\Nb"}`, 1), []string{
 			`bad.yaml:3:36: metadata.description: expected text without control or invisible formatting characters, got "a\u0085b": character 2 is U+0085 (next line), a control character`}},
 		{"line separator in the description", strings.Replace(head, "{name: bad}", `{name: bad, description: "a\Lb"}`, 1), []string{

@@ -48,8 +48,25 @@ func checkInput(file string, data []byte) ([]byte, *Error) {
 		return nil, &Error{File: file, Line: line, Column: col,
 			Msg: fmt.Sprintf("file is not valid UTF-8 text (byte 0x%02x); save it as UTF-8", data[i])}
 	}
+	// YAML reads NEL and the Unicode line and paragraph separators as line
+	// breaks, so in a value they silently become a space or a new line.
+	line, col := 1, 1
+	for _, r := range string(data) {
+		if name, ok := yamlLineBreaks[r]; ok {
+			return nil, &Error{File: file, Line: line, Column: col,
+				Msg: fmt.Sprintf("character U+%04X (%s) is a line break to YAML, which would turn it into a space or a new line; remove it", r, name)}
+		}
+		if r == '\n' {
+			line, col = line+1, 0
+		}
+		col++
+	}
 	return data, nil
 }
+
+// yamlLineBreaks are the characters besides CR and LF that YAML 1.1 (and
+// so yaml.v3) treats as line breaks.
+var yamlLineBreaks = map[rune]string{0x85: "next line", 0x2028: "line separator", 0x2029: "paragraph separator"}
 
 func yamlSyntaxError(file string, data []byte, err error) *Error {
 	msg := err.Error()
