@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/meshslo/meshslo/dashboards"
@@ -20,6 +19,7 @@ import (
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/generate"
 	"github.com/meshslo/meshslo/generator/loader"
+	"github.com/meshslo/meshslo/generator/promqltest"
 	"github.com/meshslo/meshslo/generator/render"
 	"github.com/meshslo/meshslo/generator/rules"
 	"github.com/meshslo/meshslo/profiles"
@@ -226,22 +226,13 @@ func TestEveryDrawnThresholdIsUsedByATemplate(t *testing.T) {
 	}
 }
 
-// comparedNumbers returns the numbers an expression compares against (the
-// right-hand side of >, >=, <, <=).
+// comparedNumbers returns the numbers an expression compares against.
 func comparedNumbers(t *testing.T, expr string) []float64 {
-	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	t.Helper()
+	out, err := promqltest.ComparedNumbers(expr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []float64
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
-		if b, ok := n.(*parser.BinaryExpr); ok && b.Op.IsComparisonOperator() {
-			if lit, ok := b.RHS.(*parser.NumberLiteral); ok {
-				out = append(out, lit.Val)
-			}
-		}
-		return nil
-	})
 	return out
 }
 

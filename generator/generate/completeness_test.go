@@ -14,10 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/meshslo/meshslo/generator/internal/golden"
+	"github.com/meshslo/meshslo/generator/promqltest"
 	"github.com/meshslo/meshslo/generator/render"
 	"github.com/meshslo/meshslo/generator/rules"
 	"github.com/meshslo/meshslo/profiles"
@@ -247,18 +247,10 @@ func resolve(v reflect.Value, path string) string {
 
 // comparedNumbers returns the numbers an expression compares against.
 func comparedNumbers(t *testing.T, expr string) []float64 {
-	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	t.Helper()
+	out, err := promqltest.ComparedNumbers(expr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []float64
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
-		if b, ok := n.(*parser.BinaryExpr); ok && b.Op.IsComparisonOperator() {
-			if lit, ok := b.RHS.(*parser.NumberLiteral); ok {
-				out = append(out, lit.Val)
-			}
-		}
-		return nil
-	})
 	return out
 }
