@@ -48,8 +48,8 @@ const (
 	approxRelTolerance = 1e-6
 )
 
-// scenarioConfig is the built-in medium profile with a 1s evaluation
-// interval and every alert hold (any Duration field named For or ending in
+// scenarioConfig is the built-in medium profile, validated, then given a
+// 1s evaluation interval and every alert hold (any Duration field named For or ending in
 // For, wherever it is) cut to hold.
 func scenarioConfig(t *testing.T) *config.Config {
 	t.Helper()
@@ -58,13 +58,15 @@ func scenarioConfig(t *testing.T) *config.Config {
 		t.Fatalf("loading the medium profile: %v", fatal)
 	}
 	p := loaded.Profile
-	p.Spec.Prometheus.EvaluationInterval = profile.Duration(evalInterval)
 	if n := shortenHolds(reflect.ValueOf(&p.Spec).Elem(), profile.Duration(hold)); n == 0 {
 		t.Fatal("found no for: durations to shorten in the profile")
 	}
 	if fatal := profile.Validate(&p).Fatal(false); len(fatal) > 0 {
 		t.Fatalf("scenario profile is invalid: %v", fatal)
 	}
+	// Validation keeps a profile's interval at 5s or more; the test runs a
+	// real Prometheus faster than any user would, to keep its run short.
+	p.Spec.Prometheus.EvaluationInterval = profile.Duration(evalInterval)
 	c, err := config.New(p)
 	if err != nil {
 		t.Fatal(err)
