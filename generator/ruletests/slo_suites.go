@@ -30,14 +30,18 @@ func action(severity string) string {
 // (reporter="source") that must not count.
 //
 // Cases whose for: is a whole number of base windows run in a second file
-// evaluated once per base window (input still scraped every step): their for: edge
-// is as exact there, and hours of for: cost a tenth of the evaluations.
+// evaluated once per base window (input still sampled every step): their
+// for: edge is as exact there, and hours of for: cost a tenth of the
+// evaluations. Either file moves to a coarser step when its durations
+// would take too many samples (see scaled).
 func (b *builder) sloEdges(s config.SLO) []*suite {
 	coarse := *b
 	coarse.every = rules.Windows(s)[0]
 	onCoarse := func(d profile.Duration) bool { return d > 0 && d%coarse.every == 0 && coarse.every%b.step == 0 }
-	fine := b.edgeSuite(s, "slo-"+s.Name+".test.yaml", func(d profile.Duration) bool { return !onCoarse(d) })
-	slow := coarse.edgeSuite(s, "slo-"+s.Name+"-slow.test.yaml", onCoarse)
+	fine := b.scaled(func(b *builder) *suite {
+		return b.edgeSuite(s, "slo-"+s.Name+".test.yaml", func(d profile.Duration) bool { return !onCoarse(d) })
+	})
+	slow := coarse.scaled(func(b *builder) *suite { return b.edgeSuite(s, "slo-"+s.Name+"-slow.test.yaml", onCoarse) })
 	b.fail(coarse.err)
 	return []*suite{fine, slow}
 }
@@ -178,11 +182,15 @@ func (b *builder) noSeries(s config.SLO, svc service, at profile.Duration, names
 
 // sloHistory: after a full longest window of clean traffic, a short intense
 // burst that the fastest tier catches and no slower tier does. The rules
-// are evaluated once per base window so days of history stay fast.
+// are evaluated once per base window so days of history stay fast, on
+// input sampled at a coarser step when the history would take too many
+// samples. The recorded windows tile base windows read at offsets, so the
+// rules cannot be evaluated less often: a history longer than
+// maxEvaluations base windows gets no burst test.
 func (b *builder) sloHistory(s config.SLO) *suite {
 	coarse := *b
 	coarse.every = rules.Windows(s)[0]
-	st := coarse.burstSuite(s)
+	st := coarse.scaled(func(b *builder) *suite { return b.burstSuite(s) })
 	b.fail(coarse.err)
 	return st
 }
@@ -237,6 +245,9 @@ func (b *builder) burstSuite(s config.SLO) *suite {
 	}
 	u := burn{b, s, svc, bad, every}
 	end := onset + d
+	if end/every > maxEvaluations {
+		return nil
+	}
 	st := b.newSuite("slo-"+s.Name+"-burst.test.yaml", "SLO "+s.Name+": a short, intense burst after "+longest.String()+
 		" of clean traffic pages through the fastest tier only.\nEvaluated once per base window ("+every.String()+") so days of input stay fast.")
 	st.EvaluationInterval = every.String()
