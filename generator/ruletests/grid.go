@@ -49,6 +49,10 @@ func (b *builder) scaled(build func(*builder) *suite) *suite {
 	c.step = g
 	s = build(&c)
 	b.fail(c.err)
+	if s != nil {
+		s.comment += "\nInput sampled every " + g.String() + " and rules evaluated every " + c.every.String() + ", not every " + b.step.String() +
+			": a coarser step that divides every range and offset the rules read, so long durations cost a bounded number of samples."
+	}
 	return s
 }
 
@@ -66,7 +70,7 @@ func (b *builder) grid(span profile.Duration) profile.Duration {
 	}
 	best := b.step
 	for g := b.step; g <= unit && 2*g <= shortest && 2*g <= lookback; g += b.step {
-		if unit%g != 0 || b.every%g != 0 && b.every != b.step {
+		if unit%g != 0 || (b.every != b.step && b.every%g != 0) {
 			continue
 		}
 		best = g
