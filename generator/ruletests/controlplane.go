@@ -132,7 +132,7 @@ func (b *builder) heapLiveLimit() *testGroup {
 	return g
 }
 
-// upWatch counts istiod targets up: the first level pods are up.
+// upInputs are the istiod targets' up series: the first level pods are up.
 func (b *builder) upInputs(level func(profile.Duration) float64, n int) []series {
 	var out []series
 	for k, p := range b.istiods() {
@@ -182,7 +182,7 @@ func (b *builder) istiodAbsent() *testGroup {
 	}
 }
 
-// cpu is the CPU limit of istiod's container in the edge cases, in cores.
+// cpuLimitCores is the CPU limit of istiod's container in the edge cases, in cores.
 const cpuLimitCores = 2
 
 func (b *builder) cpuWatch() *watch {

@@ -29,8 +29,8 @@ const Dir = "tests"
 // profile folder.
 func Render(c *config.Config, files []rules.File) (map[string][]byte, error) {
 	iv := c.Profile.Spec.Prometheus.EvaluationInterval
-	b := &builder{c: c, files: files, step: iv, every: iv, readsOf: map[int][]string{}}
-	suites := []*suite{b.controlPlane(), b.proxies(), b.certificates()}
+	b := &builder{c: c, files: files, step: iv, every: iv, readsOf: map[int][]string{}, grids: &grids{}}
+	suites := []*suite{b.scaled((*builder).controlPlane), b.scaled((*builder).proxies), b.scaled((*builder).certificates)}
 	for _, s := range c.SLOs {
 		suites = append(suites, b.sloEdges(s)...)
 		suites = append(suites, b.sloHistory(s))
@@ -107,12 +107,19 @@ type expSample struct {
 type builder struct {
 	c     *config.Config
 	files []rules.File
-	step  profile.Duration // the rules' evaluation interval, also the scrape interval of the input
+	// step is the interval of the input samples: the rules' evaluation
+	// interval, or a multiple of it for suites whose durations would
+	// otherwise take too many samples (see scaled).
+	step  profile.Duration
 	every profile.Duration // how often the tests evaluate the rules: step, or coarser for long SLO cases
 	err   error
 	// readsOf caches reads per file index; copies of the builder share it.
 	readsOf map[int][]string
+	// grids caches what ranges found; copies share it.
+	grids *grids
 }
+
+type grids struct{ unit, shortest profile.Duration }
 
 func (b *builder) fail(err error) {
 	if b.err == nil && err != nil {

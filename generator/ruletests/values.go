@@ -79,7 +79,7 @@ func term(a, d float64, n int) string {
 
 func num(f float64) string { return profile.FormatNumber(f) }
 
-// at is a point in test time, a whole number of evaluation steps.
+// samples is how many input samples, one per step from 0, reach until.
 func (b *builder) samples(until profile.Duration) int { return int(until/b.step) + 1 }
 
 // ceilStep rounds d up to whole evaluation steps: an alert with for: d

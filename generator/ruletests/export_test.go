@@ -1,0 +1,7 @@
+package ruletests
+
+// The bounds on the generated tests' cost, for the external tests.
+const (
+	MaxEvaluations = maxEvaluations
+	MaxSamples     = maxSamples
+)
