@@ -189,6 +189,9 @@ function(meshslo) mesh.dashboard(meshslo, 'query', 'Q', 'x', [], [
 // jsonnet's stack holds 500 calls, and a lazily accumulated layout used
 // one per line.
 func TestLayoutOfThousandsOfLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (thousands of panels); make test runs them")
+	}
 	dir := t.TempDir()
 	write(t, dir, "long.jsonnet", `
 local g = import 'grafana.libsonnet';

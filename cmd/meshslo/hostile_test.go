@@ -47,6 +47,9 @@ var hostileSpecs = []struct {
 // address-space cap, with an error naming the field, exit 1, and --out
 // byte for byte as it was.
 func TestHostileProfilesAreRefusedUnderAMemoryCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (whole-binary runs under a memory cap); make test runs them")
+	}
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh to set the address-space limit with ulimit")
 	}

@@ -270,6 +270,9 @@ func TestConcurrentGenerateRuns(t *testing.T) {
 // a stale one, not in a missing one. The directory is read-only where this
 // process can make it so, and every mtime must stay the same.
 func TestCheckNeverWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (whole-binary runs); make test runs them")
+	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	p := profileFile(t, dir, "checked", "v1")
@@ -327,6 +330,9 @@ func readOnlyDir(t *testing.T, dir string) {
 // map iteration order (random in every run) do. The profile sets every
 // field and has several rule labels and SLO selectors: maps in the input.
 func TestGenerateIsDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (whole-binary runs); make test runs them")
+	}
 	dir := t.TempDir()
 	everyField := filepath.Join("..", "..", "generator", "generate", "testdata", "fuzz", "FuzzGenerate", "every-field")
 	data, err := os.ReadFile(everyField)
@@ -362,6 +368,9 @@ func TestGenerateIsDeterministic(t *testing.T) {
 // every file and mtime under the folder stays; no temporary folder is left.
 // A file of that name is refused too, --force or not.
 func TestForeignFolderIsNeverReplaced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (whole-binary runs); make test runs them")
+	}
 	dir := t.TempDir()
 	projects := filepath.Join(dir, "projects")
 	for _, f := range []string{"thesis/chapter1/draft.tex", "thesis/refs.bib", "other/notes.txt"} {

@@ -11,6 +11,9 @@ import (
 // A team template with a fixed uid gives every profile the same dashboard
 // uid: generate and push refuse the run and write or upload nothing.
 func TestTemplatesDuplicateUIDAcrossProfiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short skips the heavy tests (child-process evaluation over profiles); make test runs them")
+	}
 	dir := t.TempDir()
 	tpl := filepath.Join(dir, "tpl")
 	if err := os.Mkdir(tpl, 0o755); err != nil {
