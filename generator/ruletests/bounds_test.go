@@ -3,9 +3,11 @@ package ruletests_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,11 +115,27 @@ func TestUpperBoundsTestsPassWithPromtool(t *testing.T) {
 	dir, _ := generated(t, upperBounds)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"test", "rules"}, testFiles(t, dir)...)...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("promtool test rules failed (%v; context: %v):\n%s", err, ctx.Err(), out.String())
+	// One promtool per file, side by side: the files are independent.
+	files := testFiles(t, dir)
+	errs := make([]string, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.CommandContext(ctx, bin, "test", "rules", f)
+			cmd.Dir = dir
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				errs[i] = fmt.Sprintf("%s: promtool test rules failed (%v; context: %v):\n%s", f, err, ctx.Err(), out.String())
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Error(e)
+		}
 	}
 }
