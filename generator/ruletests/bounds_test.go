@@ -111,6 +111,8 @@ func TestUpperBoundsTestsPassWithPromtool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short skips the heavy tests (promtool on generated tests); make test runs them")
 	}
+	// promtool runs single-threaded: the promtool tests share the cores.
+	t.Parallel()
 	bin := promtool(t)
 	dir, _ := generated(t, upperBounds)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)

@@ -22,6 +22,8 @@ func TestListedServicesTestsPassWithPromtool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short skips the heavy tests (promtool on generated tests); make test runs them")
 	}
+	// promtool runs single-threaded: the promtool tests share the cores.
+	t.Parallel()
 	promtool(t)
 	dir, _ := generated(t, listed)
 	out, err := runTests(t, dir, testFiles(t, dir)...)
@@ -112,6 +114,8 @@ func TestUnusualSelectorsTestsPassWithPromtool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short skips the heavy tests (promtool on generated tests); make test runs them")
 	}
+	// promtool runs single-threaded: the promtool tests share the cores.
+	t.Parallel()
 	promtool(t)
 	dir, _ := generated(t, "testdata/selectors.yaml")
 	out, err := runTests(t, dir, testFiles(t, dir)...)

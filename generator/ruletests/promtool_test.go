@@ -77,6 +77,8 @@ func TestGeneratedTestsPassWithPromtool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short skips the heavy tests (promtool on generated tests); make test runs them")
 	}
+	// promtool runs single-threaded: the promtool tests share the cores.
+	t.Parallel()
 	promtool(t)
 	for _, name := range profiles.Names() {
 		t.Run(name, func(t *testing.T) {
@@ -96,6 +98,8 @@ func TestGeneratedTestsCatchEditedThresholds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short skips the heavy tests (promtool on mutated rules); make test runs them")
 	}
+	// promtool runs single-threaded: the promtool tests share the cores.
+	t.Parallel()
 	promtool(t)
 	dir, c := generated(t, profiles.Default)
 	num := profile.FormatNumber
