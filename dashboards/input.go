@@ -88,6 +88,8 @@ type Series struct {
 	ProxiesCount             string `json:"proxiesCount"`
 	ProxiesOutOfSyncCount    string `json:"proxiesOutOfSyncCount"`
 	ProxiesOutOfSyncRatio    string `json:"proxiesOutOfSyncRatio"`
+	ProxyOutOfSync           string `json:"proxyOutOfSync"`
+	SidecarMemoryRatio       string `json:"sidecarMemoryRatio"`
 	RootCertRemaining        string `json:"rootCertRemaining"`
 	CACertRemaining          string `json:"caCertRemaining"`
 	SLIErrorsRate5m          string `json:"sliErrorsRate5m"`
@@ -181,6 +183,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		Series: Series{
 			IstiodHeapRatio: rules.IstiodHeapRatio, IstiodCPURatio: rules.IstiodCPURatio,
 			ProxiesCount: rules.ProxiesCount, ProxiesOutOfSyncCount: rules.ProxiesOutOfSyncCount, ProxiesOutOfSyncRatio: rules.ProxiesOutOfSyncRatio,
+			ProxyOutOfSync: rules.ProxyOutOfSync, SidecarMemoryRatio: rules.SidecarMemoryRatio,
 			RootCertRemaining: rules.RootCertRemaining, CACertRemaining: rules.CACertRemaining,
 			SLIErrorsRate5m: rules.SLIErrorsRate5m, SLIRequestsRate5m: rules.SLIRequestsRate5m,
 			SLOObjective: rules.SLOObjective, SLOErrorBudget: rules.SLOErrorBudget,

@@ -154,15 +154,19 @@ function(meshslo)
 
                    g.row('Proxies', 'Sidecars: config sync with istiod and memory.'),
                    g.line(8, [
-                     g.timeseries('Proxies out of sync', 'Share of proxies disconnected from istiod or rejecting its config. IstioProxiesStale pages above %s%% (dashed).' % mesh.num(px.staleRatio * 100),
+                     g.timeseries('Proxies out of sync', 'Share of proxies without a stream to istiod, rejecting its config or not ACKing it. IstioProxiesStale pages above %s%% (dashed).' % mesh.num(px.staleRatio * 100),
                                   'percentunit', [g.target(s.proxiesOutOfSyncRatio, 'out of sync')], g.thresholds('green', [{ value: px.staleRatio, color: 'red' }]), min=0),
                      g.timeseries('Proxies out of sync (count)', 'Proxies out of sync, of all proxies reporting. IstioProxiesStale tickets above %d (dashed).' % px.staleCount,
                                   'short', [g.target(s.proxiesOutOfSyncCount, 'out of sync'), g.target(s.proxiesCount, 'all proxies')],
                                   g.thresholds('green', [{ value: px.staleCount, color: 'orange' }]), min=0),
-                     g.timeseries('Sidecar memory (top %d)' % topN, 'Working set of the istio-proxy containers that use most. IstioSidecarMemoryHigh: warning above %s, critical above %s (dashed); the default sidecar limit is 1Gi.' %
-                                                                   [mesh.bytes(px.memoryWarningBytes), mesh.bytes(px.memoryCriticalBytes)],
+                     g.timeseries('Sidecar memory / limit (top %d)' % topN, 'Working set of the istio-proxy containers closest to their live memory limit (kube-state-metrics, else cAdvisor). IstioSidecarMemoryHigh: warning at %s%%, critical at %s%% (dashed); IstioSidecarOOMKilled pages on an OOM kill.' %
+                                                                           [mesh.num(px.memoryWarningRatio * 100), mesh.num(px.memoryCriticalRatio * 100)],
+                                  'percentunit', [g.target('topk(%d, %s{namespace=~"$namespace"})' % [topN, s.sidecarMemoryRatio], '{{namespace}}/{{pod}}')],
+                                  mesh.above(px.memoryWarningRatio, px.memoryCriticalRatio), min=0),
+                     g.timeseries('Sidecar memory (top %d)' % topN, 'Working set of the istio-proxy containers that use most. Where no memory limit is known, IstioSidecarMemoryHigh warns above %s (dashed); Istio\'s default sidecar limit is 1Gi.' %
+                                                                   [mesh.bytes(px.memoryWarningBytes)],
                                   'bytes', [g.target('topk(%d, max by (namespace, pod) (%s))' % [topN, mesh.sel('container_memory_working_set_bytes', [sel.sidecarContainer, 'namespace=~"$namespace"'])], '{{namespace}}/{{pod}}')],
-                                  mesh.above(px.memoryWarningBytes, px.memoryCriticalBytes), min=0),
+                                  mesh.above(px.memoryWarningBytes), min=0),
                    ]),
 
                    g.row('Certificates', 'Time left on the mesh CA certificates and on workload certificates.'),

@@ -31,3 +31,26 @@ var ConvergenceBuckets = []float64{0.1, 0.5, 1, 3, 5, 10, 20, 30}
 // histogram buckets, envoyproxy/envoy source/common/stats/histogram_impl.cc;
 // pods may override them with sidecar.istio.io/statsHistogramBuckets).
 var EnvoyLatencyBucketsMs = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
+
+// Signals of a proxy's view of istiod, read on the merged agent endpoint
+// :15020/stats/prometheus (pkg/istio-agent/xds_proxy.go, metrics.go).
+const (
+	// AgentTerminationsUnreachable is how many error terminations of the
+	// agent's stream to istiod in 5m make a proxy count as cut off from
+	// istiod: one comes with every istiod restart, an unreachable istiod
+	// gives one per Envoy retry (Envoy backs off to at most 30s).
+	AgentTerminationsUnreachable = 3
+	// AgentUnackedResponses is how many more responses than requests the
+	// agent may relay in 5m before the proxy counts as not ACKing: a
+	// scrape can fall between a push and its ACK.
+	AgentUnackedResponses = 2
+)
+
+// RejectGauges are istiod's per-proxy gauges of the last NACK, labelled
+// node (the proxy's ID, type~IP~pod.namespace~namespace.svc.cluster.local,
+// pkg/model/context.go) and err (pilot/pkg/xds/monitoring.go).
+var RejectGauges = []string{"pilot_xds_cds_reject", "pilot_xds_lds_reject", "pilot_xds_rds_reject", "pilot_xds_eds_reject"}
+
+// ProxyNodeID parses a proxy ID into pod and namespace: the third field is
+// pod.namespace (pkg/model/context.go, ServiceNode).
+const ProxyNodeID = `[^~]+~[^~]*~([^.~]+)[.]([^~]+)~.*`

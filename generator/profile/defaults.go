@@ -51,18 +51,19 @@ func Defaults(size string) Profile {
 				HeapWarningRatio:   0.8,
 				HeapCriticalRatio:  0.9,
 				PushLatencyWarning: dur(5 * time.Second),
+				Namespace:          "istio-system",
 			},
 			Proxies: Proxies{
-				StaleRatio:     0.05,
-				StaleFor:       dur(60 * time.Second),
-				StaleCount:     10,
-				StaleCountFor:  dur(5 * time.Minute),
-				MemoryWarning:  800 << 20,
-				MemoryCritical: 1 << 30,
-				MemoryFor:      dur(2 * time.Minute),
+				StaleRatio:    0.05,
+				StaleFor:      dur(60 * time.Second),
+				StaleCount:    10,
+				StaleCountFor: dur(5 * time.Minute),
+				MemoryWarning: 800 << 20,
 			},
 			Tracing: Tracing{Sampling: 0.01},
 			Certificates: Certificates{
+				CA:                     CAIstiod,
+				RotationPlanning:       dur(30 * 24 * time.Hour),
 				ExpiryWarning:          dur(72 * time.Hour),
 				ExpiryCritical:         dur(24 * time.Hour),
 				WorkloadExpiryWarning:  dur(6 * time.Hour),
@@ -70,6 +71,7 @@ func Defaults(size string) Profile {
 				For:                    dur(5 * time.Minute),
 			},
 			Prometheus: Prometheus{
+				Scrape:             ScrapeKubePrometheusStack,
 				EvaluationInterval: dur(30 * time.Second),
 				Selectors:          Selectors{Istiod: `app="istiod"`},
 				RuleLabels:         map[string]string{"release": "kube-prometheus-stack"},
@@ -82,6 +84,8 @@ func Defaults(size string) Profile {
 		},
 	}
 	applyTagDefaults(&p.Spec.Istiod)
+	applyTagDefaults(&p.Spec.Proxies)
+	applyTagDefaults(&p.Spec.Certificates)
 	return p
 }
 

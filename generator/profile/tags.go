@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A threshold field may carry its default and its check in struct tags,
@@ -16,6 +17,7 @@ import (
 // number) and applies to every size; check is one of
 //
 //	for          a for: duration, 0 to MaxFor
+//	window       a range of time, 1m to MaxFor
 //	nonnegative  a number of 0 or more
 //	ratio        a ratio strictly between 0 and 1
 //
@@ -84,10 +86,14 @@ func (v *validator) checkTagged(path string, s any) {
 		field := path + "." + name
 		switch x := rv.Field(i).Interface().(type) {
 		case Duration:
-			if check != "for" {
+			switch check {
+			case "for":
+				v.forDuration(field, x)
+			case "window":
+				v.within(field, x, Duration(time.Minute), MaxFor, "a window", false)
+			default:
 				panic("profile: check " + check + " on a duration: " + field)
 			}
-			v.forDuration(field, x)
 		case float64:
 			switch check {
 			case "nonnegative":

@@ -103,17 +103,32 @@ type Istiod struct {
 	// fail to make to istiod's injection and validation webhooks.
 	WebhookFailuresWarning float64  `yaml:"webhookFailuresWarning" json:"webhookFailuresWarning" default:"0" check:"nonnegative"`
 	WebhookFailuresFor     Duration `yaml:"webhookFailuresFor" json:"webhookFailuresFor" default:"5m" check:"for"`
+	// HPACPUTargetRatio is the CPU share of the request istiod's HPA
+	// targets (the chart's default is 80%), used where kube-state-metrics
+	// does not report the HPA's own target.
+	HPACPUTargetRatio float64 `yaml:"hpaCPUTargetRatio" json:"hpaCPUTargetRatio" default:"0.8" check:"ratio"`
+	// Namespace is where istiod and its Services run: the generated
+	// ServiceMonitor looks there.
+	Namespace string `yaml:"namespace" json:"namespace"`
 }
 
 // Proxies sets the data-plane thresholds.
 type Proxies struct {
-	StaleRatio     float64  `yaml:"staleRatio" json:"staleRatio"`
-	StaleFor       Duration `yaml:"staleFor" json:"staleFor"`
-	StaleCount     int      `yaml:"staleCount" json:"staleCount"`
-	StaleCountFor  Duration `yaml:"staleCountFor" json:"staleCountFor"`
-	MemoryWarning  Quantity `yaml:"memoryWarning" json:"memoryWarning"`
-	MemoryCritical Quantity `yaml:"memoryCritical" json:"memoryCritical"`
-	MemoryFor      Duration `yaml:"memoryFor" json:"memoryFor"`
+	StaleRatio    float64  `yaml:"staleRatio" json:"staleRatio"`
+	StaleFor      Duration `yaml:"staleFor" json:"staleFor"`
+	StaleCount    int      `yaml:"staleCount" json:"staleCount"`
+	StaleCountFor Duration `yaml:"staleCountFor" json:"staleCountFor"`
+	// MemoryWarning is the working set that tickets for a sidecar whose
+	// memory limit is unknown (no kube-state-metrics, no cAdvisor limit).
+	MemoryWarning Quantity `yaml:"memoryWarning" json:"memoryWarning"`
+	// MemoryWarningRatio and MemoryCriticalRatio are the shares of a
+	// sidecar's live memory limit that ticket and page.
+	MemoryWarningRatio  float64  `yaml:"memoryWarningRatio" json:"memoryWarningRatio" default:"0.8" check:"ratio"`
+	MemoryCriticalRatio float64  `yaml:"memoryCriticalRatio" json:"memoryCriticalRatio" default:"0.9" check:"ratio"`
+	MemoryFor           Duration `yaml:"memoryFor" json:"memoryFor" default:"2m" check:"for"`
+	// OOMKilledWindow is how long after an OOM kill of a sidecar
+	// IstioSidecarOOMKilled keeps firing.
+	OOMKilledWindow Duration `yaml:"oomKilledWindow" json:"oomKilledWindow" default:"15m" check:"window"`
 }
 
 // Tracing is the mesh-wide trace sampling rate, 0..1.
@@ -124,6 +139,20 @@ type Tracing struct {
 // Certificates sets how long before expiry the long-lived mesh CA
 // certificates alert, and when stalled workload certificate rotation does.
 type Certificates struct {
+	// CA is who signs the mesh's certificates, which decides the expiry
+	// series that exist: istiod (self-signed, the default), plugged
+	// (cacerts), cert-manager (istio-csr) or external.
+	CA string `yaml:"ca" json:"ca"`
+	// RotationPlanning is how long before a root or intermediate expires a
+	// ticket asks to plan its rotation.
+	RotationPlanning Duration `yaml:"rotationPlanning" json:"rotationPlanning"`
+	// AbsentFor is how long the CA mode's expiry series may be missing
+	// while istiod is up.
+	AbsentFor Duration `yaml:"absentFor" json:"absentFor" default:"15m" check:"for"`
+	// CSRFailuresWarning is how many failed certificate signing requests
+	// per 5m are tolerated (istiod's CA or the agents' view).
+	CSRFailuresWarning     float64  `yaml:"csrFailuresWarning" json:"csrFailuresWarning" default:"0" check:"nonnegative"`
+	CSRFailuresFor         Duration `yaml:"csrFailuresFor" json:"csrFailuresFor" default:"10m" check:"for"`
 	ExpiryWarning          Duration `yaml:"expiryWarning" json:"expiryWarning"`
 	ExpiryCritical         Duration `yaml:"expiryCritical" json:"expiryCritical"`
 	WorkloadExpiryWarning  Duration `yaml:"workloadExpiryWarning" json:"workloadExpiryWarning"`
@@ -133,6 +162,12 @@ type Certificates struct {
 
 // Prometheus says how the rules are evaluated and where they are deployed.
 type Prometheus struct {
+	// Scrape is how Istio is scraped, which decides the labels the rules
+	// read and whether meshslo generates the scrape targets:
+	// kube-prometheus-stack (the default: meshslo generates a
+	// ServiceMonitor and a PodMonitor), istio-sample (Istio's addon
+	// Prometheus) or custom (the selectors say everything).
+	Scrape             string            `yaml:"scrape" json:"scrape"`
 	EvaluationInterval Duration          `yaml:"evaluationInterval" json:"evaluationInterval"`
 	Selectors          Selectors         `yaml:"selectors" json:"selectors"`
 	RuleLabels         map[string]string `yaml:"ruleLabels" json:"ruleLabels"`
@@ -149,7 +184,31 @@ type Selectors struct {
 	Cadvisor         string `yaml:"cadvisor" json:"cadvisor"`
 	KubeStateMetrics string `yaml:"kubeStateMetrics" json:"kubeStateMetrics"`
 	Requests         string `yaml:"requests" json:"requests"`
+	// CertManager selects cert-manager's certificate series (with
+	// certificates.ca: cert-manager).
+	CertManager string `yaml:"certManager" json:"certManager"`
 }
+
+// Scrape setups.
+const (
+	ScrapeKubePrometheusStack = "kube-prometheus-stack"
+	ScrapeIstioSample         = "istio-sample"
+	ScrapeCustom              = "custom"
+)
+
+// Scrapes are the scrape setups a profile can name.
+var Scrapes = []string{ScrapeKubePrometheusStack, ScrapeIstioSample, ScrapeCustom}
+
+// CA modes.
+const (
+	CAIstiod      = "istiod"
+	CAPlugged     = "plugged"
+	CACertManager = "cert-manager"
+	CAExternal    = "external"
+)
+
+// CAModes are the certificate authorities a profile can name.
+var CAModes = []string{CAIstiod, CAPlugged, CACertManager, CAExternal}
 
 // SLO is one service level objective, evaluated per destination service.
 type SLO struct {

@@ -245,20 +245,21 @@ func validateIstiod(v *validator, i *Istiod) {
 			ConvergenceTopBucket, ConvergenceTopBucket, i.PushLatencyWarning)
 	}
 	v.checkTagged("spec.istiod", i)
+	if len(validation.IsDNS1123Label(i.Namespace)) > 0 {
+		v.add("spec.istiod.namespace", "expected a Kubernetes namespace name (1 to 63 characters of a-z, 0-9 and '-'), got %q", i.Namespace)
+	}
 }
 
 func validateProxies(v *validator, p *Proxies) {
 	v.ratio("spec.proxies.staleRatio", p.StaleRatio)
 	v.forDuration("spec.proxies.staleFor", p.StaleFor)
 	v.forDuration("spec.proxies.staleCountFor", p.StaleCountFor)
-	v.forDuration("spec.proxies.memoryFor", p.MemoryFor)
 	if p.StaleCount < 0 {
 		v.add("spec.proxies.staleCount", "expected 0 or more proxies, got %d", p.StaleCount)
 	}
 	checkMemory(v, "spec.proxies.memoryWarning", p.MemoryWarning, "800Mi")
-	checkMemory(v, "spec.proxies.memoryCritical", p.MemoryCritical, "1Gi")
-	v.below("spec.proxies.memoryWarning", "spec.proxies.memoryCritical", float64(p.MemoryWarning), float64(p.MemoryCritical),
-		func(f float64) string { return Quantity(f).String() })
+	v.checkTagged("spec.proxies", p)
+	v.below("spec.proxies.memoryWarningRatio", "spec.proxies.memoryCriticalRatio", p.MemoryWarningRatio, p.MemoryCriticalRatio, FormatNumber)
 }
 
 func validateCertificates(v *validator, c *Certificates) {
@@ -268,6 +269,13 @@ func validateCertificates(v *validator, c *Certificates) {
 	v.positive("spec.certificates.workloadExpiryWarning", c.WorkloadExpiryWarning)
 	v.positive("spec.certificates.workloadExpiryCritical", c.WorkloadExpiryCritical)
 	v.forDuration("spec.certificates.for", c.For)
+	v.oneOf("spec.certificates.ca", c.CA, CAModes)
+	v.within("spec.certificates.rotationPlanning", c.RotationPlanning, 0, MaxExpiryWarning, "a rotation planning threshold", true)
+	if c.RotationPlanning > 0 && c.RotationPlanning <= c.ExpiryWarning {
+		v.add("spec.certificates.rotationPlanning", "expected more time left than spec.certificates.expiryWarning (%s), so planning comes before the warning, got %s",
+			c.ExpiryWarning, c.RotationPlanning)
+	}
+	v.checkTagged("spec.certificates", c)
 	// More time left is the milder condition, so warning > critical here.
 	for _, f := range []struct {
 		name       string
@@ -284,10 +292,11 @@ func validateCertificates(v *validator, c *Certificates) {
 }
 
 func validatePrometheus(v *validator, p *Prometheus) {
+	v.oneOf("spec.prometheus.scrape", p.Scrape, Scrapes)
 	v.within("spec.prometheus.evaluationInterval", p.EvaluationInterval, MinEvaluationInterval, MaxEvaluationInterval, "the evaluation interval", false)
 	for name, sel := range map[string]string{
 		"istiod": p.Selectors.Istiod, "proxies": p.Selectors.Proxies, "cadvisor": p.Selectors.Cadvisor,
-		"kubeStateMetrics": p.Selectors.KubeStateMetrics, "requests": p.Selectors.Requests,
+		"kubeStateMetrics": p.Selectors.KubeStateMetrics, "requests": p.Selectors.Requests, "certManager": p.Selectors.CertManager,
 	} {
 		ms, err := selector.Parse(sel)
 		if err != nil {

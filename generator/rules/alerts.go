@@ -57,6 +57,9 @@ type Threshold struct {
 	// Panels are the dashboard panels that draw Value as a threshold
 	// step, as "dashboard/panel title" (the dashboards' tests hold them to it).
 	Panels []string
+	// Labels are static labels the alert carries besides severity, where
+	// one severity has more than one rule (limit_source="none").
+	Labels map[string]string
 }
 
 // Param is a value a dashboard draws that is not a threshold.

@@ -31,11 +31,15 @@ func (b *builder) group(name string, rules ...Rule) Group {
 // from: name, severity, hold, runbook and the annotations, so no alert can
 // leave one out or disagree with its descriptor.
 func (b *builder) alert(t Threshold, expr, summary, description string) Rule {
+	labels := map[string]string{"severity": t.Severity}
+	for k, v := range t.Labels {
+		labels[k] = v
+	}
 	return Rule{
 		Alert:  t.Alert,
 		Expr:   expr,
 		For:    t.For,
-		Labels: map[string]string{"severity": t.Severity},
+		Labels: labels,
 		Annotations: map[string]string{
 			"summary":     summary,
 			"description": description,

@@ -17,6 +17,14 @@ type Signals struct {
 	// SidecarContainer selects the sidecars' container in cAdvisor
 	// series, without ztunnel's container of the same name.
 	SidecarContainer selector.Matchers
+	// SidecarKSM selects the sidecars' container in kube-state-metrics
+	// series (kube_pod_container_* and, for native sidecars,
+	// kube_pod_init_container_*), without ztunnel.
+	SidecarKSM selector.Matchers
+	// ProxyKSM selects every container that holds an xDS client of istiod
+	// in kube-state-metrics series: sidecars, gateways, waypoints and
+	// ztunnels all name it istio-proxy, and all count in pilot_xds.
+	ProxyKSM selector.Matchers
 	// WorkloadCert selects the sidecars' workload certificate gauge.
 	WorkloadCert selector.Matchers
 }
@@ -28,6 +36,9 @@ func SignalsOf(c *config.Config) Signals {
 		IstiodKSM:       c.Selectors.KubeStateMetrics.With(selector.Equal("container", catalogue.IstiodContainer)),
 		SidecarContainer: c.Selectors.Cadvisor.With(
 			selector.Equal("container", catalogue.SidecarContainer), selector.NotRegex("pod", catalogue.ZtunnelPods)),
+		SidecarKSM: c.Selectors.KubeStateMetrics.With(
+			selector.Equal("container", catalogue.SidecarContainer), selector.NotRegex("pod", catalogue.ZtunnelPods)),
+		ProxyKSM:     c.Selectors.KubeStateMetrics.With(selector.Equal("container", catalogue.SidecarContainer)),
 		WorkloadCert: c.Selectors.Proxies.With(selector.Equal("resource_name", "default")),
 	}
 }

@@ -148,7 +148,8 @@ func (b *builder) staleRejects() *testGroup {
 func (b *builder) memoryWatch() *watch {
 	px := b.c.Profile.Spec.Proxies
 	p := b.fleet(1)[0]
-	warn, crit := float64(px.MemoryWarning.Bytes()), float64(px.MemoryCritical.Bytes())
+	warn := float64(px.MemoryWarning.Bytes())
+	crit := 2 * warn
 	w := &watch{
 		alert: "IstioSidecarMemoryHigh", baseline: math.Round(warn / 2), labels: lbls{"namespace": p.namespace, "pod": p.pod},
 		show: func(f float64) string { return num(roundTo(f/(1<<20), 0.01)) + "Mi" },
@@ -177,7 +178,7 @@ func (b *builder) memoryWatch() *watch {
 	for _, t := range []struct {
 		severity string
 		bytes    float64
-	}{{profile.SeverityWarning, warn}, {profile.SeverityCritical, crit}} {
+	}{{profile.SeverityWarning, warn}} {
 		w.sevs = append(w.sevs, sev{rule: b.rule(w.alert, map[string]string{"severity": t.severity}),
 			holds: gt(t.bytes), above: math.Round(above(t.bytes)), below: math.Round(below(t.bytes))})
 	}

@@ -146,6 +146,10 @@ func (b *builder) rule(name string, match map[string]string) rules.Rule {
 			found = append(found, r)
 		}
 	}
+	if len(found) > 1 {
+		// One severity with several rules: the one without other labels.
+		found = slices.DeleteFunc(found, func(r rules.Rule) bool { return len(r.Labels) != len(match) })
+	}
 	if len(found) != 1 {
 		b.fail(fmt.Errorf("expected one alerting rule %s with labels %v, found %d", name, match, len(found)))
 		return rules.Rule{Alert: name, Labels: map[string]string{}, Annotations: map[string]string{}}
