@@ -85,6 +85,7 @@ type Selectors struct {
 type Series struct {
 	IstiodHeapRatio          string `json:"istiodHeapRatio"`
 	IstiodCPURatio           string `json:"istiodCPURatio"`
+	IstiodCPURequestRatio    string `json:"istiodCPURequestRatio"`
 	ProxiesCount             string `json:"proxiesCount"`
 	ProxiesOutOfSyncCount    string `json:"proxiesOutOfSyncCount"`
 	ProxiesOutOfSyncRatio    string `json:"proxiesOutOfSyncRatio"`
@@ -181,7 +182,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		Large: p.Spec.Size == "large",
 		UIDs:  map[string]string{},
 		Series: Series{
-			IstiodHeapRatio: rules.IstiodHeapRatio, IstiodCPURatio: rules.IstiodCPURatio,
+			IstiodHeapRatio: rules.IstiodHeapRatio, IstiodCPURatio: rules.IstiodCPURatio, IstiodCPURequestRatio: rules.IstiodCPURequestRatio,
 			ProxiesCount: rules.ProxiesCount, ProxiesOutOfSyncCount: rules.ProxiesOutOfSyncCount, ProxiesOutOfSyncRatio: rules.ProxiesOutOfSyncRatio,
 			ProxyOutOfSync: rules.ProxyOutOfSync, SidecarMemoryRatio: rules.SidecarMemoryRatio,
 			RootCertRemaining: rules.RootCertRemaining, CACertRemaining: rules.CACertRemaining,

@@ -131,8 +131,10 @@ function(meshslo)
                                   'percentunit', [g.target(s.istiodHeapRatio, '{{namespace}}/{{pod}}')], mesh.above(i.heapWarningRatio, i.heapCriticalRatio), min=0) { w:: 12 },
                    ]),
                    g.line(7, [
-                     g.timeseries('istiod CPU / limit', 'CPU use of each istiod against its CPU limit, or its request where there is none. IstiodHighCPU tickets at %s%% (dashed).' % mesh.num(i.cpuWarningRatio * 100),
+                     g.timeseries('istiod CPU / limit', 'CPU use of each istiod against its CPU limit, where it has one (the chart sets none). IstiodHighCPU tickets at %s%% (dashed).' % mesh.num(i.cpuWarningRatio * 100),
                                   'percentunit', [g.target(s.istiodCPURatio, '{{namespace}}/{{pod}}')], mesh.above(i.cpuWarningRatio), min=0),
+                     g.timeseries('istiod CPU / request', 'CPU use of each istiod against its request, the base of its HPA target (80%% in the chart, the HPA scales out there). Without a CPU limit, IstiodHighCPU tickets when the HPA is at maxReplicas and CPU stays at its target (%s%% dashed where kube-state-metrics does not report it).' % mesh.num(i.hpaCPUTargetRatio * 100),
+                                  'percentunit', [g.target(s.istiodCPURequestRatio, '{{namespace}}/{{pod}}')], mesh.above(i.hpaCPUTargetRatio), min=0),
                      g.timeseries('Config push latency (p%s)' % mesh.num(i.pushLatencyQuantile * 100),
                                   'Time for a config change to reach the proxies (pilot_proxy_convergence_time), p%s. IstiodPushLatencyHigh tickets above %s (dashed).' %
                                   [mesh.num(i.pushLatencyQuantile * 100), mesh.duration(i.pushLatencyWarningSeconds)],

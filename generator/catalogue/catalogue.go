@@ -36,7 +36,10 @@ const (
 	istioAgent       = "istio/istio pkg/istio-agent/metrics/metrics.go (istio_agent_cert_expiry_seconds, 1.14+)"
 	ztunnel          = "istio/ztunnel src/metrics/*.rs"
 	cadvisor         = "google/cadvisor metrics/prometheus.go; docs/storage/prometheus.md"
-	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md"
+	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md, internal/store/pod.go"
+	ksmHPA           = "kubernetes/kube-state-metrics docs/metrics/workload/horizontalpodautoscaler-metrics.md, internal/store/hpa.go"
+	istioAgentXDS    = "istio/istio pkg/istio-agent/metrics/metrics.go (istiod_connection_terminations{type=error|cancelled}, xds_proxy_requests, xds_proxy_responses; served only on the merged :15020/stats/prometheus)"
+	istiodRejects    = "istio/istio pilot/pkg/xds/monitoring.go (pilot_xds_{cds,eds,lds,rds}_reject: a gauge per NACKing proxy, labels node and err)"
 	apiserver        = "kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/admission/metrics/metrics.go (webhookRejection: name, type, operation, error_type, rejection_code; calling_webhook_error counted only for failurePolicy Fail, pkg/admission/plugin/webhook/{mutating,validating}/dispatcher.go); scraped by kube-prometheus-stack's apiserver job"
 	prom             = "prometheus/prometheus docs: configuration/recording_rules, jobs_instances (up), alerting_rules (ALERTS)"
 )
@@ -67,6 +70,10 @@ var entries = []Entry{
 	{"pilot_xds_config_size_bytes", "histogram", "istiod", istiodMonitoring},
 	{"pilot_push_triggers", "counter", "istiod", istiodMonitoring},
 	{"pilot_total_xds_rejects", "counter", "istiod", istiodMonitoring},
+	{"pilot_xds_cds_reject", "gauge", "istiod", istiodRejects},
+	{"pilot_xds_eds_reject", "gauge", "istiod", istiodRejects},
+	{"pilot_xds_lds_reject", "gauge", "istiod", istiodRejects},
+	{"pilot_xds_rds_reject", "gauge", "istiod", istiodRejects},
 	{"pilot_xds_expired_nonce", "counter", "istiod", istiodMonitoring},
 	{"pilot_total_xds_internal_errors", "counter", "istiod", istiodMonitoring},
 	{"pilot_xds_write_timeout", "counter", "istiod", istiodMonitoring},
@@ -116,6 +123,9 @@ var entries = []Entry{
 
 	// Sidecar agent.
 	{"istio_agent_cert_expiry_seconds", "gauge", "istio-agent", istioAgent},
+	{"istio_agent_istiod_connection_terminations", "counter", "istio-agent", istioAgentXDS},
+	{"istio_agent_xds_proxy_requests", "counter", "istio-agent", istioAgentXDS},
+	{"istio_agent_xds_proxy_responses", "counter", "istio-agent", istioAgentXDS},
 
 	// ztunnel (ambient).
 	{"istio_tcp_connections_failed_total", "counter", "ztunnel", ztunnel},
@@ -141,6 +151,17 @@ var entries = []Entry{
 	{"kube_pod_container_resource_requests", "gauge", "kube-state-metrics", ksm},
 	{"kube_pod_container_resource_limits", "gauge", "kube-state-metrics", ksm},
 	{"kube_pod_container_status_restarts_total", "counter", "kube-state-metrics", ksm},
+	{"kube_pod_container_status_running", "gauge", "kube-state-metrics", ksm},
+	{"kube_pod_container_status_last_terminated_reason", "gauge", "kube-state-metrics", ksm},
+	// Native sidecars are init containers: the same families under kube_pod_init_container_*.
+	{"kube_pod_init_container_resource_limits", "gauge", "kube-state-metrics", ksm},
+	{"kube_pod_init_container_status_restarts_total", "counter", "kube-state-metrics", ksm},
+	{"kube_pod_init_container_status_running", "gauge", "kube-state-metrics", ksm},
+	{"kube_pod_init_container_status_last_terminated_reason", "gauge", "kube-state-metrics", ksm},
+	// istiod's HPA (metric_name, metric_target_type; a utilization target is in percent).
+	{"kube_horizontalpodautoscaler_spec_max_replicas", "gauge", "kube-state-metrics", ksmHPA},
+	{"kube_horizontalpodautoscaler_status_current_replicas", "gauge", "kube-state-metrics", ksmHPA},
+	{"kube_horizontalpodautoscaler_spec_target_metric", "gauge", "kube-state-metrics", ksmHPA},
 }
 
 // Removed lists metrics that once existed and that alert sets still use;

@@ -54,3 +54,8 @@ var RejectGauges = []string{"pilot_xds_cds_reject", "pilot_xds_lds_reject", "pil
 // ProxyNodeID parses a proxy ID into pod and namespace: the third field is
 // pod.namespace (pkg/model/context.go, ServiceNode).
 const ProxyNodeID = `[^~]+~[^~]*~([^.~]+)[.]([^~]+)~.*`
+
+// IstiodHPAs matches the HorizontalPodAutoscalers of istiod's revisions:
+// istiod, istiod-<rev> (manifests/charts/istio-control/istio-discovery/
+// templates/autoscale.yaml names it like the Deployment).
+const IstiodHPAs = "istiod(-.+)?"

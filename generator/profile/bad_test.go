@@ -62,8 +62,20 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:25: spec.proxies.staleRatio: expected a ratio between 0 and 1 (exclusive), got 0`}},
 		{"heap warning at critical", spec("istiod: {heapWarningRatio: 0.9, heapCriticalRatio: 0.9}"), []string{
 			`bad.yaml:5:30: spec.istiod.heapWarningRatio: expected the warning threshold 0.9 to be below spec.istiod.heapCriticalRatio (0.9)`}},
-		{"memory warning above critical", spec("proxies: {memoryWarning: 2Gi, memoryCritical: 1Gi}"), []string{
-			`bad.yaml:5:28: spec.proxies.memoryWarning: expected the warning threshold 2Gi to be below spec.proxies.memoryCritical (1Gi)`}},
+		{"memory warning ratio above critical", spec("proxies: {memoryWarningRatio: 0.95, memoryCriticalRatio: 0.9}"), []string{
+			`bad.yaml:5:33: spec.proxies.memoryWarningRatio: expected the warning threshold 0.95 to be below spec.proxies.memoryCriticalRatio (0.9)`}},
+		{"memoryCritical is gone", spec("proxies: {memoryCritical: 1Gi}"), []string{
+			`bad.yaml:5:13: spec.proxies.memoryCritical: unknown field; expected one of staleRatio, staleFor, staleCount, staleCountFor, memoryWarning, memoryWarningRatio, memoryCriticalRatio, memoryFor, oomKilledWindow`}},
+		{"OOM window of 0", spec("proxies: {oomKilledWindow: 0s}"), []string{
+			`bad.yaml:5:30: spec.proxies.oomKilledWindow: 0s is out of range: a window must be between 1m and 1d`}},
+		{"unknown scrape setup", spec("prometheus: {scrape: prometheus-operator}"), []string{
+			`bad.yaml:5:24: spec.prometheus.scrape: expected one of kube-prometheus-stack, istio-sample, custom, got "prometheus-operator"`}},
+		{"unknown CA mode", spec("certificates: {ca: vault}"), []string{
+			`bad.yaml:5:22: spec.certificates.ca: expected one of istiod, plugged, cert-manager, external, got "vault"`}},
+		{"rotation planning after the warning", spec("certificates: {rotationPlanning: 2d}"), []string{
+			`bad.yaml:5:36: spec.certificates.rotationPlanning: expected more time left than spec.certificates.expiryWarning (3d), so planning comes before the warning, got 2d`}},
+		{"istiod namespace not a DNS label", spec("istiod: {namespace: Istio_System}"), []string{
+			`bad.yaml:5:23: spec.istiod.namespace: expected a Kubernetes namespace name (1 to 63 characters of a-z, 0-9 and '-'), got "Istio_System"`}},
 		{"certificate critical before warning", spec("certificates: {expiryWarning: 24h, expiryCritical: 48h}"), []string{
 			`bad.yaml:5:54: spec.certificates.expiryCritical: expected less time left than spec.certificates.expiryWarning (1d), so the warning comes first, got 2d`}},
 		{"duplicate SLO names", spec("slos:",

@@ -271,7 +271,7 @@ func validateCertificates(v *validator, c *Certificates) {
 	v.forDuration("spec.certificates.for", c.For)
 	v.oneOf("spec.certificates.ca", c.CA, CAModes)
 	v.within("spec.certificates.rotationPlanning", c.RotationPlanning, 0, MaxExpiryWarning, "a rotation planning threshold", true)
-	if c.RotationPlanning > 0 && c.RotationPlanning <= c.ExpiryWarning {
+	if c.RotationPlanning > 0 && c.RotationPlanning <= c.ExpiryWarning && c.ExpiryWarning <= MaxExpiryWarning {
 		v.add("spec.certificates.rotationPlanning", "expected more time left than spec.certificates.expiryWarning (%s), so planning comes before the warning, got %s",
 			c.ExpiryWarning, c.RotationPlanning)
 	}

@@ -37,7 +37,7 @@ func (b *builder) alert(t Threshold, expr, summary, description string) Rule {
 	}
 	return Rule{
 		Alert:  t.Alert,
-		Expr:   expr,
+		Expr:   checkExpr(expr),
 		For:    t.For,
 		Labels: labels,
 		Annotations: map[string]string{
@@ -49,8 +49,18 @@ func (b *builder) alert(t Threshold, expr, summary, description string) Rule {
 	}
 }
 
+// An expression never starts with a blank: YAML writers then need an
+// indentation indicator (|2-), which some, yaml.v3 among them, misplace
+// inside lists, and the Helm values or PrometheusRule no longer parse.
+func checkExpr(expr string) string {
+	if strings.TrimLeft(expr, " \t\n") != expr {
+		panic("rules: an expression starts with a blank: " + expr)
+	}
+	return expr
+}
+
 func record(name, expr, comment string) Rule {
-	return Rule{Record: name, Expr: expr, Comment: comment}
+	return Rule{Record: name, Expr: checkExpr(expr), Comment: comment}
 }
 
 // num prints a number from the profile for PromQL.

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 
+	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
@@ -10,8 +11,9 @@ import (
 
 // Recorded series of the control plane, read by alerts and dashboards.
 const (
-	IstiodHeapRatio = "namespace_pod:istiod_heap_to_memory_limit:ratio"
-	IstiodCPURatio  = "namespace_pod:istiod_cpu_to_limit:ratio"
+	IstiodHeapRatio       = "namespace_pod:istiod_heap_to_memory_limit:ratio"
+	IstiodCPURatio        = "namespace_pod:istiod_cpu_to_limit:ratio"
+	IstiodCPURequestRatio = "namespace_pod:istiod_cpu_to_request:ratio"
 )
 
 func (b *builder) controlPlane() File {
@@ -22,31 +24,73 @@ func (b *builder) controlPlane() File {
 	up := istiod.Metric("up")
 	heap := "max by (namespace, pod) (" + istiod.Metric("go_memstats_heap_alloc_bytes") + ")"
 
+	perPod := func(expr string) string { return "max by (namespace, pod) (" + expr + ")" }
+	source := func(name, expr string) string {
+		return `label_replace(` + expr + `, "limit_source", "` + name + `", "", "")`
+	}
+	memory := ksm.With(selector.Equal("resource", "memory"))
 	heapRatio := record(IstiodHeapRatio, lines(
 		heap,
-		"/ on (namespace, pod)",
+		"/ on (namespace, pod) group_left (limit_source)",
 		"(",
-		"    max by (namespace, pod) ("+cadvisor.Metric("container_spec_memory_limit_bytes")+" > 0)",
+		"    "+source("kube-state-metrics", perPod(memory.Metric("kube_pod_container_resource_limits"))),
 		"  or on (namespace, pod)",
-		"    "+heap+" * 0 + "+num(float64(i.MemoryLimit.Bytes())),
+		"    "+source("cAdvisor", perPod(cadvisor.Metric("container_spec_memory_limit_bytes")+" > 0")),
+		"  or on (namespace, pod)",
+		"    "+source("profile", heap+" * 0 + "+num(float64(i.MemoryLimit.Bytes()))),
 		")",
-	), "istiod's Go heap against its memory limit: the live cgroup limit where one is set, else the profile's "+
-		"istiod.memoryLimit ("+i.MemoryLimit.String()+"); istiod's Helm chart sets no limit by default.")
+	), "istiod's Go heap against its memory limit: kube-state-metrics' view of the limit first (kube-prometheus-stack drops "+
+		"cAdvisor's container_spec_*), cAdvisor's next, else the profile's istiod.memoryLimit ("+i.MemoryLimit.String()+
+		"; istiod's Helm chart sets no limit by default). limit_source says which.")
 
+	cpuUsed := "sum by (namespace, pod) (rate(" + cadvisor.Metric("container_cpu_usage_seconds_total") + "[5m]))"
+	cpu := ksm.With(selector.Equal("resource", "cpu"))
 	cpuRatio := record(IstiodCPURatio, lines(
-		"sum by (namespace, pod) (rate("+cadvisor.Metric("container_cpu_usage_seconds_total")+"[5m]))",
+		cpuUsed,
+		"/ on (namespace, pod) group_left (limit_source)",
+		"(",
+		"    "+source("kube-state-metrics", "sum by (namespace, pod) ("+cpu.Metric("kube_pod_container_resource_limits")+")"),
+		"  or on (namespace, pod)",
+		"    "+source("cAdvisor", lines(
+			"sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_quota")+" > 0)",
+			"      / on (namespace, pod)",
+			"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_period")+")")),
+		")",
+	), "istiod's CPU use against its CPU limit, where it has one (istiod's Helm chart sets none): kube-state-metrics first, "+
+		"cAdvisor's quota next.")
+	cpuRequestRatio := record(IstiodCPURequestRatio, lines(
+		cpuUsed,
 		"/ on (namespace, pod)",
 		"(",
-		"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_quota")+" > 0)",
-		"  / on (namespace, pod)",
-		"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_period")+")",
-		"  or on (namespace, pod)",
-		"    sum by (namespace, pod) ("+ksm.With(selector.Equal("resource", "cpu")).Metric("kube_pod_container_resource_requests")+")",
+		"    sum by (namespace, pod) ("+cpu.Metric("kube_pod_container_resource_requests")+")",
 		"  or on (namespace, pod)",
 		"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_shares")+") / 1024",
 		")",
-	), "istiod's CPU use against its CPU limit, or its request where there is no limit (the Helm default): "+
-		"from kube-state-metrics where it runs, else from cAdvisor's cpu shares (1024 per core).")
+	), "istiod's CPU use against its CPU request, the base of its HPA's target: kube-state-metrics first, cAdvisor's cpu "+
+		"shares (1024 per core) next.")
+	hpa := c.Selectors.KubeStateMetrics.With(selector.Equal("namespace", i.Namespace), selector.Regex("horizontalpodautoscaler", catalogue.IstiodHPAs))
+	hpaAtMax := lines(
+		"max by (namespace) (",
+		"    "+hpa.Metric("kube_horizontalpodautoscaler_status_current_replicas"),
+		"  >= on (namespace, horizontalpodautoscaler)",
+		"    "+hpa.Metric("kube_horizontalpodautoscaler_spec_max_replicas"),
+		")")
+	target := hpa.With(selector.Equal("metric_name", "cpu"), selector.Equal("metric_target_type", "utilization")).
+		Metric("kube_horizontalpodautoscaler_spec_target_metric")
+	// At or above the HPA's own target (a utilization in percent), or the
+	// profile's where kube-state-metrics does not report one.
+	atTarget := func(fallback string) string {
+		return lines(
+			"    "+IstiodCPURequestRatio,
+			"  >= on (namespace) group_left ()",
+			"    max by (namespace) ("+target+") / 100",
+			"or",
+			"  (",
+			"      "+IstiodCPURequestRatio+" >= "+fallback,
+			"    unless on (namespace)",
+			"      max by (namespace) ("+target+")",
+			"  )")
+	}
 
 	heapAlert := func(t Threshold) Rule {
 		return b.alert(t, IstiodHeapRatio+" >= "+num(t.Value),
@@ -56,10 +100,11 @@ func (b *builder) controlPlane() File {
 	}
 	one := func(name string) Threshold { return b.thresholds(name)[0] }
 	heapT := b.thresholds(AlertIstiodHeapNearLimit)
-	down, replicas, cpu := one(AlertIstiodDown), one(AlertIstiodReplicasBelowMinimum), one(AlertIstiodHighCPU)
+	down, replicas := one(AlertIstiodDown), one(AlertIstiodReplicasBelowMinimum)
+	cpuT := b.thresholds(AlertIstiodHighCPU)
 	xdsRejects, pushErrors, pushLatency := one(AlertIstioXDSRejects), one(AlertIstioXDSPushErrors), one(AlertIstiodPushLatencyHigh)
 	conflictsT, injection := one(AlertIstioConfigConflicts), one(AlertIstioSidecarInjectionFailures)
-	webhooks := one(AlertIstioWebhookCallFailures)
+	webhooks := one(AlertIstioWebhookFailures)
 	// The API server counts the calls it could not make to a webhook; istiod
 	// counts nothing when it cannot be reached. Selected by the webhook
 	// names alone (and the cluster), as the API server's job varies.
@@ -84,6 +129,7 @@ func (b *builder) controlPlane() File {
 		Groups: []Group{b.group("istiod",
 			heapRatio,
 			cpuRatio,
+			cpuRequestRatio,
 			heapAlert(heapT[0]),
 			heapAlert(heapT[1]),
 			b.alert(down,
@@ -97,10 +143,23 @@ func (b *builder) controlPlane() File {
 				"sum("+up+") < "+num(replicas.Value),
 				"Fewer istiod instances are up than the profile's minimum.",
 				"Only {{ $value }} istiod targets are up; the profile asks for at least "+replicas.Shown+". One more failure leaves the mesh without a control plane."),
-			b.alert(cpu,
-				IstiodCPURatio+" >= "+num(cpu.Value),
-				"istiod uses most of its CPU limit or request.",
-				"istiod {{ $labels.namespace }}/{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its CPU limit (or request) for "+cpu.For.String()+" (warning at "+cpu.Shown+"); config pushes slow down."),
+			b.alert(cpuT[0],
+				IstiodCPURatio+" >= "+num(cpuT[0].Value),
+				"istiod uses most of its CPU limit.",
+				"istiod {{ $labels.namespace }}/{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its CPU limit (from {{ $labels.limit_source }}) for "+
+					cpuT[0].For.String()+" (warning at "+cpuT[0].Shown+"); it is throttled and config pushes slow down."),
+			b.alert(cpuT[1],
+				lines(
+					"(",
+					indent(atTarget(num(cpuT[1].Value)), "  "),
+					")",
+					"and on (namespace)",
+					hpaAtMax,
+					"unless on (namespace, pod)",
+					IstiodCPURatio),
+				"istiod's autoscaler is at its maximum and CPU stays high.",
+				"istiod {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU request while its HPA runs at "+
+					"maxReplicas (the target is the HPA's, else "+cpuT[1].Shown+"), for "+cpuT[1].For.String()+": it cannot scale out further and pushes slow down."),
 			b.alert(xdsRejects,
 				rejects+" > "+num(xdsRejects.Value),
 				"Proxies reject the configuration istiod sends.",
@@ -158,7 +217,7 @@ const istioWebhooks = `.+\.istio\.io`
 
 // Alert names of this concern.
 const (
-	AlertIstioWebhookCallFailures      = "IstioWebhookCallFailures"
+	AlertIstioWebhookFailures          = "IstioWebhookFailures"
 	AlertIstiodHeapNearLimit           = "IstiodHeapNearLimit"
 	AlertIstiodDown                    = "IstiodDown"
 	AlertIstiodReplicasBelowMinimum    = "IstiodReplicasBelowMinimum"
@@ -218,14 +277,23 @@ var controlPlaneAlerts = []*Descriptor{
 	},
 	{
 		Name:    AlertIstiodHighCPU,
-		Meaning: "istiod uses {warning} of its CPU limit (or request) for {for}",
+		Meaning: "istiod uses {warning} of its CPU limit, or (no limit) its HPA is at maxReplicas with CPU at its target",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstiodHighCPU, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("CPU >= %s of the limit (or request) for %s", percent(i.CPUWarningRatio), i.CPUFor),
-				Fields:    []string{"spec.istiod.cpuWarningRatio", "spec.istiod.cpuFor"},
-				Value:     i.CPUWarningRatio, Shown: percent(i.CPUWarningRatio), For: i.CPUFor, Draw: "istiod.cpuWarningRatio",
-				Panels: []string{"oncall/istiod CPU / limit"}}}
+			return []Threshold{
+				{Alert: AlertIstiodHighCPU, Severity: profile.SeverityWarning,
+					Condition: fmt.Sprintf("CPU >= %s of the CPU limit for %s", percent(i.CPUWarningRatio), i.CPUFor),
+					Fields:    []string{"spec.istiod.cpuWarningRatio", "spec.istiod.cpuFor"},
+					Value:     i.CPUWarningRatio, Shown: percent(i.CPUWarningRatio), For: i.CPUFor, Draw: "istiod.cpuWarningRatio",
+					Panels: []string{"oncall/istiod CPU / limit"}},
+				{Alert: AlertIstiodHighCPU, Severity: profile.SeverityWarning,
+					Condition: fmt.Sprintf("no CPU limit: the HPA at maxReplicas and CPU at or above its target (the HPA's own, else %s of the request) for %s",
+						percent(i.HPACPUTargetRatio), i.CPUFor),
+					Fields: []string{"spec.istiod.hpaCPUTargetRatio", "spec.istiod.cpuFor"},
+					Value:  i.HPACPUTargetRatio, Shown: percent(i.HPACPUTargetRatio), For: i.CPUFor, Draw: "istiod.hpaCPUTargetRatio",
+					Panels: []string{"oncall/istiod CPU / request"},
+					Labels: map[string]string{"limit_source": "none"}},
+			}
 		},
 	},
 	{
@@ -293,11 +361,11 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioWebhookCallFailures,
+		Name:    AlertIstioWebhookFailures,
 		Meaning: "the API server cannot call istiod's injection or validation webhook: pods or Istio config are refused",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
-			return []Threshold{{Alert: AlertIstioWebhookCallFailures, Severity: profile.SeverityWarning,
+			return []Threshold{{Alert: AlertIstioWebhookFailures, Severity: profile.SeverityWarning,
 				Condition: fmt.Sprintf("more than %s failed API server calls to an Istio webhook per 5m for %s", num(i.WebhookFailuresWarning), i.WebhookFailuresFor),
 				Fields:    []string{"spec.istiod.webhookFailuresWarning", "spec.istiod.webhookFailuresFor"},
 				Value:     i.WebhookFailuresWarning, Shown: num(i.WebhookFailuresWarning), For: i.WebhookFailuresFor}}

@@ -34,7 +34,7 @@ func (b *builder) proxies() File {
 	istiod, px := c.Selectors.Istiod, c.Selectors.Proxies
 	perPod := func(expr string) string { return "max by (namespace, pod) (" + expr + ")" }
 	reason := func(r, expr string) string {
-		return `label_replace(` + expr + `, "reason", "` + r + `", "", "")`
+		return lines("  label_replace(", indent(expr, "    ")+",", `    "reason", "`+r+`", "", ""`, "  )")
 	}
 	// Each kube-state-metrics family exists for containers and, for native
 	// sidecars (an init container since Istio 1.27 on kubelet 1.33+), init
@@ -46,22 +46,26 @@ func (b *builder) proxies() File {
 
 	// istiod's view: a gauge per proxy whose last push it NACKed,
 	// labelled with the proxy's ID, from which pod and namespace are read.
-	nodeLabels := func(g string) string {
-		return `label_replace(label_replace(` + istiod.Metric(g) + `, "pod", "$1", "node", "` + catalogue.ProxyNodeID +
-			`"), "namespace", "$2", "node", "` + catalogue.ProxyNodeID + `")`
-	}
-	var nodes []string
+	var rejectGauges []string
 	for _, g := range catalogue.RejectGauges {
-		nodes = append(nodes, nodeLabels(g))
+		rejectGauges = append(rejectGauges, istiod.Metric(g))
 	}
+	nodes := lines(
+		"label_replace(",
+		"  label_replace(",
+		indent(joinOr(rejectGauges), "      "),
+		`    , "pod", "$1", "node", "`+catalogue.ProxyNodeID+`"`,
+		"  ),",
+		`  "namespace", "$2", "node", "`+catalogue.ProxyNodeID+`"`,
+		")")
 	envoyRejected := func(metric string) string { return "increase(" + px.Metric(metric) + "[5m]) > 0" }
 	unreachable := "increase(" + px.With(selector.Equal("type", "error")).Metric("istio_agent_istiod_connection_terminations") +
 		"[5m]) >= " + num(catalogue.AgentTerminationsUnreachable)
 	unacked := lines(
-		"increase("+px.Metric("istio_agent_xds_proxy_responses")+"[5m])",
+		"\n    increase("+px.Metric("istio_agent_xds_proxy_responses")+"[5m])",
 		"  - on (namespace, pod)",
-		"increase("+px.Metric("istio_agent_xds_proxy_requests")+"[5m])",
-		">= "+num(catalogue.AgentUnackedResponses))
+		"    increase("+px.Metric("istio_agent_xds_proxy_requests")+"[5m])",
+		"  >= "+num(catalogue.AgentUnackedResponses)+"\n")
 
 	memory := perPod(sig.SidecarContainer.Metric("container_memory_working_set_bytes"))
 	mem := sig.SidecarKSM.With(selector.Equal("resource", "memory"))
@@ -79,11 +83,11 @@ func (b *builder) proxies() File {
 	window := "[" + c.Profile.Spec.Proxies.OOMKilledWindow.String() + "]"
 	oomKilled := func(restarts, reason string) string {
 		return lines(
-			"  max by (namespace, pod) (",
+			"max by (namespace, pod) (",
 			"    (increase("+restarts+window+") > 0)",
-			"    and on (namespace, pod, container)",
+			"  and on (namespace, pod, container)",
 			"    ("+reason+" == 1)",
-			"  )")
+			")")
 	}
 	restarts, initRestarts := ksmBoth(sig.SidecarKSM, "status_restarts_total")
 	oomReason := sig.SidecarKSM.With(selector.Equal("reason", "OOMKilled"))
@@ -109,18 +113,22 @@ func (b *builder) proxies() File {
 			), "Proxies that run but hold no xDS stream to any istiod (istioctl proxy-status does not list them): "+
 				"running istio-proxy containers minus the streams every istiod counts."),
 			record(ProxyOutOfSync, lines(
+				"(",
 				reason(ReasonRejected, lines(
-					"    "+perPod(joinOr(nodes)),
-					"  or on (namespace, pod)",
-					"    "+perPod(envoyRejected("envoy_cluster_manager_cds_update_rejected")),
-					"  or on (namespace, pod)",
-					"    "+perPod(envoyRejected("envoy_listener_manager_lds_update_rejected")),
+					"max by (namespace, pod) (",
+					indent(nodes, "  "),
+					")",
+					"or on (namespace, pod)",
+					perPod(envoyRejected("envoy_cluster_manager_cds_update_rejected")),
+					"or on (namespace, pod)",
+					perPod(envoyRejected("envoy_listener_manager_lds_update_rejected")),
 				)),
 				"or on (namespace, pod)",
 				reason(ReasonUnreachable, perPod(unreachable)),
 				"or on (namespace, pod)",
 				reason(ReasonUnacked, perPod(unacked)),
-			), "Each proxy that is connected but not in sync, with the first reason found: istiod holds a NACK from it "+
+				") > bool 0",
+			), "1 for each proxy that is connected but not in sync, with the first reason found: istiod holds a NACK from it "+
 				"(pilot_xds_*_reject) or Envoy rejected an update in 5m ("+ReasonRejected+"); its agent's stream to istiod keeps "+
 				"failing ("+ReasonUnreachable+"); or istiod's pushes reach it without ACKs ("+ReasonUnacked+")."),
 			record(ProxiesCount, lines(
@@ -153,11 +161,11 @@ func (b *builder) proxies() File {
 				"{{ $value }} proxies have no stream to istiod, reject its config or do not ACK it (ticket above "+stale[1].Shown+
 					" for "+stale[1].For.String()+"). Find them with istioctl proxy-status and in "+ProxyOutOfSync+"."),
 			record(SidecarMemoryLimit, lines(
-				"  "+limitSource("kube-state-metrics", limits),
-				"or on (namespace, pod)",
-				"  "+limitSource("kube-state-metrics", initLimits),
-				"or on (namespace, pod)",
-				"  "+limitSource("cAdvisor", sig.SidecarContainer.Metric("container_spec_memory_limit_bytes")+" > 0"),
+				limitSource("kube-state-metrics", limits),
+				"  or on (namespace, pod)",
+				limitSource("kube-state-metrics", initLimits),
+				"  or on (namespace, pod)",
+				limitSource("cAdvisor", sig.SidecarContainer.Metric("container_spec_memory_limit_bytes")+" > 0"),
 			), "Each sidecar's live memory limit: kube-state-metrics first (kube-prometheus-stack drops cAdvisor's container_spec_*), "+
 				"cAdvisor next; limit_source says which."),
 			record(SidecarMemoryRatio, memory+"\n/ on (namespace, pod) group_left (limit_source)\n"+SidecarMemoryLimit, ""),
@@ -205,7 +213,7 @@ var proxyAlerts = []*Descriptor{
 	},
 	{
 		Name:    AlertIstioSidecarMemoryHigh,
-		Meaning: "an istio-proxy sidecar uses {warning} / {critical} of its memory limit (above {warning} with none known)",
+		Meaning: "an istio-proxy sidecar uses {warning} / {critical} of its memory limit (or more than spec.proxies.memoryWarning where no limit is known)",
 		Thresholds: func(c *config.Config) []Threshold {
 			px := c.Profile.Spec.Proxies
 			ratio := func(sev, field string, r float64, draw string) Threshold {

@@ -21,13 +21,14 @@ func (b *builder) controlPlane() *suite {
 	s := b.newSuite("control-plane.test.yaml", "istiod alerts at the edges of their thresholds, and istiod's recorded ratios.")
 	s.alerts = []string{"IstiodHeapNearLimit", "IstiodDown", "IstiodReplicasBelowMinimum", "IstiodHighCPU",
 		"IstioXDSRejects", "IstioXDSPushErrors", "IstiodPushLatencyHigh", "IstioConfigConflicts", "IstioSidecarInjectionFailures",
-		"IstioWebhookCallFailures"}
-	s.records = []string{rules.IstiodHeapRatio, rules.IstiodCPURatio}
+		"IstioWebhookFailures"}
+	s.records = []string{rules.IstiodHeapRatio, rules.IstiodCPURatio, rules.IstiodCPURequestRatio}
 	for _, w := range []*watch{b.heapWatch(), b.downWatch(), b.replicasWatch(), b.cpuWatch(), b.rejectsWatch(),
 		b.pushErrorsWatch(), b.pushLatencyWatch(), b.conflictsWatch(), b.injectionWatch(), b.webhookWatch()} {
 		s.Tests = append(s.Tests, b.edgeCases(w)...)
 	}
-	s.Tests = append(s.Tests, b.heapLiveLimit(), b.istiodAbsent(), b.cpuRequestFallback(), b.conflictKinds())
+	s.Tests = append(s.Tests, b.heapLiveLimit(), b.istiodAbsent(), b.conflictKinds())
+	s.Tests = append(s.Tests, b.cpuHPA()...)
 	return s
 }
 
@@ -62,10 +63,10 @@ func mapf(vs []float64, f func(float64) float64) []float64 {
 // container and the pod total. 0 is what cAdvisor exports without a limit,
 // and istiod's Helm chart sets none.
 func (b *builder) discoveryLimit(pod lbls, limit float64, n int) []series {
-	return []series{
+	return b.keep([]series{
 		{b.cadvisor(pod["namespace"], pod["pod"], catalogue.IstiodContainer, istiodImage).of("container_spec_memory_limit_bytes"), gauge(constant(limit, n))},
 		{b.cadvisor(pod["namespace"], pod["pod"], "", "").of("container_spec_memory_limit_bytes"), gauge(constant(limit, n))},
-	}
+	}...)
 }
 
 func (b *builder) heapWatch() *watch {
@@ -75,7 +76,7 @@ func (b *builder) heapWatch() *watch {
 	heap := func(r float64) float64 { return math.Round(r * limit) }
 	w := &watch{
 		alert: "IstiodHeapNearLimit", baseline: i.HeapWarningRatio / 2,
-		labels: pods[0].only("namespace", "pod"),
+		labels: pods[0].only("namespace", "pod").with("limit_source", "profile"),
 		show:   percent,
 		inputs: func(level func(profile.Duration) float64, n int) []series {
 			var out []series
@@ -103,30 +104,45 @@ func (b *builder) heapWatch() *watch {
 }
 
 // heapLiveLimit: where istiod's container has a memory limit, the ratio is
-// against that limit, not the profile's; here it is half the profile's.
+// against that limit, not the profile's. kube-state-metrics reports it
+// first; under kube-prometheus-stack cAdvisor's limit is not even stored.
+// The live limit is 4Gi and the heap 3.4Gi (85%) when the profile's
+// thresholds make that a warning, else just past the warning ratio.
 func (b *builder) heapLiveLimit() *testGroup {
 	i := b.c.Profile.Spec.Istiod
 	pods := b.istiods()
-	live := float64(i.MemoryLimit.Bytes() / 2)
-	ratio := above(i.HeapWarningRatio)
-	heapBytes := math.Round(ratio * live)
+	live := float64(4 << 30)
+	if live == float64(i.MemoryLimit.Bytes()) {
+		live *= 2
+	}
+	heapBytes := math.Round(3.4 * (1 << 30) * live / (4 << 30))
+	if r := heapBytes / live; !(r >= i.HeapWarningRatio && r < i.HeapCriticalRatio) {
+		heapBytes = math.Round(above(i.HeapWarningRatio) * live)
+	}
 	forDur := b.ceilStep(i.HeapFor)
 	end := 2*b.step + forDur
 	n := b.samples(end)
-	g := &testGroup{Name: "IstiodHeapNearLimit uses the container's live memory limit where one is set", Interval: b.step.String()}
+	g := &testGroup{Name: "IstiodHeapNearLimit uses the live memory limit kube-state-metrics reports", Interval: b.step.String()}
 	idle := math.Round(i.HeapWarningRatio / 2 * float64(i.MemoryLimit.Bytes()))
-	g.InputSeries = append(g.InputSeries, series{pods[0].of("go_memstats_heap_alloc_bytes"), gauge(constant(heapBytes, n))})
+	ns, pod := pods[0]["namespace"], pods[0]["pod"]
+	g.InputSeries = append(g.InputSeries,
+		series{pods[0].of("go_memstats_heap_alloc_bytes"), gauge(constant(heapBytes, n))},
+		series{b.resource(ns, pod, catalogue.IstiodContainer, "limits", "memory", false), gauge(constant(live, n))},
+		series{b.resource(ns, pod, catalogue.IstiodContainer, "requests", "memory", false), gauge(constant(2<<30, n))})
+	// Where cAdvisor's limit is stored too, it agrees with kube-state-metrics.
 	g.InputSeries = append(g.InputSeries, b.discoveryLimit(pods[0], live, n)...)
 	for _, p := range pods[1:] {
 		g.InputSeries = append(g.InputSeries, series{p.of("go_memstats_heap_alloc_bytes"), gauge(constant(idle, n))})
 		g.InputSeries = append(g.InputSeries, b.discoveryLimit(p, 0, n)...)
 	}
 	warning := b.rule("IstiodHeapNearLimit", map[string]string{"severity": profile.SeverityWarning})
-	g.AlertTests = []alertTest{b.expect(end, "IstiodHeapNearLimit", fired{warning, pods[0].only("namespace", "pod"), heapBytes / live})}
+	first := pods[0].only("namespace", "pod").with("limit_source", "kube-state-metrics")
+	g.AlertTests = []alertTest{b.expect(end, "IstiodHeapNearLimit", fired{warning, first, heapBytes / live})}
 	exp := exprTest{Expr: rules.IstiodHeapRatio, EvalTime: end.String()}
-	exp.ExpSamples = append(exp.ExpSamples, expSample{pods[0].only("namespace", "pod").of(rules.IstiodHeapRatio), heapBytes / live})
+	exp.ExpSamples = append(exp.ExpSamples, expSample{first.of(rules.IstiodHeapRatio), heapBytes / live})
 	for _, p := range pods[1:] {
-		exp.ExpSamples = append(exp.ExpSamples, expSample{p.only("namespace", "pod").of(rules.IstiodHeapRatio), idle / float64(i.MemoryLimit.Bytes())})
+		exp.ExpSamples = append(exp.ExpSamples, expSample{p.only("namespace", "pod").with("limit_source", "profile").of(rules.IstiodHeapRatio),
+			idle / float64(i.MemoryLimit.Bytes())})
 	}
 	g.ExprTests = []exprTest{exp}
 	return g
@@ -188,54 +204,89 @@ const cpuLimitCores = 2
 func (b *builder) cpuWatch() *watch {
 	i := b.c.Profile.Spec.Istiod
 	pods := b.istiods()
+	source := "kube-state-metrics"
+	if b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeIstioSample {
+		source = "cAdvisor" // Istio's sample Prometheus runs no kube-state-metrics
+	}
 	w := &watch{
 		alert: "IstiodHighCPU", window: b.window("IstiodHighCPU"), baseline: i.CPUWarningRatio / 2,
-		labels: pods[0].only("namespace", "pod"), show: percent,
+		labels: pods[0].only("namespace", "pod").with("limit_source", source), show: percent,
 		inputs: func(level func(profile.Duration) float64, n int) []series {
 			p := pods[0]
 			use := b.slopes(level, n, func(r float64) float64 { return r * cpuLimitCores })
 			c := func(container, image string) lbls { return b.cadvisor(p["namespace"], p["pod"], container, image) }
-			return []series{
-				{c(catalogue.IstiodContainer, istiodImage).of("container_cpu_usage_seconds_total"), counter(81234.5, use)},
+			out := b.keep(
+				series{c(catalogue.IstiodContainer, istiodImage).of("container_cpu_usage_seconds_total"), counter(81234.5, use)},
 				// The pod total counts the same CPU again; rules must not add it.
-				{c("", "").of("container_cpu_usage_seconds_total"), counter(81240.25, use)},
-				{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_quota"), gauge(constant(cpuLimitCores*100000, n))},
-				{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_period"), gauge(constant(100000, n))},
-				{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_shares"), gauge(constant(cpuLimitCores*1024, n))},
+				series{c("", "").of("container_cpu_usage_seconds_total"), counter(81240.25, use)},
+				series{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_quota"), gauge(constant(cpuLimitCores*100000, n))},
+				series{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_period"), gauge(constant(100000, n))},
+				series{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_shares"), gauge(constant(cpuLimitCores*1024, n))},
+			)
+			if source == "kube-state-metrics" {
+				out = append(out,
+					series{b.resource(p["namespace"], p["pod"], catalogue.IstiodContainer, "limits", "cpu", false), gauge(constant(cpuLimitCores, n))},
+					series{b.resource(p["namespace"], p["pod"], catalogue.IstiodContainer, "requests", "cpu", false), gauge(constant(cpuLimitCores, n))})
 			}
+			return out
 		},
 	}
-	w.sevs = []sev{{rule: b.rule(w.alert, nil), holds: ge(i.CPUWarningRatio), above: above(i.CPUWarningRatio), below: below(i.CPUWarningRatio)}}
+	w.sevs = []sev{{rule: b.rule(w.alert, map[string]string{"severity": profile.SeverityWarning}), holds: ge(i.CPUWarningRatio),
+		above: above(i.CPUWarningRatio), below: below(i.CPUWarningRatio)}}
 	return w
 }
 
-// cpuRequestFallback: without a CPU limit (istiod's Helm default) the ratio
-// is against the request that kube-state-metrics reports.
-func (b *builder) cpuRequestFallback() *testGroup {
+// cpuHPA: without a CPU limit (istiod's Helm default), CPU at 80% of the
+// request is where the HPA scales out, not a fault. IstiodHighCPU fires
+// only while the HPA is at maxReplicas and CPU stays at its target.
+func (b *builder) cpuHPA() []*testGroup {
 	i := b.c.Profile.Spec.Istiod
 	p := b.istiods()[0]
-	const requestCores = 0.5
-	ratio := above(i.CPUWarningRatio)
+	const requestCores, targetPercent, maxReplicas = 0.5, 80.0, 5
+	target := targetPercent / 100
+	ratio := math.Max(above(target), above(i.CPUWarningRatio))
 	win := b.window("IstiodHighCPU")
 	end := win + b.ceilStep(i.CPUFor) + 2*b.step
 	n := b.samples(end)
 	use := b.slopes(func(profile.Duration) float64 { return ratio }, n, func(r float64) float64 { return r * requestCores })
 	c := func(container, image string) lbls { return b.cadvisor(p["namespace"], p["pod"], container, image) }
-	g := &testGroup{
-		Name:     "IstiodHighCPU compares with the CPU request when there is no limit",
-		Interval: b.step.String(),
-		InputSeries: []series{
-			{c(catalogue.IstiodContainer, istiodImage).of("container_cpu_usage_seconds_total"), counter(4321, use)},
-			{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_shares"), gauge(constant(requestCores*1024, n))},
-			{b.kubeStateMetrics(p["namespace"], p["pod"], catalogue.IstiodContainer).with("resource", "cpu", "unit", "core").of("kube_pod_container_resource_requests"), gauge(constant(requestCores, n))},
-			{b.kubeStateMetrics(p["namespace"], p["pod"], catalogue.IstiodContainer).with("resource", "memory", "unit", "byte").of("kube_pod_container_resource_requests"), gauge(constant(2<<30, n))},
-		},
+	hpa := func(replicas float64) []series {
+		h := b.kubeStateMetricsObject(p["namespace"]).with("horizontalpodautoscaler", "istiod")
+		return []series{
+			{h.of("kube_horizontalpodautoscaler_spec_max_replicas"), gauge(constant(maxReplicas, n))},
+			{h.of("kube_horizontalpodautoscaler_spec_min_replicas"), gauge(constant(float64(i.MinReplicas), n))},
+			{h.of("kube_horizontalpodautoscaler_status_current_replicas"), gauge(constant(replicas, n))},
+			{h.with("metric_name", "cpu", "metric_target_type", "utilization").of("kube_horizontalpodautoscaler_spec_target_metric"), gauge(constant(targetPercent, n))},
+		}
 	}
-	l := p.only("namespace", "pod")
-	g.AlertTests = []alertTest{b.expect(end, "IstiodHighCPU", fired{b.rule("IstiodHighCPU", nil), l, ratio})}
-	g.ExprTests = []exprTest{{Expr: "round(" + rules.IstiodCPURatio + ", 0.000001)", EvalTime: end.String(),
-		ExpSamples: []expSample{{l.String(), round6(ratio)}}}}
-	return g
+	inputs := func(replicas float64) []series {
+		out := b.keep(
+			series{c(catalogue.IstiodContainer, istiodImage).of("container_cpu_usage_seconds_total"), counter(4321, use)},
+			series{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_shares"), gauge(constant(requestCores*1024, n))},
+			series{c(catalogue.IstiodContainer, istiodImage).of("container_spec_cpu_quota"), gauge(constant(-1, n))},
+		)
+		out = append(out,
+			series{b.resource(p["namespace"], p["pod"], catalogue.IstiodContainer, "requests", "cpu", false), gauge(constant(requestCores, n))},
+			series{b.resource(p["namespace"], p["pod"], catalogue.IstiodContainer, "requests", "memory", false), gauge(constant(2<<30, n))})
+		return append(out, hpa(replicas)...)
+	}
+	l := p.only("namespace", "pod").with("limit_source", "none")
+	rule := b.rule("IstiodHighCPU", map[string]string{"severity": profile.SeverityWarning, "limit_source": "none"})
+	atMax := &testGroup{
+		Name:        "IstiodHighCPU without a CPU limit fires when the HPA is at maxReplicas and CPU stays at its target",
+		Interval:    b.step.String(),
+		InputSeries: inputs(maxReplicas),
+		AlertTests:  []alertTest{b.expect(end, "IstiodHighCPU", fired{rule, l, ratio})},
+		ExprTests: []exprTest{{Expr: "round(" + rules.IstiodCPURequestRatio + ", 0.000001)", EvalTime: end.String(),
+			ExpSamples: []expSample{{p.only("namespace", "pod").String(), round6(ratio)}}}},
+	}
+	scaling := &testGroup{
+		Name:        "IstiodHighCPU without a CPU limit stays quiet while the HPA can still scale out",
+		Interval:    b.step.String(),
+		InputSeries: inputs(maxReplicas - 1),
+		AlertTests:  []alertTest{b.expect(end, "IstiodHighCPU")},
+	}
+	return []*testGroup{atMax, scaling}
 }
 
 func round6(f float64) float64 { return math.Floor(f*1e6+0.5) / 1e6 }
@@ -475,13 +526,13 @@ func (b *builder) apiserver() lbls {
 func (b *builder) webhookWatch() *watch {
 	i := b.c.Profile.Spec.Istiod
 	api := b.apiserver()
-	win := b.window("IstioWebhookCallFailures")
+	win := b.window("IstioWebhookFailures")
 	// The dispatcher records the failed call with the status of its error
 	// (an internal error, 500) under the mutating step "admit".
 	hook := api.with("name", "rev.object.sidecar-injector.istio.io", "type", "admit", "operation", "CREATE",
 		"error_type", "calling_webhook_error", "rejection_code", "500")
 	w := &watch{
-		alert: "IstioWebhookCallFailures", window: win, baseline: 0,
+		alert: "IstioWebhookFailures", window: win, baseline: 0,
 		labels: lbls{"name": "rev.object.sidecar-injector.istio.io", "type": "admit"},
 		show:   func(f float64) string { return num(f) + " failed webhook calls per " + win.String() },
 		inputs: func(level func(profile.Duration) float64, n int) []series {

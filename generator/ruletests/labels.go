@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/meshslo/meshslo/generator/catalogue"
+	"github.com/meshslo/meshslo/generator/profile"
 
 	"github.com/meshslo/meshslo/generator/selector"
 )
@@ -141,6 +142,16 @@ func (b *builder) kubeStateMetrics(namespace, pod, container string) lbls {
 	return b.fitted(l, b.c.Selectors.KubeStateMetrics, "kube-state-metrics")
 }
 
+// kubeStateMetricsObject is a kube-state-metrics series about an object
+// that is not a container (a HorizontalPodAutoscaler), in a namespace.
+func (b *builder) kubeStateMetricsObject(namespace string) lbls {
+	l := lbls{
+		"job": "kube-state-metrics", "instance": "10.12.4.9:8080", "service": "kube-prometheus-stack-kube-state-metrics",
+		"namespace": namespace,
+	}
+	return b.fitted(l, b.c.Selectors.KubeStateMetrics, "kube-state-metrics")
+}
+
 // envoy is a sidecar's Envoy stats series, as the operator's PodMonitor scrapes them.
 func (b *builder) envoy(namespace, pod, app string, i int) lbls {
 	l := lbls{
@@ -210,4 +221,35 @@ func writeExample(sb *strings.Builder, r *syntax.Regexp, depth int) bool {
 		return false
 	}
 	return true
+}
+
+// dropped says whether the profile's scrape setup drops a series family
+// before storage: kube-prometheus-stack's kubelet ServiceMonitor drops
+// cAdvisor's container_spec_* (its values' cAdvisorMetricRelabelings).
+func (b *builder) dropped(metric string) bool {
+	return b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeKubePrometheusStack && strings.HasPrefix(metric, "container_spec_")
+}
+
+// keep returns the series the scrape setup stores.
+func (b *builder) keep(ss ...series) []series {
+	var out []series
+	for _, s := range ss {
+		name, _, _ := strings.Cut(s.Series, "{")
+		if !b.dropped(name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// resource is a kube-state-metrics series of a container's resource
+// request or limit (kube_pod_container_resource_limits{resource, unit}),
+// or of an init container's (native sidecars) when init is set.
+func (b *builder) resource(namespace, pod, container, family, resource string, init bool) string {
+	unit := map[string]string{"cpu": "core", "memory": "byte"}[resource]
+	name := "kube_pod_container_resource_" + family
+	if init {
+		name = "kube_pod_init_container_resource_" + family
+	}
+	return b.kubeStateMetrics(namespace, pod, container).with("resource", resource, "unit", unit).of(name)
 }

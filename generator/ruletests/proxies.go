@@ -41,33 +41,58 @@ func (b *builder) fleetSize() int {
 }
 
 func (b *builder) proxies() *suite {
-	s := b.newSuite("proxies.test.yaml", "Sidecar alerts at the edges of their thresholds, and the recorded stale share.")
-	s.alerts = []string{"IstioProxiesStale", "IstioSidecarMemoryHigh"}
-	s.records = []string{rules.ProxiesCount, rules.ProxiesOutOfSyncCount, rules.ProxiesOutOfSyncRatio}
-	for _, w := range []*watch{b.staleWatch(), b.memoryWatch()} {
+	s := b.newSuite("proxies.test.yaml", "Proxy alerts at the edges of their thresholds, the recorded out-of-sync share, memory against the live limit and OOM kills.")
+	s.alerts = []string{"IstioProxiesStale", "IstioSidecarMemoryHigh", "IstioSidecarOOMKilled"}
+	s.records = []string{rules.ProxiesExpectedCount, rules.ProxiesDisconnectedCount, rules.ProxyOutOfSync, rules.ProxiesCount,
+		rules.ProxiesOutOfSyncCount, rules.ProxiesOutOfSyncRatio, rules.SidecarMemoryLimit, rules.SidecarMemoryRatio}
+	for _, w := range []*watch{b.staleWatch(), b.memoryWatch(), b.memoryNoLimitWatch()} {
 		s.Tests = append(s.Tests, b.edgeCases(w)...)
 	}
-	s.Tests = append(s.Tests, b.staleRejects())
+	s.Tests = append(s.Tests, b.staleSignals(), b.memoryLimitExamples(), b.oomKilled())
 	return s
 }
 
-// xdsSeries is each proxy's xDS connection gauge: 0 for the first
-// disconnected(t) proxies. A couple of proxies also show an idle upstream
-// cluster, which must not read as a lost xDS connection.
-func (b *builder) xdsSeries(fleet []proxy, disconnected func(profile.Duration) float64, n int) []series {
+// native says whether a fleet proxy is a native sidecar (an init
+// container, Istio's default since 1.27 on kubelet 1.33+): every third.
+func native(k int) bool { return k%3 == 1 }
+
+// ztunnelPod is the one ztunnel of the test mesh: its container is also
+// istio-proxy, and it holds an xDS stream to istiod like every proxy.
+var ztunnelPod = "ztunnel-" + podSuffix(1)
+
+// running is kube-state-metrics' view of a proxy container that runs.
+func (b *builder) running(namespace, pod string, init bool, v float64, n int) series {
+	name := "kube_pod_container_status_running"
+	if init {
+		name = "kube_pod_init_container_status_running"
+	}
+	return series{b.kubeStateMetrics(namespace, pod, catalogue.SidecarContainer).of(name), gauge(constant(v, n))}
+}
+
+// connections is what istiod reports of the fleet: every running proxy
+// container (and the ztunnel) but the first disconnected(t), split over
+// the istiod replicas as pilot_xds, plus a finished Job's pod whose
+// sidecar no longer runs.
+func (b *builder) connections(fleet []proxy, disconnected func(profile.Duration) float64, n int) []series {
 	var out []series
 	for k, p := range fleet {
+		out = append(out, b.running(p.namespace, p.pod, native(k), 1, n))
+	}
+	out = append(out,
+		b.running("istio-system", ztunnelPod, false, 1, n),
+		b.running("batch", "report-29123400-"+podSuffix(0), false, 0, n))
+	pods := b.istiods()
+	all := float64(len(fleet) + 1)
+	for k, p := range pods {
 		v := mapf(b.levels(disconnected, n), func(d float64) float64 {
-			if float64(k) < d {
-				return 0
+			total := all - d
+			share := math.Floor(total / float64(len(pods)))
+			if k == 0 {
+				return total - share*float64(len(pods)-1)
 			}
-			return 1
+			return share
 		})
-		out = append(out, series{p.labels.with("cluster_name", "xds-grpc").of("envoy_cluster_upstream_cx_active"), gauge(v)})
-		if k < 2 {
-			idle := fmt.Sprintf("outbound|8080||%s.%s.svc.cluster.local", p.app, p.namespace)
-			out = append(out, series{p.labels.with("cluster_name", idle).of("envoy_cluster_upstream_cx_active"), gauge(constant(0, n))})
-		}
+		out = append(out, series{p.with("version", "1.28.1").of("pilot_xds"), gauge(v)})
 	}
 	return out
 }
@@ -75,7 +100,7 @@ func (b *builder) xdsSeries(fleet []proxy, disconnected func(profile.Duration) f
 func (b *builder) staleWatch() *watch {
 	px := b.c.Profile.Spec.Proxies
 	fleet := b.fleet(b.fleetSize())
-	size := float64(len(fleet))
+	size := float64(len(fleet) + 1)
 	ratio := func(q float64) float64 { return q / size }
 	// The fewest out-of-sync proxies whose share is past staleRatio.
 	k := math.Floor(px.StaleRatio * size)
@@ -88,9 +113,11 @@ func (b *builder) staleWatch() *watch {
 	count := float64(px.StaleCount)
 	return &watch{
 		alert: "IstioProxiesStale", baseline: 0, labels: lbls{},
-		show: func(f float64) string { return fmt.Sprintf("%s of %d proxies disconnected", num(f), len(fleet)) },
+		show: func(f float64) string {
+			return fmt.Sprintf("%s of %d proxies without a stream to istiod", num(f), int(size))
+		},
 		inputs: func(level func(profile.Duration) float64, n int) []series {
-			return b.xdsSeries(fleet, level, n)
+			return b.connections(fleet, level, n)
 		},
 		sevs: []sev{
 			{rule: b.rule("IstioProxiesStale", map[string]string{"severity": profile.SeverityCritical}),
@@ -101,32 +128,55 @@ func (b *builder) staleWatch() *watch {
 	}
 }
 
-// staleRejects: a proxy that NACKs a CDS or LDS update is out of sync for
-// the rejects' window; one that is both disconnected and rejecting counts once.
-func (b *builder) staleRejects() *testGroup {
+// nodeID is the proxy ID istiod labels its per-proxy gauges with
+// (sidecar~IP~pod.namespace~namespace.svc.cluster.local).
+func nodeID(p proxy, k int) string {
+	return fmt.Sprintf("sidecar~10.12.%d.%d~%s.%s~%s.svc.cluster.local", 8+k/200, 10+k%200, p.pod, p.namespace, p.namespace)
+}
+
+// staleSignals: each signal the out-of-sync count reads, once per proxy.
+// Proxy 0 has no stream (istiod counts one fewer) and its agent keeps
+// failing to reach istiod: one proxy, not two. Proxy 1 is NACKed by
+// istiod, proxy 2's Envoy rejected an LDS update, proxy 3's agent relays
+// pushes that get no ACK. The others are healthy: their agents saw one
+// stream error (an istiod restart) and ACK every push.
+func (b *builder) staleSignals() *testGroup {
 	px := b.c.Profile.Spec.Proxies
 	fleet := b.fleet(b.fleetSize())
 	win := b.window(rules.ProxiesOutOfSyncCount)
 	end := win + b.ceilStep(max(px.StaleFor, px.StaleCountFor)) + 2*b.step
 	n := b.samples(end)
-	g := &testGroup{Name: "IstioProxiesStale counts proxies that reject CDS or LDS updates, each proxy once", Interval: b.step.String()}
-	g.InputSeries = b.xdsSeries(fleet, func(profile.Duration) float64 { return 1 }, n)
-	nack := b.slopes(func(profile.Duration) float64 { return 1 }, n, func(float64) float64 { return 1.0 / 60 })
+	g := &testGroup{Name: "IstioProxiesStale counts each proxy once, from istiod's side and its agent's", Interval: b.step.String()}
+	g.InputSeries = b.connections(fleet, func(profile.Duration) float64 { return 1 }, n)
+	perStep := func(perMinute float64) []float64 {
+		return b.slopes(func(profile.Duration) float64 { return 1 }, n, func(float64) float64 { return perMinute / 60 })
+	}
 	flat := func(v float64) string { return gauge(constant(v, n)) }
+	pods := b.istiods()
 	for k, p := range fleet {
 		cds, lds := flat(float64(k%3)), flat(float64(k%2))
+		requests, responses := counter(float64(40+k), perStep(2)), counter(float64(36+k), perStep(2))
+		terminations := flat(1)
 		switch k {
-		case 0, 1: // proxy 0 is also disconnected
-			cds = counter(4, nack)
+		case 0:
+			terminations = counter(1, perStep(2))
+		case 1:
+			g.InputSeries = append(g.InputSeries, series{pods[0].with("node", nodeID(p, k), "err", "Proto constraint validation failed").of("pilot_xds_cds_reject"), flat(1)})
 		case 2:
-			lds = counter(1, nack)
+			lds = counter(1, perStep(1))
+		case 3:
+			requests = flat(40 + float64(k))
 		}
 		g.InputSeries = append(g.InputSeries,
 			series{p.labels.of("envoy_cluster_manager_cds_update_rejected"), cds},
-			series{p.labels.of("envoy_listener_manager_lds_update_rejected"), lds})
+			series{p.labels.of("envoy_listener_manager_lds_update_rejected"), lds},
+			series{p.labels.of("istio_agent_xds_proxy_requests"), requests},
+			series{p.labels.of("istio_agent_xds_proxy_responses"), responses},
+			series{p.labels.with("type", "error").of("istio_agent_istiod_connection_terminations"), terminations},
+		)
 	}
-	const out = 3
-	size := float64(len(fleet))
+	const out = 4
+	size := float64(len(fleet) + 1)
 	var fs []fired
 	if out/size > px.StaleRatio {
 		fs = append(fs, fired{b.rule("IstioProxiesStale", map[string]string{"severity": profile.SeverityCritical}), lbls{}, out / size})
@@ -135,52 +185,187 @@ func (b *builder) staleRejects() *testGroup {
 		fs = append(fs, fired{b.rule("IstioProxiesStale", map[string]string{"severity": profile.SeverityWarning}), lbls{}, out})
 	}
 	g.AlertTests = []alertTest{b.expect(end, "IstioProxiesStale", fs...)}
+	reasons := exprTest{Expr: rules.ProxyOutOfSync, EvalTime: end.String()}
+	for k, r := range []string{rules.ReasonUnreachable, rules.ReasonRejected, rules.ReasonRejected, rules.ReasonUnacked} {
+		reasons.ExpSamples = append(reasons.ExpSamples, expSample{lbls{"namespace": fleet[k].namespace, "pod": fleet[k].pod, "reason": r}.of(rules.ProxyOutOfSync), 1})
+	}
 	g.ExprTests = []exprTest{
 		{Expr: rules.ProxiesCount, EvalTime: end.String(), ExpSamples: []expSample{{lbls{}.of(rules.ProxiesCount), size}}},
+		{Expr: rules.ProxiesDisconnectedCount, EvalTime: end.String(), ExpSamples: []expSample{{lbls{}.of(rules.ProxiesDisconnectedCount), 1}}},
 		{Expr: rules.ProxiesOutOfSyncCount, EvalTime: end.String(), ExpSamples: []expSample{{lbls{}.of(rules.ProxiesOutOfSyncCount), out}}},
 		{Expr: rules.ProxiesOutOfSyncRatio, EvalTime: end.String(), ExpSamples: []expSample{{lbls{}.of(rules.ProxiesOutOfSyncRatio), out / size}}},
+		reasons,
 	}
-	// Make proxy 0 disconnected too.
-	g.InputSeries[0].Values = flat(0)
 	return g
+}
+
+// sidecarLimitBytes is the live memory limit of the sidecars in the memory
+// cases: raised above Istio's 1Gi default, as busy gateways have.
+const sidecarLimitBytes = 2 << 30
+
+// sidecarMemory is the memory series of one sidecar pod: the sidecar at
+// side bytes, the app container and the pod total above it (only the
+// sidecar counts), its live limit where limit > 0 (from kube-state-metrics,
+// for a native sidecar as an init container; from cAdvisor under Istio's
+// sample Prometheus, which runs no kube-state-metrics), and a ztunnel,
+// whose container is also istio-proxy but is not a sidecar.
+func (b *builder) sidecarMemory(p proxy, init bool, side []float64, limit float64) []series {
+	n := len(side)
+	app := constant(3*sidecarLimitBytes, n)
+	pause := constant(1<<20, n)
+	total := make([]float64, n)
+	for k := range total {
+		total[k] = side[k] + app[k] + pause[k]
+	}
+	c := func(ns, pod, container, image string) lbls { return b.cadvisor(ns, pod, container, image) }
+	cadvisorLimit := 0.0
+	istioSample := b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeIstioSample
+	if istioSample {
+		cadvisorLimit = limit
+	}
+	out := b.keep(
+		series{c(p.namespace, p.pod, catalogue.SidecarContainer, proxyImage).of("container_memory_working_set_bytes"), gauge(side)},
+		series{c(p.namespace, p.pod, p.app, "registry.example.com/shop/"+p.app+":2.4.1").of("container_memory_working_set_bytes"), gauge(app)},
+		series{c(p.namespace, p.pod, "POD", "registry.k8s.io/pause:3.10").of("container_memory_working_set_bytes"), gauge(pause)},
+		series{c(p.namespace, p.pod, "", "").of("container_memory_working_set_bytes"), gauge(total)},
+		series{c(p.namespace, p.pod, catalogue.SidecarContainer, proxyImage).of("container_spec_memory_limit_bytes"), gauge(constant(cadvisorLimit, n))},
+		series{c("istio-system", ztunnelPod, catalogue.SidecarContainer, "docker.io/istio/ztunnel:1.28.1").of("container_memory_working_set_bytes"), gauge(constant(3*sidecarLimitBytes, n))},
+	)
+	if limit > 0 && !istioSample {
+		out = append(out,
+			series{b.resource(p.namespace, p.pod, catalogue.SidecarContainer, "limits", "memory", init), gauge(constant(limit, n))},
+			series{b.resource(p.namespace, p.pod, catalogue.SidecarContainer, "requests", "memory", init), gauge(constant(128<<20, n))})
+	}
+	return out
+}
+
+// limitSource is where the rules find a sidecar's limit under the profile's scrape setup.
+func (b *builder) limitSource() string {
+	if b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeIstioSample {
+		return "cAdvisor"
+	}
+	return "kube-state-metrics"
 }
 
 func (b *builder) memoryWatch() *watch {
 	px := b.c.Profile.Spec.Proxies
-	p := b.fleet(1)[0]
-	warn := float64(px.MemoryWarning.Bytes())
-	crit := 2 * warn
+	p := b.fleet(2)[1]
+	limit := float64(sidecarLimitBytes)
+	bytes := func(r float64) float64 { return math.Round(r * limit) }
 	w := &watch{
-		alert: "IstioSidecarMemoryHigh", baseline: math.Round(warn / 2), labels: lbls{"namespace": p.namespace, "pod": p.pod},
-		show: func(f float64) string { return num(roundTo(f/(1<<20), 0.01)) + "Mi" },
+		alert: "IstioSidecarMemoryHigh", baseline: px.MemoryWarningRatio / 2,
+		labels: lbls{"namespace": p.namespace, "pod": p.pod, "limit_source": b.limitSource()}, show: percent,
 		inputs: func(level func(profile.Duration) float64, n int) []series {
-			side := b.levels(level, n)
-			app := constant(3*crit, n)
-			pause := constant(1<<20, n)
-			total := make([]float64, n)
-			for k := range total {
-				total[k] = side[k] + app[k] + pause[k]
-			}
-			c := func(ns, pod, container, image string) string {
-				return b.cadvisor(ns, pod, container, image).of("container_memory_working_set_bytes")
-			}
-			return []series{
-				{c(p.namespace, p.pod, catalogue.SidecarContainer, proxyImage), gauge(side)},
-				// The app container and the pod total are bigger; only the sidecar counts.
-				{c(p.namespace, p.pod, p.app, "registry.example.com/shop/"+p.app+":2.4.1"), gauge(app)},
-				{c(p.namespace, p.pod, "POD", "registry.k8s.io/pause:3.10"), gauge(pause)},
-				{c(p.namespace, p.pod, "", ""), gauge(total)},
-				// ztunnel's container is also istio-proxy; it is not a sidecar.
-				{c("istio-system", "ztunnel-"+podSuffix(1), catalogue.SidecarContainer, "docker.io/istio/ztunnel:1.28.1"), gauge(constant(2*crit, n))},
-			}
+			return b.sidecarMemory(p, native(1), mapf(b.levels(level, n), bytes), limit)
 		},
 	}
+	value := func(q float64) float64 { return bytes(q) / limit }
 	for _, t := range []struct {
 		severity string
-		bytes    float64
-	}{{profile.SeverityWarning, warn}} {
+		ratio    float64
+	}{{profile.SeverityWarning, px.MemoryWarningRatio}, {profile.SeverityCritical, px.MemoryCriticalRatio}} {
 		w.sevs = append(w.sevs, sev{rule: b.rule(w.alert, map[string]string{"severity": t.severity}),
-			holds: gt(t.bytes), above: math.Round(above(t.bytes)), below: math.Round(below(t.bytes))})
+			holds: func(q float64) bool { return value(q) >= t.ratio }, value: value, above: above(t.ratio), below: below(t.ratio)})
 	}
 	return w
+}
+
+// memoryNoLimitWatch: a sidecar whose limit no source reports warns above
+// the profile's bytes.
+func (b *builder) memoryNoLimitWatch() *watch {
+	px := b.c.Profile.Spec.Proxies
+	p := b.fleet(1)[0]
+	warn := float64(px.MemoryWarning.Bytes())
+	w := &watch{
+		alert: "IstioSidecarMemoryHigh", baseline: math.Round(warn / 2), labels: lbls{"namespace": p.namespace, "pod": p.pod},
+		show: func(f float64) string { return num(roundTo(f/(1<<20), 0.01)) + "Mi, no limit known" },
+		inputs: func(level func(profile.Duration) float64, n int) []series {
+			return b.sidecarMemory(p, false, b.levels(level, n), 0)
+		},
+	}
+	w.sevs = []sev{{rule: b.rule(w.alert, map[string]string{"severity": profile.SeverityWarning, "limit_source": "none"}),
+		holds: gt(warn), above: math.Round(above(warn)), below: math.Round(below(warn))}}
+	return w
+}
+
+// memoryLimitExamples: against a 2Gi limit, a sidecar at 1.9Gi pages and
+// one at 1.1Gi is quiet, where the profile's ratios put them there (the
+// defaults do); an absolute 1Gi threshold would have paged for both.
+func (b *builder) memoryLimitExamples() *testGroup {
+	px := b.c.Profile.Spec.Proxies
+	fleet := b.fleet(3)
+	const gi = 1 << 30
+	high, low := 1.9*gi, 1.1*gi
+	if !(high/sidecarLimitBytes >= px.MemoryCriticalRatio) {
+		high = math.Round(above(px.MemoryCriticalRatio) * sidecarLimitBytes)
+	}
+	if !(low/sidecarLimitBytes < px.MemoryWarningRatio) {
+		low = math.Round(below(px.MemoryWarningRatio) * sidecarLimitBytes)
+	}
+	end := 2*b.step + b.ceilStep(px.MemoryFor)
+	n := b.samples(end)
+	g := &testGroup{Name: fmt.Sprintf("IstioSidecarMemoryHigh against a 2Gi limit: %s pages, %s is quiet",
+		profile.Quantity(high).Human(), profile.Quantity(low).Human()), Interval: b.step.String()}
+	g.InputSeries = append(b.sidecarMemory(fleet[1], native(1), constant(high, n), sidecarLimitBytes),
+		b.sidecarMemory(fleet[2], false, constant(low, n), sidecarLimitBytes)[:1]...)
+	if b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeIstioSample {
+		g.InputSeries = append(g.InputSeries, series{b.cadvisor(fleet[2].namespace, fleet[2].pod, catalogue.SidecarContainer, proxyImage).
+			of("container_spec_memory_limit_bytes"), gauge(constant(sidecarLimitBytes, n))})
+	} else {
+		g.InputSeries = append(g.InputSeries, series{b.resource(fleet[2].namespace, fleet[2].pod, catalogue.SidecarContainer, "limits", "memory", false),
+			gauge(constant(sidecarLimitBytes, n))})
+	}
+	l := lbls{"namespace": fleet[1].namespace, "pod": fleet[1].pod, "limit_source": b.limitSource()}
+	g.AlertTests = []alertTest{b.expect(end, "IstioSidecarMemoryHigh",
+		fired{b.rule("IstioSidecarMemoryHigh", map[string]string{"severity": profile.SeverityWarning}), l, high / sidecarLimitBytes},
+		fired{b.rule("IstioSidecarMemoryHigh", map[string]string{"severity": profile.SeverityCritical}), l, high / sidecarLimitBytes})}
+	return g
+}
+
+// oomKilled: a sidecar restarted after an OOM kill fires, a native
+// sidecar's too; a restart for another reason, and an OOM kill before the
+// window, do not.
+func (b *builder) oomKilled() *testGroup {
+	px := b.c.Profile.Spec.Proxies
+	fleet := b.fleet(4)
+	end := b.ceilStep(px.OOMKilledWindow) + 4*b.step
+	n := b.samples(end)
+	restartAt := end - b.ceilStep(px.OOMKilledWindow)/2
+	restarts := func(before, after float64, at profile.Duration) string {
+		return gauge(b.levels(step(before, at, after), n))
+	}
+	g := &testGroup{Name: "IstioSidecarOOMKilled fires after an OOM kill of a sidecar or native sidecar, not for other restarts", Interval: b.step.String()}
+	kinds := []struct {
+		p      proxy
+		init   bool
+		reason string
+		at     profile.Duration
+		fires  bool
+	}{
+		{fleet[0], false, "OOMKilled", restartAt, true},
+		{fleet[1], true, "OOMKilled", restartAt, true},
+		{fleet[2], false, "Error", restartAt, false},
+		{fleet[3], false, "OOMKilled", -1, false},
+	}
+	var fs []fired
+	for _, k := range kinds {
+		prefix := "kube_pod_container_"
+		if k.init {
+			prefix = "kube_pod_init_container_"
+		}
+		l := b.kubeStateMetrics(k.p.namespace, k.p.pod, catalogue.SidecarContainer)
+		before := 0.0
+		if k.at < 0 {
+			before = 1
+		}
+		g.InputSeries = append(g.InputSeries,
+			series{l.of(prefix + "status_restarts_total"), restarts(before, 1, max(k.at, 0))},
+			series{l.with("reason", k.reason).of(prefix + "status_last_terminated_reason"), gauge(constant(1, n))})
+		if k.fires {
+			fs = append(fs, fired{b.rule("IstioSidecarOOMKilled", nil), lbls{"namespace": k.p.namespace, "pod": k.p.pod}, 1})
+		}
+	}
+	// Quiet before the restarts, firing after them.
+	g.AlertTests = []alertTest{b.expect(restartAt-b.step, "IstioSidecarOOMKilled"), b.expect(end, "IstioSidecarOOMKilled", fs...)}
+	return g
 }
