@@ -137,9 +137,11 @@ func injectFaults(t *testing.T, c *config.Config, m *mesh) {
 		m.proxies[k*step+step/2].connected = false
 	}
 
+	// The sidecars' limit is 1Gi (kube-state-metrics): 900Mi is past the
+	// warning ratio and short of the critical one.
 	mem := float64(sidecarMemory)
-	if !(mem > float64(sp.Proxies.MemoryWarning.Bytes())) {
-		t.Fatalf("sidecar memory %v is not above the warning threshold for a sidecar without a known limit", mem)
+	if r := mem / (1 << 30); !(r >= sp.Proxies.MemoryWarningRatio && r < sp.Proxies.MemoryCriticalRatio) {
+		t.Fatalf("sidecar memory %v is not between the warning and critical ratios of its 1Gi limit", mem)
 	}
 	m.service(heavySidecarOf).pods[3].memoryBytes = mem
 
@@ -154,12 +156,12 @@ func injectFaults(t *testing.T, c *config.Config, m *mesh) {
 // label sets, and nothing else.
 func expectedAlerts(m *mesh) []map[string]string {
 	want := []map[string]string{
-		{"alertname": "IstiodHeapNearLimit", "severity": "warning", "namespace": "istio-system", "pod": m.istiods[istiodWithFault].pod},
+		{"alertname": "IstiodHeapNearLimit", "severity": "warning", "namespace": "istio-system", "pod": m.istiods[istiodWithFault].pod, "limit_source": "kube-state-metrics"},
 		// 12 of 200 is above 5% (page) and above 10 proxies (ticket): at 200
 		// proxies any share above 5% is also above the count.
 		{"alertname": "IstioProxiesStale", "severity": "critical"},
 		{"alertname": "IstioProxiesStale", "severity": "warning"},
-		{"alertname": "IstioSidecarMemoryHigh", "severity": "warning", "namespace": "shop", "pod": m.service(heavySidecarOf).pods[3].pod},
+		{"alertname": "IstioSidecarMemoryHigh", "severity": "warning", "namespace": "shop", "pod": m.service(heavySidecarOf).pods[3].pod, "limit_source": "kube-state-metrics"},
 		// 5% errors is 50 times the 0.1% budget. Every window holds only the
 		// seconds since the server started, so each burn tier (14.4, 6, 3, 1)
 		// sees 5%, and so does the 30d ratio: the budget is spent.
@@ -208,7 +210,7 @@ func writeConfig(t *testing.T, path, ruleDir string, m *mesh, istiods []*url.URL
 	}
 	// Sidecars and cAdvisor: one target each stands in for every pod and
 	// node, so the exposed namespace and pod labels are kept.
-	for _, job := range []struct{ name, path string }{{"envoy-stats", "/stats/prometheus"}, {"kubelet", "/metrics/cadvisor"}} {
+	for _, job := range []struct{ name, path string }{{"envoy-stats", "/stats/prometheus"}, {"kubelet", "/metrics/cadvisor"}, {"kube-state-metrics", "/ksm"}} {
 		fmt.Fprintf(&b, "  - job_name: %s\n    honor_labels: true\n    metrics_path: %s\n    static_configs:\n      - targets: [%q]\n", job.name, job.path, sidecars.Host)
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
@@ -244,6 +246,7 @@ func TestRealPrometheus(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/stats/prometheus", handler(&mu, m.envoyMetrics))
 	mux.Handle("/metrics/cadvisor", handler(&mu, m.cadvisorMetrics))
+	mux.Handle("/ksm", handler(&mu, m.kubeStateMetrics))
 	sidecars := serve(t, mux)
 	configFile := filepath.Join(dir, "prometheus.yml")
 	writeConfig(t, configFile, ruleDir, m, istiods, sidecars)
@@ -351,19 +354,20 @@ func checkRecorded(ctx context.Context, t *testing.T, srv *server, c *config.Con
 		want  map[string]float64 // label key of the result -> value
 	}{
 		{`count(up{app="istiod"} == 1)`, map[string]float64{"{}": float64(len(m.istiods))}},
-		{rules.ProxiesCount, map[string]float64{"{__name__=" + rules.ProxiesCount + "}": float64(len(m.proxies))}},
-		{rules.ProxiesOutOfSyncRatio, map[string]float64{"{__name__=" + rules.ProxiesOutOfSyncRatio + "}": float64(disconnected) / float64(len(m.proxies))}},
+		// Every proxy and every ztunnel holds an xDS stream, and both are counted.
+		{rules.ProxiesCount, map[string]float64{"{__name__=" + rules.ProxiesCount + "}": float64(len(m.proxies) + len(m.ztunnels))}},
+		{rules.ProxiesOutOfSyncRatio, map[string]float64{"{__name__=" + rules.ProxiesOutOfSyncRatio + "}": float64(disconnected) / float64(len(m.proxies)+len(m.ztunnels))}},
 		// The faulty istiod against its live cgroup limit; the other has
 		// none (0) and is measured against the profile's memoryLimit.
 		{rules.IstiodHeapRatio, map[string]float64{
-			labelKey(map[string]string{"__name__": rules.IstiodHeapRatio, "namespace": "istio-system", "pod": faulty.pod}):  faulty.heap / faulty.limit,
-			labelKey(map[string]string{"__name__": rules.IstiodHeapRatio, "namespace": "istio-system", "pod": healthy.pod}): healthy.heap / float64(c.Profile.Spec.Istiod.MemoryLimit.Bytes()),
+			labelKey(map[string]string{"__name__": rules.IstiodHeapRatio, "namespace": "istio-system", "pod": faulty.pod, "limit_source": "kube-state-metrics"}): faulty.heap / faulty.limit,
+			labelKey(map[string]string{"__name__": rules.IstiodHeapRatio, "namespace": "istio-system", "pod": healthy.pod, "limit_source": "profile"}):           healthy.heap / float64(c.Profile.Spec.Istiod.MemoryLimit.Bytes()),
 		}},
 		// rate(x[5m]) over the few seconds of data there are divides by the
 		// full 5m, so CPU use reads far too low this early; the two pods'
-		// ratios still compare as limit (quota/period) against request
-		// (cpu shares / 1024).
-		{rules.IstiodCPURatio + `{pod="` + faulty.pod + `"} / ignoring (pod) ` + rules.IstiodCPURatio + `{pod="` + healthy.pod + `"}`, map[string]float64{
+		// ratios still compare as limit against request, both from
+		// kube-state-metrics.
+		{`sum without (limit_source) (` + rules.IstiodCPURatio + `{pod="` + faulty.pod + `"}) / ignoring (pod) ` + rules.IstiodCPURequestRatio + `{pod="` + healthy.pod + `"}`, map[string]float64{
 			labelKey(map[string]string{"namespace": "istio-system"}): (faulty.cpuCores / faulty.cpuQuotaCores) / (healthy.cpuCores / healthy.cpuRequestCores),
 		}},
 		{sloSel("availability", `, destination_service_name="`+faultyService+`"`), map[string]float64{

@@ -210,9 +210,15 @@ func (m *mesh) istiodMetrics(i *istiod, e *exposition) {
 			connected++
 		}
 	}
+	connected += len(m.ztunnels) // ztunnels hold xDS streams too
 	e.add("go_memstats_heap_alloc_bytes", "gauge", "go_memstats_heap_alloc_bytes", i.heap)
 	e.add("process_resident_memory_bytes", "gauge", "process_resident_memory_bytes", i.heap*1.3)
-	e.add("pilot_xds", "gauge", "pilot_xds", float64(connected/len(m.istiods)), "version", "1.24.2")
+	// The streams are spread over the replicas; the first takes the remainder.
+	share := connected / len(m.istiods)
+	if i == m.istiods[0] {
+		share += connected % len(m.istiods)
+	}
+	e.add("pilot_xds", "gauge", "pilot_xds", float64(share), "version", "1.24.2")
 	for _, typ := range []string{"cds", "eds", "lds", "rds", "sds"} {
 		e.add("pilot_xds_pushes", "counter", "pilot_xds_pushes", 50000+40*t, "type", typ)
 	}
@@ -262,6 +268,15 @@ func (m *mesh) envoyMetrics(e *exposition) {
 		e.add("envoy_cluster_manager_cds_update_rejected", "counter", "envoy_cluster_manager_cds_update_rejected", 0, id...)
 		e.add("envoy_listener_manager_lds_update_rejected", "counter", "envoy_listener_manager_lds_update_rejected", 0, id...)
 		e.add("istio_agent_cert_expiry_seconds", "gauge", "istio_agent_cert_expiry_seconds", p.certLeft-t, append([]string{"resource_name", "default"}, id...)...)
+		// The agent relays every push and its ACK; cut off from istiod, its
+		// stream fails on every Envoy retry.
+		e.add("istio_agent_xds_proxy_requests", "counter", "istio_agent_xds_proxy_requests", 30+2*t, id...)
+		e.add("istio_agent_xds_proxy_responses", "counter", "istio_agent_xds_proxy_responses", 28+2*t, id...)
+		terminations := 1.0
+		if !p.connected {
+			terminations += t / 10
+		}
+		e.add("istio_agent_istiod_connection_terminations", "counter", "istio_agent_istiod_connection_terminations", terminations, append([]string{"type", "error"}, id...)...)
 	}
 	for _, s := range m.services {
 		perPod := s.rps / float64(len(s.pods))
@@ -313,7 +328,6 @@ func (m *mesh) cadvisorMetrics(e *exposition) {
 		e.add("container_memory_working_set_bytes", "gauge", "container_memory_working_set_bytes", p.memoryBytes, container(p.namespace, p.pod, "istio-proxy", "docker.io/istio/proxyv2:1.24.2")...)
 		e.add("container_memory_working_set_bytes", "gauge", "container_memory_working_set_bytes", 2<<30, container(p.namespace, p.pod, app, "registry.example.com/"+app+":2.3.1")...)
 		e.add("container_memory_working_set_bytes", "gauge", "container_memory_working_set_bytes", 2<<30+p.memoryBytes, podLevel(p.namespace, p.pod)...)
-		e.add("container_spec_memory_limit_bytes", "gauge", "container_spec_memory_limit_bytes", 1<<30, container(p.namespace, p.pod, "istio-proxy", "docker.io/istio/proxyv2:1.24.2")...)
 	}
 	// ztunnel's container is named istio-proxy too; a busy node's ztunnel
 	// uses more than a sidecar is allowed.
@@ -323,13 +337,38 @@ func (m *mesh) cadvisorMetrics(e *exposition) {
 	for _, i := range m.istiods {
 		c := container("istio-system", i.pod, "discovery", "docker.io/istio/pilot:1.24.2")
 		e.add("container_memory_working_set_bytes", "gauge", "container_memory_working_set_bytes", i.heap*1.4, c...)
-		e.add("container_spec_memory_limit_bytes", "gauge", "container_spec_memory_limit_bytes", i.limit, c...)
-		e.add("container_spec_memory_limit_bytes", "gauge", "container_spec_memory_limit_bytes", 0, podLevel("istio-system", i.pod)...)
 		e.add("container_cpu_usage_seconds_total", "counter", "container_cpu_usage_seconds_total", 5000+i.cpuCores*t, c...)
-		e.add("container_spec_cpu_shares", "gauge", "container_spec_cpu_shares", i.cpuRequestCores*1024, c...)
-		e.add("container_spec_cpu_period", "gauge", "container_spec_cpu_period", 100000, c...)
+	}
+}
+
+// kubeStateMetrics is kube-state-metrics' /metrics: containers that run,
+// their requests and limits. kube-prometheus-stack's kubelet job drops
+// cAdvisor's container_spec_* series, so limits come only from here.
+func (m *mesh) kubeStateMetrics(e *exposition) {
+	ctr := func(ns, pod, name string, kv ...string) []string {
+		return append([]string{"namespace", ns, "pod", pod, "container", name, "uid", "uid-" + pod}, kv...)
+	}
+	for k, p := range m.proxies {
+		// Every fourth proxy is a native sidecar: an init container.
+		family := "kube_pod_container_"
+		if k%4 == 3 {
+			family = "kube_pod_init_container_"
+		}
+		e.add(family+"status_running", "gauge", family+"status_running", 1, ctr(p.namespace, p.pod, "istio-proxy")...)
+		e.add(family+"resource_limits", "gauge", family+"resource_limits", 1<<30, ctr(p.namespace, p.pod, "istio-proxy", "resource", "memory", "unit", "byte")...)
+		e.add("kube_pod_container_status_restarts_total", "counter", "kube_pod_container_status_restarts_total", 0, ctr(p.namespace, p.pod, strings.SplitN(p.pod, "-", 2)[0])...)
+	}
+	for _, z := range m.ztunnels {
+		e.add("kube_pod_container_status_running", "gauge", "kube_pod_container_status_running", 1, ctr("istio-system", z, "istio-proxy")...)
+	}
+	for _, i := range m.istiods {
+		c := func(kv ...string) []string { return ctr("istio-system", i.pod, "discovery", kv...) }
+		e.add("kube_pod_container_resource_requests", "gauge", "kube_pod_container_resource_requests", i.cpuRequestCores, c("resource", "cpu", "unit", "core")...)
+		if i.limit > 0 {
+			e.add("kube_pod_container_resource_limits", "gauge", "kube_pod_container_resource_limits", i.limit, c("resource", "memory", "unit", "byte")...)
+		}
 		if i.cpuQuotaCores > 0 {
-			e.add("container_spec_cpu_quota", "gauge", "container_spec_cpu_quota", i.cpuQuotaCores*100000, c...)
+			e.add("kube_pod_container_resource_limits", "gauge", "kube_pod_container_resource_limits", i.cpuQuotaCores, c("resource", "cpu", "unit", "core")...)
 		}
 	}
 }
