@@ -3,7 +3,6 @@ package ruletests
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/meshslo/meshslo/generator/profile"
@@ -301,8 +300,8 @@ var workloadPods = []struct{ namespace, pod string }{
 	{"payments", "ledger-6b7c8d9f4-" + podSuffix(2)},
 }
 
-// workloadCases: one alert per namespace, whose description counts the
-// namespace's pods under the threshold (a query Prometheus runs).
+// workloadCases: one alert per namespace, whose value counts the
+// namespace's pods under the threshold.
 func (b *builder) workloadCases() []*testGroup {
 	ct := b.c.Profile.Spec.Certificates
 	stalled := workloadPods[0].namespace
@@ -329,16 +328,13 @@ func (b *builder) workloadCases() []*testGroup {
 			}
 			return out
 		},
-		query: func(s sev, left func(profile.Duration) float64, at profile.Duration, q string) (float64, error) {
-			if !strings.Contains(q, "namespace="+strconv.Quote(stalled)) || !strings.Contains(q, " < "+num(s.rule.Threshold.Value)) {
-				return 0, fmt.Errorf("unexpected query %q for %s %s", q, s.rule.Alert, s.rule.Labels["severity"])
-			}
-			if left(at) < s.rule.Threshold.Value {
-				return float64(nStalled), nil
-			}
-			return 0, nil
-		}}
+	}
 	w.sevs = b.certSevs(w.alert, nil, ct.WorkloadExpiryWarning, ct.WorkloadExpiryCritical)
+	// The alert's value is the count of the namespace's pods under the
+	// threshold: all of the stalled namespace's while the alert fires.
+	for i := range w.sevs {
+		w.sevs[i].value = func(float64) float64 { return float64(nStalled) }
+	}
 	return b.certCases(w)
 }
 
