@@ -32,6 +32,8 @@ type Input struct {
 	SLOs       []SLO             `json:"slos"`
 	// AllSLOs summarises SLOs for panels across them.
 	AllSLOs AllSLOs `json:"allSLOs"`
+	// Certificates are the certificate series of the profile's CA mode.
+	Certificates Certificates `json:"certificates"`
 	// Alerts are the names of every alert meshslo generates.
 	Alerts []string `json:"alerts"`
 	// ConflictGauges are istiod's config-conflict gauges that
@@ -79,6 +81,25 @@ type Selectors struct {
 	IstiodKSM string `json:"istiodKSM"`
 	// WorkloadCert selects the sidecars' workload certificate gauge.
 	WorkloadCert string `json:"workloadCert"`
+}
+
+// Certificates are the certificate series the profile's CA mode
+// (spec.certificates.ca) has, as the certificate rules read them.
+type Certificates struct {
+	CA string `json:"ca"`
+	// Targets are the long-lived CA certificates' time left: root (and
+	// chain) from istiod, cert-manager's Certificates, none for an
+	// external CA.
+	Targets []CertTarget `json:"targets"`
+	// IstiodSigns is true where istiod's CA signs CSRs and counts its
+	// failures (citadel_server_csr_sign_err_count).
+	IstiodSigns bool `json:"istiodSigns"`
+}
+
+// CertTarget is one query of a panel with its legend.
+type CertTarget struct {
+	Expr   string `json:"expr"`
+	Legend string `json:"legend"`
 }
 
 // Series are the recorded series names dashboards read.
@@ -168,6 +189,38 @@ type Tier struct {
 	ShortSeries string `json:"shortSeries"`
 }
 
+// certificates lists the CA certificate series the rules record.
+func certificates(c *config.Config, files []rules.File) Certificates {
+	out := Certificates{CA: c.Profile.Spec.Certificates.CA, Targets: []CertTarget{}}
+	recorded := map[string]bool{}
+	for _, f := range files {
+		for _, g := range f.Groups {
+			for _, r := range g.Rules {
+				if r.Record != "" {
+					recorded[r.Record] = true
+				}
+				if r.Alert == rules.AlertIstioCertificateSigningFailures && r.Labels["source"] == "istiod" {
+					out.IstiodSigns = true
+				}
+			}
+		}
+	}
+	for _, t := range []CertTarget{
+		{rules.RootCertRemaining, "root"},
+		{rules.CACertRemaining, "CA chain"},
+		{rules.CertManagerCertRemaining, "{{namespace}}/{{name}}"},
+	} {
+		if recorded[t.Expr] {
+			if t.Expr == rules.CertManagerCertRemaining {
+				// As many as per-pod panels keep (mesh.libsonnet topN).
+				t.Expr = fmt.Sprintf("bottomk(10, %s)", t.Expr)
+			}
+			out.Targets = append(out.Targets, t)
+		}
+	}
+	return out
+}
+
 // NewInput derives the template argument from the config and its rules;
 // names are the templates of the set, for their uids.
 func NewInput(c *config.Config, files []rules.File, names []string) (*Input, error) {
@@ -179,8 +232,9 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 			Size: p.Spec.Size, Services: p.Spec.Mesh.Services, Pods: p.Spec.Mesh.Pods,
 			Cluster: grafanaValue(p.Spec.Mesh.Cluster), ClusterLabel: p.Spec.Mesh.ClusterLabel,
 		},
-		Large: p.Spec.Size == "large",
-		UIDs:  map[string]string{},
+		Large:        p.Spec.Size == "large",
+		Certificates: certificates(c, files),
+		UIDs:         map[string]string{},
 		Series: Series{
 			IstiodHeapRatio: rules.IstiodHeapRatio, IstiodCPURatio: rules.IstiodCPURatio, IstiodCPURequestRatio: rules.IstiodCPURequestRatio,
 			ProxiesCount: rules.ProxiesCount, ProxiesOutOfSyncCount: rules.ProxiesOutOfSyncCount, ProxiesOutOfSyncRatio: rules.ProxiesOutOfSyncRatio,

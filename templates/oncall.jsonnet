@@ -13,6 +13,13 @@ function(meshslo)
   local i = m.thresholds.istiod;
   local px = m.thresholds.proxies;
   local ct = m.thresholds.certificates;
+  local cert = m.certificates;
+  local caNote = {
+    istiod: "istiod's self-signed root (it exports no cert chain metric; the root lives 10 years and rotates itself).",
+    plugged: 'The plugged-in root and CA certificate chain (cacerts).',
+    'cert-manager': 'cert-manager Certificates (spec.prometheus.selectors.certManager), least time left first.',
+    external: '',
+  }[cert.ca];
   local topN = mesh.topN;
 
   local bySvc = 'destination_service_namespace, destination_service_name';
@@ -171,15 +178,25 @@ function(meshslo)
                                   mesh.above(px.memoryWarningBytes), min=0),
                    ]),
 
-                   g.row('Certificates', 'Time left on the mesh CA certificates and on workload certificates.'),
+                   g.row('Certificates', 'Time left on the mesh CA certificates (those spec.certificates.ca %s has), on workload certificates, and failed certificate signing.' % cert.ca),
                    g.line(6, [
-                     g.timeseries('Mesh CA certificates: time left', 'Time left on the root certificate and the CA certificate chain (only when istiod is the CA). Dashed: warning at %s, critical at %s.' %
-                                                                    [mesh.duration(ct.expiryWarningSeconds), mesh.duration(ct.expiryCriticalSeconds)],
-                                  's', [g.target(s.rootCertRemaining, 'root'), g.target(s.caCertRemaining, 'CA chain')],
-                                  mesh.below(ct.expiryWarningSeconds, ct.expiryCriticalSeconds), min=0),
-                     g.timeseries('Workload certificates: least time left', 'Workload certificates closest to expiry (bottom %d pods). They live 24h and rotate at half life; IstioWorkloadCertificateRotationStalled warns below %s and pages below %s (dashed).' %
+                     g.timeseries('Mesh CA certificates: time left', '%s Dashed: rotation planning below %s, warning at %s, critical at %s.' %
+                                                                    [caNote, mesh.duration(ct.rotationPlanningSeconds), mesh.duration(ct.expiryWarningSeconds), mesh.duration(ct.expiryCriticalSeconds)],
+                                  's', [g.target(t.expr, t.legend) for t in cert.targets],
+                                  g.thresholds('red', [{ value: ct.expiryCriticalSeconds, color: 'orange' },
+                                                       { value: ct.expiryWarningSeconds, color: 'yellow' },
+                                                       { value: ct.rotationPlanningSeconds, color: 'green' }]), min=0)
+                     for _ in [1]
+                     if cert.targets != []
+                   ] + [
+                     g.timeseries('Workload certificates: least time left', 'Workload certificates closest to expiry (bottom %d pods). They live 24h and rotate at half life; IstioWorkloadCertificateRotationStalled (one alert per namespace) warns below %s and pages below %s (dashed).' %
                                                                             [topN, mesh.duration(ct.workloadExpiryWarningSeconds), mesh.duration(ct.workloadExpiryCriticalSeconds)],
                                   's', [g.target('bottomk(%d, min by (namespace, pod) (%s))' % [topN, mesh.sel('istio_agent_cert_expiry_seconds', [sel.workloadCert, 'namespace=~"$namespace"'])], '{{namespace}}/{{pod}}')],
                                   mesh.below(ct.workloadExpiryWarningSeconds, ct.workloadExpiryCriticalSeconds), min=0),
+                     g.timeseries('Certificate signing: failed CSRs per 5m', 'Certificate signing requests that failed over 5m, from the proxies\' agents%s. IstioCertificateSigningFailures tickets above %s for its hold (dashed): hours before workload certificates run out.' %
+                                                                             [if cert.istiodSigns then " and istiod's CA" else '', mesh.num(ct.csrFailuresWarning)],
+                                  'short', [g.target('sum(increase(%s[5m]))' % mesh.sel('istio_agent_num_failed_outgoing_requests', [sel.proxies, 'request_type="csr"']), 'agents')] +
+                                           (if cert.istiodSigns then [g.target('sum(increase(%s[5m]))' % mesh.sel('citadel_server_csr_sign_err_count', [sel.istiod]), "istiod's CA")] else []),
+                                  mesh.above(ct.csrFailuresWarning), min=0),
                    ]),
                  ])

@@ -34,6 +34,8 @@ const (
 	envoyLDS         = "envoyproxy/envoy docs: configuration/listeners/lds (listener_manager.lds.*)"
 	istioStandard    = "istio.io docs/reference/config/metrics (Istio standard metrics), istio/proxy extensions/stats"
 	istioAgent       = "istio/istio pkg/istio-agent/metrics/metrics.go (istio_agent_cert_expiry_seconds, 1.14+)"
+	istioAgentCSR    = "istio/istio security/pkg/nodeagent/cache/monitoring.go (num_failed_outgoing_requests{request_type}; request_type=\"csr\" counted in secretcache.go on a failed CSRSign), exported as istio_agent_* on :15020/stats/prometheus"
+	certManager      = "cert-manager/cert-manager pkg/metrics/certificates.go (labels name, namespace, issuer_name, issuer_kind, issuer_group; 0 until issued); chart ServiceMonitor deploy/charts/cert-manager/templates/servicemonitor.yaml, honorLabels false by default: namespace stored as exported_namespace"
 	ztunnel          = "istio/ztunnel src/metrics/*.rs"
 	cadvisor         = "google/cadvisor metrics/prometheus.go; docs/storage/prometheus.md"
 	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md, internal/store/pod.go"
@@ -126,6 +128,11 @@ var entries = []Entry{
 	{"istio_agent_istiod_connection_terminations", "counter", "istio-agent", istioAgentXDS},
 	{"istio_agent_xds_proxy_requests", "counter", "istio-agent", istioAgentXDS},
 	{"istio_agent_xds_proxy_responses", "counter", "istio-agent", istioAgentXDS},
+	{"istio_agent_num_failed_outgoing_requests", "counter", "istio-agent", istioAgentCSR},
+
+	// cert-manager (spec.certificates.ca cert-manager), per Certificate.
+	{"certmanager_certificate_expiration_timestamp_seconds", "gauge", "cert-manager", certManager},
+	{"certmanager_certificate_renewal_timestamp_seconds", "gauge", "cert-manager", certManager},
 
 	// ztunnel (ambient).
 	{"istio_tcp_connections_failed_total", "counter", "ztunnel", ztunnel},

@@ -27,6 +27,8 @@ type Config struct {
 // matcher added when the profile names a cluster.
 type Selectors struct {
 	Istiod, Proxies, Cadvisor, KubeStateMetrics, Requests selector.Matchers
+	// CertManager selects cert-manager's certificate series.
+	CertManager selector.Matchers
 }
 
 // SLO is a profile SLO with its budget and burn tiers worked out.
@@ -95,6 +97,7 @@ func New(p profile.Profile) (*Config, error) {
 	}{
 		{sel.Istiod, &c.Selectors.Istiod}, {sel.Proxies, &c.Selectors.Proxies}, {sel.Cadvisor, &c.Selectors.Cadvisor},
 		{sel.KubeStateMetrics, &c.Selectors.KubeStateMetrics}, {sel.Requests, &c.Selectors.Requests},
+		{sel.CertManager, &c.Selectors.CertManager},
 	} {
 		ms, err := selector.Parse(s.text)
 		if err != nil {

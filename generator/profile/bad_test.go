@@ -165,6 +165,29 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:33: spec.certificates.expiryWarning: 366d is out of range: a certificate expiry threshold must be above 0s and at most 365d`}},
 		{"certificate critical of 0", spec("certificates: {expiryCritical: 0s}"), []string{
 			`bad.yaml:5:34: spec.certificates.expiryCritical: 0s is out of range: a certificate expiry threshold must be above 0s and at most 365d`}},
+		// Certificates by CA mode.
+		{"unknown CA mode", spec("certificates: {ca: vault}"), []string{
+			`bad.yaml:5:22: spec.certificates.ca: expected one of istiod, plugged, cert-manager, external, got "vault"`}},
+		{"CA mode in capitals", spec("certificates: {ca: Istiod}"), []string{
+			`bad.yaml:5:22: spec.certificates.ca: expected one of istiod, plugged, cert-manager, external, got "Istiod"`}},
+		{"rotation planning at the expiry warning", spec("certificates: {rotationPlanning: 72h}"), []string{
+			`bad.yaml:5:36: spec.certificates.rotationPlanning: expected more time left than spec.certificates.expiryWarning (3d), so planning comes before the warning, got 3d`}},
+		{"rotation planning of 0", spec("certificates: {rotationPlanning: 0s}"), []string{
+			`bad.yaml:5:36: spec.certificates.rotationPlanning: 0s is out of range: a rotation planning threshold must be above 0s and at most 730d`}},
+		{"rotation planning over two years", spec("certificates: {rotationPlanning: 731d}"), []string{
+			`bad.yaml:5:36: spec.certificates.rotationPlanning: 731d is out of range: a rotation planning threshold must be above 0s and at most 730d`}},
+		{"absent for a year", spec("certificates: {absentFor: 365d}"), []string{
+			`bad.yaml:5:29: spec.certificates.absentFor: 365d is out of range: a for: duration must be between 0s and 1d`}},
+		{"negative CSR failures", spec("certificates: {csrFailuresWarning: -1}"), []string{
+			`bad.yaml:5:38: spec.certificates.csrFailuresWarning: expected a number of 0 or more, got -1`}},
+		{"CSR failures as text", spec("certificates: {csrFailuresWarning: some}"), []string{
+			`bad.yaml:5:38: spec.certificates.csrFailuresWarning: expected a number, got "some"`}},
+		{"CSR failures for without unit", spec("certificates: {csrFailuresFor: 600}"), []string{
+			`bad.yaml:5:34: spec.certificates.csrFailuresFor: expected a duration such as 60s, 5m, 1h or 30d, got "600"; a duration needs a unit, such as 600s`}},
+		{"cert-manager selector in braces", spec(`prometheus: {selectors: {certManager: '{name="istio-ca"}'}}`), []string{
+			`bad.yaml:5:41: spec.prometheus.selectors.certManager: expected label matchers without braces, such as app="istiod", got "{name=\"istio-ca\"}"`}},
+		{"cert-manager selector on the metric name", spec(`prometheus: {selectors: {certManager: '__name__="x"'}}`), []string{
+			`bad.yaml:5:41: spec.prometheus.selectors.certManager: selector "__name__=\"x\"" must not match the metric name; it is added to several metrics`}},
 		{"SLO period over 90 days", spec("slos: [{name: a, sli: availability, objective: 99.9, window: 91d}]"), []string{
 			`bad.yaml:5:64: spec.slos[0].window: 91d is out of range: an SLO period must be between 1d and 90d`}},
 

@@ -98,6 +98,9 @@ const (
 	// MaxExpiryWarning bounds how long before expiry a CA certificate
 	// alerts: a year ahead is a calendar reminder, not an alert.
 	MaxExpiryWarning = Duration(365 * 24 * time.Hour)
+	// MaxRotationPlanning bounds the rotation planning ticket: it comes
+	// before the expiry warning, which may be a year ahead.
+	MaxRotationPlanning = 2 * MaxExpiryWarning
 	// MinSLOWindow and MaxSLOWindow bound an SLO period: the burn tiers
 	// need a day of history, and Prometheus rarely retains more than 90d.
 	MinSLOWindow = Duration(24 * time.Hour)
@@ -270,8 +273,10 @@ func validateCertificates(v *validator, c *Certificates) {
 	v.positive("spec.certificates.workloadExpiryCritical", c.WorkloadExpiryCritical)
 	v.forDuration("spec.certificates.for", c.For)
 	v.oneOf("spec.certificates.ca", c.CA, CAModes)
-	v.within("spec.certificates.rotationPlanning", c.RotationPlanning, 0, MaxExpiryWarning, "a rotation planning threshold", true)
-	if c.RotationPlanning > 0 && c.RotationPlanning <= c.ExpiryWarning && c.ExpiryWarning <= MaxExpiryWarning {
+	v.within("spec.certificates.rotationPlanning", c.RotationPlanning, 0, MaxRotationPlanning, "a rotation planning threshold", true)
+	// Compared only with a warning in range: one out of range is reported
+	// on its own.
+	if c.RotationPlanning > 0 && c.ExpiryWarning > 0 && c.ExpiryWarning <= MaxExpiryWarning && c.RotationPlanning <= c.ExpiryWarning {
 		v.add("spec.certificates.rotationPlanning", "expected more time left than spec.certificates.expiryWarning (%s), so planning comes before the warning, got %s",
 			c.ExpiryWarning, c.RotationPlanning)
 	}

@@ -44,6 +44,11 @@ func README(c *config.Config, origin config.Origin, ruleFiles []rules.File, file
 		}
 		w("| [%s](%s) | %s | %s | %s |\n", t.Alert, c.RunbookURL(t.Alert), t.Severity, mdEscape(t.Condition), strings.Join(from, ", "))
 	}
+	for _, d := range rules.Descriptors {
+		if why := d.SkippedFor(c); why != "" {
+			w("| [%s](%s) | - | %s | `spec.certificates.ca` (%s) |\n", d.Name, c.RunbookURL(d.Name), mdEscape(why), origin("spec.certificates.ca"))
+		}
+	}
 
 	if len(c.SLOs) > 0 {
 		w("\n## SLOs\n\nEach SLO is evaluated per destination service (`destination_service_namespace`, `destination_service_name`).\n\n")

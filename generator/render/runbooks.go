@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/rules"
 )
 
@@ -16,9 +17,16 @@ const (
 
 // RunbookIndex is the table of docs/runbooks/README.md: one row per alert
 // descriptor, its severities and meaning with the thresholds of the build
-// (the default profile's, for the committed index).
-func RunbookIndex(ruleFiles []rules.File) string {
+// (the default profile's, for the committed index). An alert the build
+// does not generate (rules.Descriptor.Skip) shows the thresholds its
+// descriptor would have.
+func RunbookIndex(c *config.Config, ruleFiles []rules.File) string {
 	ts := rules.Thresholds(ruleFiles)
+	for _, d := range rules.Descriptors {
+		if d.SkippedFor(c) != "" {
+			ts = append(ts, d.Thresholds(c)...)
+		}
+	}
 	var b strings.Builder
 	b.WriteString("| Alert | Severity | Meaning | Runbook |\n|---|---|---|---|\n")
 	for _, d := range rules.Descriptors {

@@ -32,6 +32,19 @@ type Descriptor struct {
 	// not compared against themselves (the memory limit the heap ratio
 	// divides by, the quantile of a latency threshold).
 	Params func(c *config.Config) []Param
+	// Skip says why the alert is not generated for the config, or ""
+	// when it is (nil: always generated): an alert that would read series
+	// the config's setup does not have (spec.certificates.ca) is left out
+	// rather than silently reading nothing.
+	Skip func(c *config.Config) string
+}
+
+// SkippedFor says why the alert is not generated for c, or "".
+func (d *Descriptor) SkippedFor(c *config.Config) string {
+	if d.Skip == nil {
+		return ""
+	}
+	return d.Skip(c)
 }
 
 // Threshold is one rule of an alert: what it compares against, for how
@@ -73,12 +86,13 @@ type Param struct {
 // concern's descriptors stand beside its rules, in the builder's file.
 var Descriptors = slices.Concat(controlPlaneAlerts, proxyAlerts, certificateAlerts, sloAlertDescriptors)
 
-// caExpiry describes the alerts on istiod's long-lived CA certificates;
-// both read the same two profile fields.
-func caExpiry(name, what, meaning string) *Descriptor {
+// caExpiry describes the alerts on the long-lived CA certificates; all
+// read the same two profile fields.
+func caExpiry(name, what, meaning string, skip func(*config.Config) string) *Descriptor {
 	return &Descriptor{
 		Name:    name,
 		Meaning: meaning,
+		Skip:    skip,
 		Thresholds: func(c *config.Config) []Threshold {
 			ct := c.Profile.Spec.Certificates
 			left := func(sev, field string, d profile.Duration, draw string) Threshold {

@@ -30,6 +30,9 @@ type watch struct {
 	inputs func(level func(t profile.Duration) float64, n int) []series
 	// show describes a level in test names.
 	show func(float64) string
+	// query, where the annotations run a query, answers it for one
+	// severity's alert at time at with the single value of its result.
+	query func(s sev, level func(profile.Duration) float64, at profile.Duration, q string) (float64, error)
 }
 
 // sev is one severity of the watched alert.
@@ -92,6 +95,7 @@ func (b *builder) firing(w *watch, s sev, level func(profile.Duration) float64, 
 // fires then, with the value its expression has.
 func (b *builder) expectAt(w *watch, level func(profile.Duration) float64, at profile.Duration) alertTest {
 	var fs []fired
+	var answers []answer
 	for _, s := range w.sevs {
 		if b.firing(w, s, level, at) {
 			q, _ := b.quantity(w, level, at)
@@ -100,9 +104,15 @@ func (b *builder) expectAt(w *watch, level func(profile.Duration) float64, at pr
 				v = s.value(q)
 			}
 			fs = append(fs, fired{rule: s.rule, labels: w.labels, value: v})
+			var a answer
+			if w.query != nil {
+				s := s
+				a = func(q string) (float64, error) { return w.query(s, level, at, q) }
+			}
+			answers = append(answers, a)
 		}
 	}
-	return b.expect(at, w.alert, fs...)
+	return b.expectAnswered(at, w.alert, answers, fs...)
 }
 
 func step(before float64, at profile.Duration, after float64) func(profile.Duration) float64 {

@@ -20,18 +20,32 @@ type fired struct {
 	value  float64
 }
 
+// answer answers the queries an alert's annotations run ({{ query }})
+// with the one value of their result.
+type answer func(q string) (float64, error)
+
 // expect checks alert at one time: exactly fs fire, with full labels and
 // annotations.
 func (b *builder) expect(at profile.Duration, alert string, fs ...fired) alertTest {
+	return b.expectAnswered(at, alert, nil, fs...)
+}
+
+// expectAnswered is expect for alerts whose annotations run queries:
+// answers[i] answers those of fs[i] (nil: none).
+func (b *builder) expectAnswered(at profile.Duration, alert string, answers []answer, fs ...fired) alertTest {
 	t := alertTest{EvalTime: at.String(), Alertname: alert, ExpAlerts: []expAlert{}}
-	for _, f := range fs {
+	for i, f := range fs {
+		var query answer
+		if i < len(answers) {
+			query = answers[i]
+		}
 		l := f.labels.with()
 		for k, v := range f.rule.Labels {
 			l[k] = v
 		}
 		ann := map[string]string{}
 		for k, text := range f.rule.Annotations {
-			s, err := expand(text, f.labels, f.value)
+			s, err := expand(text, f.labels, f.value, query)
 			if err != nil {
 				b.fail(fmt.Errorf("%s annotation %s: %w", alert, k, err))
 			}
@@ -44,9 +58,30 @@ func (b *builder) expect(at profile.Duration, alert string, fs ...fired) alertTe
 
 // expand fills an annotation template as Prometheus does for an alert:
 // the same variables and the same humanize functions.
-func expand(text string, l lbls, value float64) (string, error) {
+func expand(text string, l lbls, value float64, query func(string) (float64, error)) (string, error) {
 	const defs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
-	t, err := template.New("annotation").Option("missingkey=zero").Funcs(funcs).Parse(defs + text)
+	// query, first and value as Prometheus's template/template.go defines
+	// them, answered by the case's oracle instead of a query engine.
+	qfuncs := template.FuncMap{
+		"query": func(q string) ([]*sample, error) {
+			if query == nil {
+				return nil, fmt.Errorf("the annotation runs a query (%s) the test case cannot answer", q)
+			}
+			v, err := query(q)
+			if err != nil {
+				return nil, err
+			}
+			return []*sample{{Labels: map[string]string{}, Value: v}}, nil
+		},
+		"first": func(v []*sample) (*sample, error) {
+			if len(v) == 0 {
+				return nil, fmt.Errorf("first() called on vector with no elements")
+			}
+			return v[0], nil
+		},
+		"value": func(s *sample) float64 { return s.Value },
+	}
+	t, err := template.New("annotation").Option("missingkey=zero").Funcs(funcs).Funcs(qfuncs).Parse(defs + text)
 	if err != nil {
 		return "", err
 	}
@@ -61,6 +96,12 @@ func expand(text string, l lbls, value float64) (string, error) {
 		return "", err
 	}
 	return sb.String(), nil
+}
+
+// sample is one element of a query result in a template.
+type sample struct {
+	Labels map[string]string
+	Value  float64
 }
 
 // funcs are Prometheus's template functions the rules use (prometheus

@@ -242,6 +242,40 @@ func (b *builder) keep(ss ...series) []series {
 	return out
 }
 
+// The label sets below are what kube-prometheus-stack stores for each
+// scrape target meshslo generates (spec.prometheus.scrape
+// kube-prometheus-stack): the ServiceMonitor of istiod (targetLabels app
+// and istio.io/rev), the PodMonitor of the proxies on :15020, and
+// cert-manager's own chart ServiceMonitor
+// (cert-manager deploy/charts/cert-manager/templates/servicemonitor.yaml:
+// jobLabel is a label the Service lacks, so job is the Service's name;
+// honorLabels false by default, so the Certificate's namespace label is
+// stored as exported_namespace). They stand in one place so the label
+// sets derived from prometheus-operator's and Prometheus's own relabel
+// code (generator/catalogue) can replace them.
+
+// scrapedIstiod is an istiod series as the scrape setup stores it.
+func (b *builder) scrapedIstiod(i int) lbls {
+	if b.c.Profile.Spec.Prometheus.Scrape != profile.ScrapeKubePrometheusStack {
+		return b.istiod(i)
+	}
+	l := lbls{
+		"job": "istiod", "namespace": b.c.Profile.Spec.Istiod.Namespace, "pod": "istiod-6d4b9c8f7-" + podSuffix(i),
+		"container": catalogue.IstiodContainer, "service": "istiod", "endpoint": "http-monitoring",
+		"app": "istiod", "istio_io_rev": "default", "instance": fmt.Sprintf("10.12.0.%d:15014", 20+i),
+	}
+	return b.fitted(l, b.c.Selectors.Istiod, "istiod")
+}
+
+// scrapedIstiods are the istiod replicas the tests run, as scrapedIstiod.
+func (b *builder) scrapedIstiods() []lbls {
+	out := make([]lbls, max(b.c.Profile.Spec.Istiod.MinReplicas, 2))
+	for k := range out {
+		out[k] = b.scrapedIstiod(k)
+	}
+	return out
+}
+
 // resource is a kube-state-metrics series of a container's resource
 // request or limit (kube_pod_container_resource_limits{resource, unit}),
 // or of an init container's (native sidecars) when init is set.
@@ -252,4 +286,36 @@ func (b *builder) resource(namespace, pod, container, family, resource string, i
 		name = "kube_pod_init_container_resource_" + family
 	}
 	return b.kubeStateMetrics(namespace, pod, container).with("resource", resource, "unit", unit).of(name)
+}
+
+// scrapedAgent is a series of a proxy's istio-agent, scraped on the merged
+// endpoint :15020/stats/prometheus.
+func (b *builder) scrapedAgent(namespace, pod string, i int) lbls {
+	l := lbls{
+		"job": b.c.Profile.Spec.Prometheus.Namespace + "/istio-proxies", "namespace": namespace, "pod": pod,
+		"container": catalogue.SidecarContainer, "instance": fmt.Sprintf("10.12.%d.%d:15020", 8+i/200, 10+i%200),
+	}
+	if b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeIstioSample {
+		l = lbls{"job": "kubernetes-pods", "namespace": namespace, "pod": pod, "app": strings.SplitN(pod, "-", 2)[0],
+			"instance": fmt.Sprintf("10.12.%d.%d:15020", 8+i/200, 10+i%200)}
+	}
+	return b.fitted(l, b.c.Selectors.Proxies, "proxies")
+}
+
+// scrapedCertManager is a cert-manager Certificate series: name and
+// issuer from cert-manager (pkg/metrics/certificates.go), the
+// Certificate's namespace as exported_namespace beside the controller
+// pod's target labels (honorLabels false) or as namespace (honorLabels
+// true).
+func (b *builder) scrapedCertManager(certNamespace, name, issuerKind, issuerName string, honorLabels bool) lbls {
+	l := lbls{
+		"job": "cert-manager", "namespace": "cert-manager", "pod": "cert-manager-5d7f97b46d-" + podSuffix(0),
+		"container": "cert-manager-controller", "service": "cert-manager", "endpoint": "9402", "instance": "10.12.2.31:9402",
+		"exported_namespace": certNamespace, "name": name,
+		"issuer_kind": issuerKind, "issuer_name": issuerName, "issuer_group": "cert-manager.io",
+	}
+	if honorLabels {
+		l = l.with("exported_namespace", "", "namespace", certNamespace)
+	}
+	return b.fitted(l, b.c.Selectors.CertManager, "certManager")
 }

@@ -55,6 +55,11 @@ func explain(w io.Writer, l *profile.Loaded, b *generate.Build) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Alert, t.Severity, t.Condition, strings.Join(from, "; "))
 	}
+	for _, d := range rules.Descriptors {
+		if why := d.SkippedFor(c); why != "" {
+			fmt.Fprintf(tw, "%s\t-\t%s\t%s\n", d.Name, why, "spec.certificates.ca ("+l.Origin("spec.certificates.ca")+")")
+		}
+	}
 	tw.Flush()
 	cp := c.Capacity
 	fmt.Fprintf(w, "\nCapacity: %d sidecars x %s (%s) + %d istiod x %s = %s\n\n", p.Spec.Mesh.Pods, profile.Quantity(cp.SidecarBytes),
