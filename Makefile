@@ -19,7 +19,7 @@ CRD_SCHEMAS := $(BIN)/crd-schemas
 
 export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM
 
-.PHONY: all build generate test test-unit check-out lint-rules bench fuzz tools clean
+.PHONY: all build generate test test-unit check-out lint-rules bench fuzz tools clean check-labels helm-check
 
 all: build
 
@@ -46,6 +46,17 @@ $(CRD_SCHEMAS)/.stamp: $(KUBE_DEPS) tools/kube/crdschemas/main.go
 # of make test.
 $(HELM): $(KUBE_DEPS)
 	cd tools/kube && $(GO) build -o $(HELM) helm.sh/helm/v3/cmd/helm
+
+# The stored label sets (generator/catalogue/scrapelabels.json) against the
+# real operator, discovery and relabelling code; not in make test (its first
+# build is about 7.5 CPU-minutes). LABELS_FLAGS=-update rewrites the file.
+check-labels:
+	cd tools/scrapelabels && $(GO) test -count=1 -run TestStoredLabels . $(LABELS_FLAGS)
+
+# The real chart, rendered with the generated values (needs the chart: see
+# tools/kube/chart.sh; KPS_CHART=DIR/kube-prometheus-stack).
+helm-check: $(HELM)
+	cd tools/kube && HELM=$(HELM) KPS_CHART=$(KPS_CHART) $(GO) test -count=1 -run TestHelmTemplate -v .
 
 # Regenerate the committed out/ for every built-in profile.
 generate:
