@@ -7,23 +7,56 @@ BIN       := $(CURDIR)/bin
 PROMTOOL  := $(BIN)/promtool
 PROMETHEUS := $(BIN)/prometheus
 TOOLS_DEPS := tools/go.mod tools/go.sum
+# kubeconform, helm and the prometheus-operator CRDs: tools/kube, a module
+# of its own (its Kubernetes graph stays out of the CLI's and promtool's).
+KUBE_DEPS  := tools/kube/go.mod tools/kube/go.sum
+KUBECONFORM := $(BIN)/kubeconform
+HELM       := $(BIN)/helm
+# Strict JSON schemas made from the operator's CRDs (v0.93.1, pinned in
+# tools/kube/go.mod), generated rather than committed: they follow the pin
+# and weigh 4 MB.
+CRD_SCHEMAS := $(BIN)/crd-schemas
 
-export PROMTOOL PROMETHEUS
+export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM
 
-.PHONY: all build generate test test-unit check-out lint-rules bench fuzz tools clean
+.PHONY: all build generate test test-unit check-out lint-rules bench fuzz tools clean check-labels helm-check
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/meshslo ./cmd/meshslo
 
-tools: $(PROMTOOL) $(PROMETHEUS)
+tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp
 
 $(PROMTOOL): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMTOOL) github.com/prometheus/prometheus/cmd/promtool
 
 $(PROMETHEUS): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMETHEUS) github.com/prometheus/prometheus/cmd/prometheus
+
+$(KUBECONFORM): $(KUBE_DEPS)
+	cd tools/kube && $(GO) build -o $(KUBECONFORM) github.com/yannh/kubeconform/cmd/kubeconform
+
+$(CRD_SCHEMAS)/.stamp: $(KUBE_DEPS) tools/kube/crdschemas/main.go
+	rm -rf $(CRD_SCHEMAS)
+	cd tools/kube && $(GO) run ./crdschemas $(CRD_SCHEMAS)
+	touch $@
+
+# helm (v3.22.0) for the documented chart check (make helm-check); not part
+# of make test.
+$(HELM): $(KUBE_DEPS)
+	cd tools/kube && $(GO) build -o $(HELM) helm.sh/helm/v3/cmd/helm
+
+# The stored label sets (generator/catalogue/scrapelabels.json) against the
+# real operator, discovery and relabelling code; not in make test (its first
+# build is about 7.5 CPU-minutes). LABELS_FLAGS=-update rewrites the file.
+check-labels:
+	cd tools/scrapelabels && $(GO) test -count=1 -run TestStoredLabels . $(LABELS_FLAGS)
+
+# The real chart, rendered with the generated values (needs the chart: see
+# tools/kube/chart.sh; KPS_CHART=DIR/kube-prometheus-stack).
+helm-check: $(HELM)
+	cd tools/kube && HELM=$(HELM) KPS_CHART=$(KPS_CHART) $(GO) test -count=1 -run TestHelmTemplate -v .
 
 # Regenerate the committed out/ for every built-in profile.
 generate:

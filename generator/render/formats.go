@@ -35,12 +35,17 @@ func PrometheusRule(c *config.Config, files []rules.File) ([]byte, error) {
 }
 
 // HelmValues renders the groups under kube-prometheus-stack's
-// additionalPrometheusRulesMap, for a values file passed with -f, and the
+// additionalPrometheusRulesMap, for a values file passed with -f, the scrape
+// targets (when the profile's scrape setup is kube-prometheus-stack) under
+// prometheus.additionalServiceMonitors and additionalPodMonitors, and the
 // dashboards, when given, for its bundled Grafana.
 func HelmValues(c *config.Config, files []rules.File, dashboards ...GrafanaDashboard) ([]byte, error) {
 	root := mapping("additionalPrometheusRulesMap", mapping(
 		ResourceName(c), mapping("groups", groupsNode(files)),
 	))
+	if GeneratesMonitors(c) {
+		root.Content = append(root.Content, scalar("prometheus"), helmMonitors(c))
+	}
 	header := Header(c.Profile.Metadata.Name) +
 		"\nUse with: helm upgrade --install kube-prometheus-stack prometheus-community/kube-prometheus-stack -f kube-prometheus-stack.values.yaml"
 	if len(dashboards) > 0 {

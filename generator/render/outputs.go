@@ -44,6 +44,7 @@ const (
 	PrometheusRulePath = "kubernetes/prometheusrule.yaml"
 	HelmValuesPath     = "helm/kube-prometheus-stack.values.yaml"
 	ConfigMapsPath     = "kubernetes/grafana-dashboards.yaml"
+	MonitorsPath       = "kubernetes/monitors.yaml"
 	READMEPath         = "README.md"
 )
 
@@ -66,6 +67,16 @@ func outputs() []Output {
 		{PrometheusRulePath, "PrometheusRule resource (Prometheus Operator)", one(PrometheusRulePath, func(b *Built) ([]byte, error) {
 			return PrometheusRule(b.Config, b.Rules)
 		})},
+		{MonitorsPath, "ServiceMonitor and PodMonitor (Prometheus Operator): scrape targets for istiod and the proxies", func(b *Built, _ []string) ([]File, error) {
+			if !GeneratesMonitors(b.Config) {
+				return nil, nil
+			}
+			data, err := MonitorsYAML(b.Config)
+			if err != nil {
+				return nil, fmt.Errorf("rendering %s: %w", MonitorsPath, err)
+			}
+			return []File{{MonitorsPath, data}}, nil
+		}},
 		{HelmValuesPath, "kube-prometheus-stack values", one(HelmValuesPath, func(b *Built) ([]byte, error) {
 			return HelmValues(b.Config, b.Rules, b.Dashboards...)
 		})},

@@ -52,3 +52,12 @@ func repoRoot() string {
 		}
 	}
 }
+
+// Kubeconform returns the absolute path of kubeconform: $KUBECONFORM, else
+// bin/kubeconform (make tools builds it from tools/kube).
+func Kubeconform(t testing.TB) string { return find(t, "KUBECONFORM", "kubeconform") }
+
+// CRDSchemas returns the folder of strict JSON schemas made from the
+// prometheus-operator CRDs (tools/kube/crdschemas): $CRD_SCHEMAS, else
+// bin/crd-schemas.
+func CRDSchemas(t testing.TB) string { return find(t, "CRD_SCHEMAS", "crd-schemas") }

@@ -1,0 +1,208 @@
+package render
+
+import (
+	"bytes"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/profile"
+)
+
+// Scrape targets for kube-prometheus-stack. Istio's own sample monitors
+// (istio/istio samples/addons/extras/prometheus-operator.yaml) are labelled
+// `release: istio`, which the chart's default serviceMonitorSelector and
+// podMonitorSelector ignore, and scrape no revision label; these are
+// labelled like the PrometheusRule and carry istio.io/rev.
+
+// Jobs the generated monitors give their targets, so rules and tests can
+// name them.
+const (
+	// IstiodJob is the job of istiod's targets: the ServiceMonitor's
+	// jobLabel is the Service label app, which is "istiod" on every
+	// revision's Service.
+	IstiodJob = "istiod"
+	// ProxiesJob is the job of every sidecar, gateway and waypoint target,
+	// set by the PodMonitor's last relabeling (the operator's default would
+	// be "<namespace>/<PodMonitor name>", which depends on the profile).
+	ProxiesJob = "istio-proxies"
+	// IstiodMonitoringPort is the Service port istiod serves /metrics on
+	// (15014).
+	IstiodMonitoringPort = "http-monitoring"
+	// ProxyStatsPort is the istio-agent's status port, which serves the
+	// merged agent + Envoy + application metrics on /stats/prometheus.
+	ProxyStatsPort = "15020"
+	// ProxyStatsPath is that endpoint's path.
+	ProxyStatsPath = "/stats/prometheus"
+)
+
+// Monitors is one profile's scrape targets: the spec of istiod's
+// ServiceMonitor and of the proxies' PodMonitor, as YAML nodes, the same
+// in kubernetes/monitors.yaml and in the Helm values.
+type Monitors struct {
+	ServiceMonitorName string
+	ServiceMonitor     monitorSpec
+	PodMonitorName     string
+	PodMonitor         monitorSpec
+}
+
+// monitorSpec is a spec as ordered key/value nodes: the Helm values take
+// the same keys beside name and additionalLabels.
+type monitorSpec []*yaml.Node
+
+// GeneratesMonitors says whether the profile's scrape setup is one meshslo
+// writes scrape targets for (kube-prometheus-stack only: Istio's addon
+// Prometheus has its own kubernetes-pods job, and custom setups are the
+// user's).
+func GeneratesMonitors(c *config.Config) bool {
+	return c.Profile.Spec.Prometheus.Scrape == profile.ScrapeKubePrometheusStack
+}
+
+// BuildMonitors returns the profile's ServiceMonitor and PodMonitor specs.
+func BuildMonitors(c *config.Config) Monitors {
+	p := c.Profile.Spec
+	typed := func(tag, v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v} }
+	strs := func(vs ...string) *yaml.Node {
+		n := sequence()
+		for _, v := range vs {
+			n.Content = append(n.Content, scalar(v))
+		}
+		return n
+	}
+	flow := func(n *yaml.Node) *yaml.Node { n.Style = yaml.FlowStyle; return n }
+
+	// istiod: every revision's Service carries app: istiod, istio: pilot
+	// and istio.io/rev (the revision, "default" without one):
+	// istio/istio manifests/charts/istio-control/istio-discovery/templates/service.yaml.
+	// Revision tags add Services istiod-revision-tag-<tag> with the same
+	// labels plus istio.io/tag, selecting the same pods
+	// (templates/revision-tags-svc.yaml): scraping them too would count
+	// every istiod twice, so they are left out.
+	sm := monitorSpec{
+		scalar("jobLabel"), scalar("app"),
+		scalar("targetLabels"), strs("app", "istio.io/rev"),
+		scalar("selector"), mapping(
+			"matchLabels", mapping("app", "istiod", "istio", "pilot"),
+			"matchExpressions", sequence(flow(mapping("key", "istio.io/tag", "operator", "DoesNotExist"))),
+		),
+		scalar("namespaceSelector"), mapping("matchNames", strs(p.Istiod.Namespace)),
+		scalar("endpoints"), sequence(mapping("port", IstiodMonitoringPort, "path", "/metrics")),
+	}
+
+	// Proxies: sidecars (injection-template.yaml), gateways
+	// (gateway-injection-template.yaml, charts/gateway) and waypoints
+	// (files/waypoint.yaml) all run a container istio-proxy that declares
+	// port 15090 named http-envoy-prom and none declares 15020, so each
+	// proxy is kept by that container port (one target per pod) and its
+	// address moved to the agent's :15020, whose /stats/prometheus merges
+	// the agent's istio_agent_* with Envoy's stats (Envoy's own :15090 has
+	// no istio_agent_* series). ztunnel's container is also named
+	// istio-proxy but declares only 15020 (ztunnel-stats) and serves
+	// /metrics (charts/ztunnel/templates/daemonset.yaml): it is not kept,
+	// and its pods (app: ztunnel) are not selected either. Native sidecars
+	// are init containers, which Prometheus' pod discovery lists too.
+	// istio-prometheus-ignore opts a pod out, as in Istio's sample.
+	pm := monitorSpec{
+		scalar("selector"), mapping("matchExpressions", sequence(
+			flow(mapping("key", "istio-prometheus-ignore", "operator", "DoesNotExist")),
+			flow(mapping("key", "app", "operator", "NotIn", "values", flow(strs("ztunnel")))),
+		)),
+		scalar("namespaceSelector"), mapping("any", typed("!!bool", "true")),
+		scalar("podMetricsEndpoints"), sequence(mapping(
+			"path", ProxyStatsPath,
+			"relabelings", sequence(
+				mapping(
+					"action", "keep",
+					"sourceLabels", flow(strs("__meta_kubernetes_pod_container_name", "__meta_kubernetes_pod_container_port_name")),
+					"regex", "istio-proxy;http-envoy-prom",
+				),
+				// Prometheus' pod discovery sets __address__ to
+				// host:port (net.JoinHostPort, so IPv6 in brackets).
+				mapping(
+					"action", "replace",
+					"sourceLabels", flow(strs("__address__")),
+					"regex", `(.+):\d+`,
+					"replacement", "${1}:"+ProxyStatsPort,
+					"targetLabel", "__address__",
+				),
+				mapping(
+					"action", "replace",
+					"replacement", ProxiesJob,
+					"targetLabel", "job",
+				),
+			),
+		)),
+	}
+	return Monitors{
+		ServiceMonitorName: ResourceName(c) + "-istiod",
+		ServiceMonitor:     sm,
+		PodMonitorName:     ResourceName(c) + "-istio-proxies",
+		PodMonitor:         pm,
+	}
+}
+
+// MonitorsYAML renders kubernetes/monitors.yaml: the ServiceMonitor and
+// the PodMonitor in the profile's Prometheus namespace, labelled like the
+// PrometheusRule so kube-prometheus-stack's default selectors (release:
+// <release>) pick them up.
+func MonitorsYAML(c *config.Config) ([]byte, error) {
+	p := c.Profile
+	m := BuildMonitors(c)
+	labels := map[string]string{"app.kubernetes.io/managed-by": "meshslo", "meshslo.dev/profile": p.Metadata.Name}
+	for k, v := range p.Spec.Prometheus.RuleLabels {
+		labels[k] = v
+	}
+	object := func(kind, name string, spec monitorSpec) *yaml.Node {
+		meta := mapping("name", name, "namespace", p.Spec.Prometheus.Namespace)
+		meta.Content = append(meta.Content, scalar("labels"), sortedMap(labels))
+		return mapping(
+			"apiVersion", "monitoring.coreos.com/v1",
+			"kind", kind,
+			"metadata", meta,
+			"spec", &yaml.Node{Kind: yaml.MappingNode, Content: spec},
+		)
+	}
+	first, err := encode(Header(p.Metadata.Name)+
+		"\nScrape targets for kube-prometheus-stack: istiod (every revision) and every sidecar, gateway and waypoint."+
+		"\nApply with: kubectl apply -f monitors.yaml", object("ServiceMonitor", m.ServiceMonitorName, m.ServiceMonitor))
+	if err != nil {
+		return nil, err
+	}
+	second, err := encode("", object("PodMonitor", m.PodMonitorName, m.PodMonitor))
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Write(first)
+	buf.WriteString("---\n")
+	buf.Write(bytes.TrimPrefix(second, []byte("#\n")))
+	return buf.Bytes(), nil
+}
+
+// helmMonitors is the prometheus: block of the Helm values: the same specs
+// under additionalServiceMonitors and additionalPodMonitors. The chart
+// (templates/prometheus/servicemonitors.yaml, podmonitors.yaml) puts them
+// in the release namespace and labels them itself, release included; only
+// the labels it does not set go in additionalLabels (a key it sets would
+// be written twice).
+func helmMonitors(c *config.Config) *yaml.Node {
+	m := BuildMonitors(c)
+	chartSets := map[string]bool{"release": true, "app": true, "heritage": true, "chart": true,
+		"app.kubernetes.io/managed-by": true, "app.kubernetes.io/instance": true,
+		"app.kubernetes.io/version": true, "app.kubernetes.io/part-of": true}
+	extra := map[string]string{"meshslo.dev/profile": c.Profile.Metadata.Name}
+	for k, v := range c.Profile.Spec.Prometheus.RuleLabels {
+		if !chartSets[k] {
+			extra[k] = v
+		}
+	}
+	entry := func(name string, spec monitorSpec) *yaml.Node {
+		n := mapping("name", name, "additionalLabels", sortedMap(extra))
+		n.Content = append(n.Content, spec...)
+		return n
+	}
+	return mapping(
+		"additionalServiceMonitors", sequence(entry(m.ServiceMonitorName, m.ServiceMonitor)),
+		"additionalPodMonitors", sequence(entry(m.PodMonitorName, m.PodMonitor)),
+	)
+}
