@@ -256,7 +256,8 @@ func (b *builder) cpuHPA() []*testGroup {
 			{h.of("kube_horizontalpodautoscaler_spec_max_replicas"), gauge(constant(maxReplicas, n))},
 			{h.of("kube_horizontalpodautoscaler_spec_min_replicas"), gauge(constant(float64(i.MinReplicas), n))},
 			{h.of("kube_horizontalpodautoscaler_status_current_replicas"), gauge(constant(replicas, n))},
-			{h.with("metric_name", "cpu", "metric_target_type", "utilization").of("kube_horizontalpodautoscaler_spec_target_metric"), gauge(constant(targetPercent, n))},
+			// Its container label (for container-resource targets) is empty: the target's is not kept.
+			{h.with("metric_name", "cpu", "metric_target_type", "utilization", "container", "").of("kube_horizontalpodautoscaler_spec_target_metric"), gauge(constant(targetPercent, n))},
 		}
 	}
 	inputs := func(replicas float64) []series {

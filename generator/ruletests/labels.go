@@ -104,8 +104,38 @@ func podSuffix(i int) string {
 	return fmt.Sprintf("r%03d", i)
 }
 
-// istiod is what the kubernetes-pods scrape job gives an istiod pod.
+// kps says whether the profile's Prometheus is kube-prometheus-stack
+// scraping through meshslo's generated monitors: then every input series
+// starts from the target labels the real stack stores
+// (catalogue.TargetLabels, derived with prometheus-operator's, Prometheus'
+// discovery and relabel code), and the series' own labels win where the
+// scrape honours them (cAdvisor, kube-state-metrics) or add to them.
+func (b *builder) kps() bool {
+	return b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeKubePrometheusStack
+}
+
+// storedOn is source's stored target labels with own on top ("" removes).
+func storedOn(source string, own lbls) lbls {
+	l := lbls(catalogue.TargetLabels(source))
+	var kv []string
+	for k, v := range own {
+		kv = append(kv, k, v)
+	}
+	return l.with(kv...)
+}
+
+// istiod is an istiod pod's series: under kube-prometheus-stack as the
+// generated ServiceMonitor stores it (job, app and istio_io_rev from its
+// targetLabels, service, endpoint, no container), else what the
+// kubernetes-pods job of Istio's sample Prometheus gives it.
 func (b *builder) istiod(i int) lbls {
+	if b.kps() {
+		l := storedOn(catalogue.SourceIstiod, lbls{
+			"namespace": b.c.Profile.Spec.Istiod.Namespace, "pod": "istiod-6d4b9c8f7-" + podSuffix(i),
+			"instance": fmt.Sprintf("10.12.0.%d:15014", 20+i),
+		})
+		return b.fitted(l, b.c.Selectors.Istiod, "istiod")
+	}
 	l := lbls{
 		"app": "istiod", "istio": "pilot", "istio_io_rev": "default", "pod_template_hash": "6d4b9c8f7",
 		"job": "kubernetes-pods", "instance": fmt.Sprintf("10.12.0.%d:15014", 20+i),
@@ -125,6 +155,10 @@ func (b *builder) cadvisor(namespace, pod, container, image string) lbls {
 		"service": "kube-prometheus-stack-kubelet", "endpoint": "https-metrics",
 		"namespace": namespace, "pod": pod, "container": container, "image": image, "id": id,
 	}
+	if b.kps() {
+		l = storedOn(catalogue.SourceCadvisor, lbls{"namespace": namespace, "pod": pod, "container": container, "image": image, "id": id,
+			"name": id[len(id)-8:]})
+	}
 	if container == "" {
 		delete(l, "container")
 		delete(l, "image")
@@ -139,6 +173,10 @@ func (b *builder) kubeStateMetrics(namespace, pod, container string) lbls {
 		"namespace": namespace, "pod": pod, "container": container, "node": "node-pool-a-3",
 		"uid": "7f1c2a9e-3b4d-4e8f-9a0b-1c2d3e4f5a6b",
 	}
+	if b.kps() {
+		l = storedOn(catalogue.SourceKubeStateMetrics, lbls{"namespace": namespace, "pod": pod, "container": container,
+			"uid": "7f1c2a9e-3b4d-4e8f-9a0b-1c2d3e4f5a6b"})
+	}
 	return b.fitted(l, b.c.Selectors.KubeStateMetrics, "kube-state-metrics")
 }
 
@@ -149,6 +187,10 @@ func (b *builder) kubeStateMetricsObject(namespace string) lbls {
 		"job": "kube-state-metrics", "instance": "10.12.4.9:8080", "service": "kube-prometheus-stack-kube-state-metrics",
 		"namespace": namespace,
 	}
+	if b.kps() {
+		// The series names no pod or container: kube-state-metrics' own stay.
+		l = storedOn(catalogue.SourceKubeStateMetrics, lbls{"namespace": namespace})
+	}
 	return b.fitted(l, b.c.Selectors.KubeStateMetrics, "kube-state-metrics")
 }
 
@@ -158,6 +200,10 @@ func (b *builder) envoy(namespace, pod, app string, i int) lbls {
 		"job": namespace + "/envoy-stats-monitor", "instance": fmt.Sprintf("10.12.%d.%d:15090", 8+i/200, 10+i%200),
 		"namespace": namespace, "pod": pod, "container": catalogue.SidecarContainer, "app": app, "version": "v1",
 		"security_istio_io_tlsMode": "istio", "service_istio_io_canonical_name": app,
+	}
+	if b.kps() {
+		l = storedOn(catalogue.SourceProxy, lbls{"namespace": namespace, "pod": pod,
+			"instance": fmt.Sprintf("10.12.%d.%d:15020", 8+i/200, 10+i%200)})
 	}
 	return b.fitted(l, b.c.Selectors.Proxies, "proxies")
 }
@@ -255,17 +301,7 @@ func (b *builder) keep(ss ...series) []series {
 // code (generator/catalogue) can replace them.
 
 // scrapedIstiod is an istiod series as the scrape setup stores it.
-func (b *builder) scrapedIstiod(i int) lbls {
-	if b.c.Profile.Spec.Prometheus.Scrape != profile.ScrapeKubePrometheusStack {
-		return b.istiod(i)
-	}
-	l := lbls{
-		"job": "istiod", "namespace": b.c.Profile.Spec.Istiod.Namespace, "pod": "istiod-6d4b9c8f7-" + podSuffix(i),
-		"container": catalogue.IstiodContainer, "service": "istiod", "endpoint": "http-monitoring",
-		"app": "istiod", "istio_io_rev": "default", "instance": fmt.Sprintf("10.12.0.%d:15014", 20+i),
-	}
-	return b.fitted(l, b.c.Selectors.Istiod, "istiod")
-}
+func (b *builder) scrapedIstiod(i int) lbls { return b.istiod(i) }
 
 // scrapedIstiods are the istiod replicas the tests run, as scrapedIstiod.
 func (b *builder) scrapedIstiods() []lbls {
@@ -291,10 +327,8 @@ func (b *builder) resource(namespace, pod, container, family, resource string, i
 // scrapedAgent is a series of a proxy's istio-agent, scraped on the merged
 // endpoint :15020/stats/prometheus.
 func (b *builder) scrapedAgent(namespace, pod string, i int) lbls {
-	l := lbls{
-		"job": b.c.Profile.Spec.Prometheus.Namespace + "/istio-proxies", "namespace": namespace, "pod": pod,
-		"container": catalogue.SidecarContainer, "instance": fmt.Sprintf("10.12.%d.%d:15020", 8+i/200, 10+i%200),
-	}
+	l := storedOn(catalogue.SourceProxy, lbls{"namespace": namespace, "pod": pod,
+		"instance": fmt.Sprintf("10.12.%d.%d:15020", 8+i/200, 10+i%200)})
 	if b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeIstioSample {
 		l = lbls{"job": "kubernetes-pods", "namespace": namespace, "pod": pod, "app": strings.SplitN(pod, "-", 2)[0],
 			"instance": fmt.Sprintf("10.12.%d.%d:15020", 8+i/200, 10+i%200)}
