@@ -57,7 +57,7 @@ func decodeAll(t *testing.T, data []byte) []object {
 func TestMonitorsOnlyForKubePrometheusStack(t *testing.T) {
 	for _, scrape := range profile.Scrapes {
 		c := monitorsConfig(t, func(p *profile.Profile) { p.Spec.Prometheus.Scrape = scrape })
-		b := &render.Built{Config: c}
+		b := &render.Built{Config: c, Origin: func(string) string { return "default" }}
 		files, err := render.Files(b)
 		if err != nil {
 			t.Fatal(err)
