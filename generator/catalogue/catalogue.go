@@ -41,7 +41,7 @@ const (
 	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md, internal/store/pod.go"
 	ksmHPA           = "kubernetes/kube-state-metrics docs/metrics/workload/horizontalpodautoscaler-metrics.md, internal/store/hpa.go"
 	istioAgentXDS    = "istio/istio pkg/istio-agent/metrics/metrics.go (istiod_connection_terminations{type=error|cancelled}, xds_proxy_requests, xds_proxy_responses; served only on the merged :15020/stats/prometheus)"
-	istiodRejects    = "istio/istio pilot/pkg/xds/monitoring.go (pilot_xds_{cds,eds,lds,rds}_reject: a gauge per NACKing proxy, labels node and err)"
+	istiodRejects    = "istio/istio pilot/pkg/xds/monitoring.go (pilot_xds_{cds,eds,lds,rds}_reject{node=<pod>.<namespace>, err}: set to 1 at a proxy's first NACK, never reset or deleted, measured on the fixture; not read by the rules)"
 	apiserver        = "kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/admission/metrics/metrics.go (webhookRejection: name, type, operation, error_type, rejection_code; calling_webhook_error counted only for failurePolicy Fail, pkg/admission/plugin/webhook/{mutating,validating}/dispatcher.go); scraped by kube-prometheus-stack's apiserver job"
 	prom             = "prometheus/prometheus docs: configuration/recording_rules, jobs_instances (up), alerting_rules (ALERTS)"
 )

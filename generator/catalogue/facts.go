@@ -46,14 +46,6 @@ const (
 	AgentUnackedResponses = 2
 )
 
-// RejectGauges are istiod's per-proxy gauges of the last NACK, labelled
-// node (the proxy's ID, type~IP~pod.namespace~namespace.svc.cluster.local,
-// pkg/model/context.go) and err (pilot/pkg/xds/monitoring.go).
-var RejectGauges = []string{"pilot_xds_cds_reject", "pilot_xds_lds_reject", "pilot_xds_rds_reject", "pilot_xds_eds_reject"}
-
-// ProxyNodeID parses a proxy ID into pod and namespace: the third field is
-// pod.namespace (pkg/model/context.go, ServiceNode).
-const ProxyNodeID = `[^~]+~[^~]*~([^.~]+)[.]([^~]+)~.*`
 
 // IstiodHPAs matches the HorizontalPodAutoscalers of istiod's revisions:
 // istiod, istiod-<rev> (manifests/charts/istio-control/istio-discovery/

@@ -44,20 +44,6 @@ func (b *builder) proxies() File {
 	}
 	running, initRunning := ksmBoth(sig.ProxyKSM, "status_running")
 
-	// istiod's view: a gauge per proxy whose last push it NACKed,
-	// labelled with the proxy's ID, from which pod and namespace are read.
-	var rejectGauges []string
-	for _, g := range catalogue.RejectGauges {
-		rejectGauges = append(rejectGauges, istiod.Metric(g))
-	}
-	nodes := lines(
-		"label_replace(",
-		"  label_replace(",
-		indent(joinOr(rejectGauges), "      "),
-		`    , "pod", "$1", "node", "`+catalogue.ProxyNodeID+`"`,
-		"  ),",
-		`  "namespace", "$2", "node", "`+catalogue.ProxyNodeID+`"`,
-		")")
 	envoyRejected := func(metric string) string { return "increase(" + px.Metric(metric) + "[5m]) > 0" }
 	unreachable := "increase(" + px.With(selector.Equal("type", "error")).Metric("istio_agent_istiod_connection_terminations") +
 		"[5m]) >= " + num(catalogue.AgentTerminationsUnreachable)
@@ -115,10 +101,6 @@ func (b *builder) proxies() File {
 			record(ProxyOutOfSync, lines(
 				"(",
 				reason(ReasonRejected, lines(
-					"max by (namespace, pod) (",
-					indent(nodes, "  "),
-					")",
-					"or on (namespace, pod)",
 					perPod(envoyRejected("envoy_cluster_manager_cds_update_rejected")),
 					"or on (namespace, pod)",
 					perPod(envoyRejected("envoy_listener_manager_lds_update_rejected")),
@@ -128,8 +110,9 @@ func (b *builder) proxies() File {
 				"or on (namespace, pod)",
 				reason(ReasonUnacked, perPod(unacked)),
 				") > bool 0",
-			), "1 for each proxy that is connected but not in sync, with the first reason found: istiod holds a NACK from it "+
-				"(pilot_xds_*_reject) or Envoy rejected an update in 5m ("+ReasonRejected+"); its agent's stream to istiod keeps "+
+			), "1 for each proxy that is connected but not in sync, with the first reason found: its Envoy rejected a "+
+				"cluster or listener update in 5m ("+ReasonRejected+"; istiod's pilot_xds_*_reject gauges are never reset, so they "+
+				"cannot say a proxy NACKs now); its agent's stream to istiod keeps "+
 				"failing ("+ReasonUnreachable+"); or istiod's pushes reach it without ACKs ("+ReasonUnacked+")."),
 			record(ProxiesCount, lines(
 				"max(",
