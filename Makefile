@@ -7,8 +7,12 @@ BIN       := $(CURDIR)/bin
 PROMTOOL  := $(BIN)/promtool
 PROMETHEUS := $(BIN)/prometheus
 TOOLS_DEPS := tools/go.mod tools/go.sum
+# Istio's control plane as a test fixture (generator/fidelity), from its
+# own module so that istio.io/istio stays out of the CLI's graph.
+ISTIO_FIXTURE := $(BIN)/istio-fixture
+FIXTURE_DEPS := $(wildcard tools/istiofixture/*.go) tools/istiofixture/go.mod tools/istiofixture/go.sum
 
-export PROMTOOL PROMETHEUS
+export PROMTOOL PROMETHEUS ISTIO_FIXTURE
 
 .PHONY: all build generate test test-unit check-out lint-rules bench fuzz tools clean
 
@@ -17,13 +21,16 @@ all: build
 build:
 	$(GO) build -o $(BIN)/meshslo ./cmd/meshslo
 
-tools: $(PROMTOOL) $(PROMETHEUS)
+tools: $(PROMTOOL) $(PROMETHEUS) $(ISTIO_FIXTURE)
 
 $(PROMTOOL): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMTOOL) github.com/prometheus/prometheus/cmd/promtool
 
 $(PROMETHEUS): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMETHEUS) github.com/prometheus/prometheus/cmd/prometheus
+
+$(ISTIO_FIXTURE): $(FIXTURE_DEPS)
+	cd tools/istiofixture && $(GO) build -o $(ISTIO_FIXTURE) .
 
 # Regenerate the committed out/ for every built-in profile.
 generate:
