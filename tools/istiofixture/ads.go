@@ -206,7 +206,7 @@ func (c *adsClient) handle(resp *discovery.DiscoveryResponse) {
 			// last accepted, and the reason.
 			c.nonce[typ] = resp.Nonce
 			c.send(typ, &status.Status{Code: int32(codes.InvalidArgument),
-				Message: fmt.Sprintf("Error adding/updating %s: fixture rejects this config", model.GetShortType(typ))})
+				Message: fmt.Sprintf("Error adding/updating %s: fixture rejects this config", v3.GetShortType(typ))})
 			return
 		}
 	case KindLag:

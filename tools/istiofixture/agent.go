@@ -92,7 +92,10 @@ func runAgent(o agentOptions) {
 	if _, err := ia.Run(context.Background()); err != nil {
 		log.Fatalf("agent run: %v", err)
 	}
-	if err := os.WriteFile(o.addrFile, []byte(ml.Addr().String()), 0o644); err != nil {
+	if err := os.WriteFile(o.addrFile+".tmp", []byte(ml.Addr().String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Rename(o.addrFile+".tmp", o.addrFile); err != nil {
 		log.Fatal(err)
 	}
 	log.Printf("agent %s/%s up: uds=%s istiod=%s via gate %s, metrics http://%s/stats/prometheus",

@@ -14,6 +14,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"istio.io/istio/pilot/test/xds"
@@ -43,7 +44,7 @@ func admissionReview(uid string) []byte {
 	b, _ := json.Marshal(admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{Kind: "AdmissionReview", APIVersion: "admission.k8s.io/v1"},
 		Request: &admissionv1.AdmissionRequest{
-			UID: "uid-" + uid, Namespace: "shop", Operation: admissionv1.Create,
+			UID: types.UID("uid-" + uid), Namespace: "shop", Operation: admissionv1.Create,
 			Kind:   metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
 			Object: runtime.RawExtension{Raw: raw},
 		},

@@ -143,14 +143,18 @@ func runIstiod(sc Scenario, listenHost, manifestPath, logDir string) {
 		log.Fatal(err)
 	}
 	var agents []*exec.Cmd
-	for i := range pods {
-		p := &pods[i]
-		if !p.Agent {
-			continue
+	var addrs []func() string
+	for _, p := range pods {
+		if p.Agent {
+			cmd, addr := startAgent(self, xdsL.Addr().String(), listenHost, logDir, p, epoch)
+			agents, addrs = append(agents, cmd), append(addrs, addr)
 		}
-		cmd, addr := startAgent(self, xdsL.Addr().String(), listenHost, logDir, *p, epoch)
-		agents = append(agents, cmd)
-		p.Metrics = addr
+	}
+	for i, k := 0, 0; i < len(pods); i++ {
+		if pods[i].Agent {
+			pods[i].Metrics = addrs[k]()
+			k++
+		}
 	}
 	defer func() {
 		for _, c := range agents {
@@ -219,9 +223,9 @@ func writeManifest(path string, m Manifest) {
 	}
 }
 
-// startAgent runs this binary in agent mode for pod p and returns the
-// address of its /stats/prometheus, once it listens.
-func startAgent(self, istiod, host, logDir string, p Pod, epoch time.Time) (*exec.Cmd, string) {
+// startAgent runs this binary in agent mode for pod p; the function it
+// returns waits for the address of the agent's /stats/prometheus.
+func startAgent(self, istiod, host, logDir string, p Pod, epoch time.Time) (*exec.Cmd, func() string) {
 	addrFile := filepath.Join(logDir, p.Name+".addr")
 	_ = os.Remove(addrFile)
 	args := []string{"-mode", "agent", "-istiod", istiod, "-listen", host,
@@ -240,15 +244,17 @@ func startAgent(self, istiod, host, logDir string, p Pod, epoch time.Time) (*exe
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(addrFile); err == nil && strings.TrimSpace(string(b)) != "" {
-			return cmd, strings.TrimSpace(string(b))
+	return cmd, func() string {
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			if b, err := os.ReadFile(addrFile); err == nil && strings.TrimSpace(string(b)) != "" {
+				return strings.TrimSpace(string(b))
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond)
+		log.Fatalf("agent %s did not start; see %s", p.Name, out.Name())
+		return ""
 	}
-	log.Fatalf("agent %s did not start; see %s", p.Name, out.Name())
-	return nil, ""
 }
 
 // churn changes config every interval through the real config store:
