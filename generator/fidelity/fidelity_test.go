@@ -32,11 +32,13 @@ type signal struct {
 // fixture phase (30s), so each phase is measured apart from the others.
 const window = "20s"
 
-// nodePod maps istiod's per-proxy node label, the Envoy node ID
-// (sidecar~IP~pod.namespace~namespace.svc.cluster.local, istio/istio
-// pkg/xds/monitoring.go IncrementXDSRejects), to namespace and pod.
+// nodePod maps istiod's per-proxy node label to namespace and pod. It is
+// the proxy's ID, the third part of the Envoy node ID
+// (sidecar~IP~pod.namespace~namespace.svc.cluster.local): pod.namespace
+// (istio/istio pilot/pkg/model/context.go ParseServiceNodeWithMetadata;
+// pkg/xds/monitoring.go IncrementXDSRejects labels it).
 func nodePod(expr string) string {
-	return `label_replace(label_replace(` + expr + `, "pod", "$1", "node", "[^~]*~[^~]*~([^.]*)[.].*"), "namespace", "$1", "node", "[^~]*~[^~]*~[^.]*[.]([^~]*)~.*")`
+	return `label_replace(label_replace(` + expr + `, "pod", "$1", "node", "([^.]*)[.].*"), "namespace", "$1", "node", "[^.]*[.](.*)")`
 }
 
 var signals = []signal{
@@ -121,12 +123,13 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 	m := startFixture(t, fixtureBin, dir)
 	targets := []scrapeTarget{istiodTarget(m.Istiod, m.IstiodPod), ksmTarget(m.KSM)}
 	var nodeIDs []string
-	kindOf := map[string]string{} // namespace/pod -> kind
-	podOf := map[string]string{}  // node ID -> namespace/pod
+		podOf := map[string]string{} // proxy ID -> namespace/pod
 	for _, p := range m.Pods {
-		nodeIDs = append(nodeIDs, p.NodeID)
-		kindOf[p.Namespace+"/"+p.Name] = p.Kind
-		podOf[p.NodeID] = p.Namespace + "/" + p.Name
+		// istiod knows a proxy by pod.namespace, the third part of its
+		// Envoy node ID; that is the proxy field of /debug/syncz.
+		id := p.Name + "." + p.Namespace
+		nodeIDs = append(nodeIDs, id)
+		podOf[id] = p.Namespace + "/" + p.Name
 		if p.Agent {
 			targets = append(targets, proxyTarget(p.Metrics, p.Namespace, p.Name))
 		}

@@ -56,9 +56,9 @@ func outOfSync(state string) bool {
 	return state == stateError || state == stateStale || state == stateDisconnected
 }
 
-// syncz returns every pod's state by node ID; a pod that exists (in the
+// syncz returns every pod's state by proxy ID (pod.namespace); a pod that exists (in the
 // manifest, as in kube-state-metrics) but is absent is DISCONNECTED.
-func syncz(ctx context.Context, debugAddr string, nodeIDs []string) (map[string]string, error) {
+func syncz(ctx context.Context, debugAddr string, proxyIDs []string) (map[string]string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+debugAddr+"/debug/syncz", nil)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func syncz(ctx context.Context, debugAddr string, nodeIDs []string) (map[string]
 		return nil, fmt.Errorf("syncz: %w: %.300s", err, b)
 	}
 	states := map[string]string{}
-	for _, id := range nodeIDs {
+	for _, id := range proxyIDs {
 		states[id] = stateDisconnected
 	}
 	for _, e := range entries {
