@@ -47,6 +47,9 @@ var signals = []signal{
 		- (sum(pilot_xds{app="istiod"}) or vector(0))`},
 	{name: "pilot_xds_{cds,lds,rds,eds}_reject{node} present", perPod: true,
 		query: `group by (namespace, pod) (` + nodePod(`{__name__=~"pilot_xds_(cds|lds|rds|eds)_reject", app="istiod"}`) + `)`},
+	// istio/istio pkg/xds/monitoring.go calls Increment on these gauges,
+	// which pkg/monitoring/base.go turns into Record(1): 1, however many NACKs.
+	{name: "max(pilot_xds_{cds,lds}_reject)", query: `max({__name__=~"pilot_xds_(cds|lds)_reject", app="istiod"})`},
 	{name: "increase(pilot_total_xds_rejects[" + window + "])", query: `sum(increase(pilot_total_xds_rejects{app="istiod"}[` + window + `])) or vector(0)`},
 	{name: "increase(pilot_xds_expired_nonce[" + window + "])", query: `sum(increase(pilot_xds_expired_nonce{app="istiod"}[` + window + `])) or vector(0)`},
 	{name: `agent: increase(istio_agent_istiod_connection_terminations{type="error"}) > 0`, perPod: true,
@@ -123,13 +126,15 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 	m := startFixture(t, fixtureBin, dir)
 	targets := []scrapeTarget{istiodTarget(m.Istiod, m.IstiodPod), ksmTarget(m.KSM)}
 	var nodeIDs []string
-		podOf := map[string]string{} // proxy ID -> namespace/pod
+	podOf := map[string]string{}  // proxy ID -> namespace/pod
+	kindOf := map[string]string{} // namespace/pod -> kind
 	for _, p := range m.Pods {
 		// istiod knows a proxy by pod.namespace, the third part of its
 		// Envoy node ID; that is the proxy field of /debug/syncz.
 		id := p.Name + "." + p.Namespace
 		nodeIDs = append(nodeIDs, id)
 		podOf[id] = p.Namespace + "/" + p.Name
+		kindOf[p.Namespace+"/"+p.Name] = p.Kind
 		if p.Agent {
 			targets = append(targets, proxyTarget(p.Metrics, p.Namespace, p.Name))
 		}
@@ -253,6 +258,20 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 		tb.WriteString("\n")
 	}
 	t.Logf("detection table:\n%s", tb.String())
+	t.Run("fixture does what its scenario says", func(t *testing.T) {
+		want := map[string]string{"nack": stateError, "lag": stateStale, "silent": stateStale, "disconnect": stateDisconnected, "unreachable": stateDisconnected}
+		for _, r := range rows {
+			for id, st := range r.snap.states {
+				p := podOf[id]
+				switch {
+				case r.pods[p] && st != want[kindOf[p]]:
+					t.Errorf("%s at t=%s: %s (%s) is %s in syncz, want %s", r.kind, r.snap.at.Round(time.Second), p, kindOf[p], st, want[kindOf[p]])
+				case !r.pods[p] && outOfSync(st):
+					t.Errorf("%s at t=%s: %s is %s in syncz, want in sync", r.kind, r.snap.at.Round(time.Second), p, st)
+				}
+			}
+		}
+	})
 	if path := os.Getenv("FIDELITY_TABLE"); path != "" {
 		if err := os.WriteFile(path, []byte(tb.String()), 0o644); err != nil {
 			t.Error(err)

@@ -71,12 +71,17 @@ type manifest struct {
 // manifest once it listens.
 func startFixture(t *testing.T, bin, dir string) *manifest {
 	t.Helper()
+	return startFixtureWith(t, bin, dir)
+}
+
+func startFixtureWith(t *testing.T, bin, dir string, args ...string) *manifest {
+	t.Helper()
 	path := filepath.Join(dir, "manifest.json")
 	logDir := filepath.Join(dir, "fixture-logs")
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out, exited := startProcess(t, "istio-fixture", exec.Command(bin, "-manifest", path, "-logdir", logDir))
+	out, exited := startProcess(t, "istio-fixture", exec.Command(bin, append([]string{"-manifest", path, "-logdir", logDir}, args...)...))
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		select {
