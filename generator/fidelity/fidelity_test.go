@@ -74,10 +74,11 @@ func (s *snapshot) isFiring(alert, severity string) bool {
 	return ok
 }
 
-func poll(ctx context.Context, srv *server, m *manifest, nodeIDs []string) (*snapshot, error) {
+func poll(ctx context.Context, srv *server, m *manifest, proxyIDs []string) (*snapshot, error) {
 	s := &snapshot{at: time.Since(m.Epoch), firing: map[string]struct{}{}}
-	var err error
-	if s.states, err = syncz(ctx, m.Debug, nodeIDs); err != nil {
+	first := time.Now()
+	before, err := fetchSyncz(ctx, m.Debug)
+	if err != nil {
 		return nil, err
 	}
 	for _, sig := range signals {
@@ -107,6 +108,12 @@ func poll(ctx context.Context, srv *server, m *manifest, nodeIDs []string) (*sna
 	for _, r := range res {
 		s.firing[r.Metric["alertname"]+"/"+r.Metric["severity"]] = struct{}{}
 	}
+	time.Sleep(time.Until(first.Add(settle)))
+	after, err := fetchSyncz(ctx, m.Debug)
+	if err != nil {
+		return nil, err
+	}
+	s.states = states(before, after, proxyIDs)
 	return s, nil
 }
 
@@ -125,14 +132,14 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 
 	m := startFixture(t, fixtureBin, dir)
 	targets := []scrapeTarget{istiodTarget(m.Istiod, m.IstiodPod), ksmTarget(m.KSM)}
-	var nodeIDs []string
+	var proxyIDs []string
 	podOf := map[string]string{}  // proxy ID -> namespace/pod
 	kindOf := map[string]string{} // namespace/pod -> kind
 	for _, p := range m.Pods {
 		// istiod knows a proxy by pod.namespace, the third part of its
 		// Envoy node ID; that is the proxy field of /debug/syncz.
 		id := p.Name + "." + p.Namespace
-		nodeIDs = append(nodeIDs, id)
+		proxyIDs = append(proxyIDs, id)
 		podOf[id] = p.Namespace + "/" + p.Name
 		kindOf[p.Namespace+"/"+p.Name] = p.Kind
 		if p.Agent {
@@ -153,12 +160,12 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 	defer cancel()
 	var snaps []*snapshot
 	for time.Since(m.Epoch) < end+3*time.Second {
-		s, err := poll(ctx, srv, m, nodeIDs)
+		s, err := poll(ctx, srv, m, proxyIDs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		snaps = append(snaps, s)
-		time.Sleep(2 * time.Second)
+		time.Sleep(time.Second)
 	}
 	if errs, err := srv.ruleErrors(ctx); err != nil || len(errs) > 0 {
 		t.Fatalf("rules fail on a real Prometheus: %v %s", err, strings.Join(errs, "\n  "))
@@ -216,7 +223,8 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 	var tb strings.Builder
 	fmt.Fprintf(&tb, "Measured on Istio's control plane (istio.io/istio 1.31 pseudo-version, tools/istiofixture): %d raw ADS proxies + %d real istio-agents (%d injected pods), "+
 		"config churn every 3s, 1s scrape and evaluation; each phase read 22s into its 30s window; harness signals over [%s].\n"+
-		"Truth: istiod's /debug/syncz classified as istioctl proxy-status (ERROR / STALE / NOT SENT / SYNCED; absent while the pod exists = DISCONNECTED).\n"+
+		"Truth: istiod's /debug/syncz classified as istioctl proxy-status (ERROR / STALE / NOT SENT / SYNCED; absent while the pod exists = DISCONNECTED), "+
+		"read twice 1.5s apart: STALE only for a push unacknowledged in both reads.\n"+
 		"Per-pod cells: kind's pods detected / kind's pods (+ other pods flagged). Mesh cells: the value.\n\n",
 		m.Scenario.Proxies, m.Scenario.Agents, total, window)
 	tb.WriteString("| failure kind | kind's pods (agents) | syncz: kind's pods out of sync | syncz: out of sync, all pods |")

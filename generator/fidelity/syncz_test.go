@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 )
 
 // Sync states, as istioctl proxy-status prints them.
@@ -56,9 +57,8 @@ func outOfSync(state string) bool {
 	return state == stateError || state == stateStale || state == stateDisconnected
 }
 
-// syncz returns every pod's state by proxy ID (pod.namespace); a pod that exists (in the
-// manifest, as in kube-state-metrics) but is absent is DISCONNECTED.
-func syncz(ctx context.Context, debugAddr string, proxyIDs []string) (map[string]string, error) {
+// fetchSyncz reads istiod's /debug/syncz.
+func fetchSyncz(ctx context.Context, debugAddr string) (map[string]synczEntry, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+debugAddr+"/debug/syncz", nil)
 	if err != nil {
 		return nil, err
@@ -76,14 +76,46 @@ func syncz(ctx context.Context, debugAddr string, proxyIDs []string) (map[string
 	if err := json.Unmarshal(b, &entries); err != nil {
 		return nil, fmt.Errorf("syncz: %w: %.300s", err, b)
 	}
-	states := map[string]string{}
-	for _, id := range proxyIDs {
-		states[id] = stateDisconnected
-	}
+	byID := map[string]synczEntry{}
 	for _, e := range entries {
-		if _, ok := states[e.ProxyID]; ok {
-			states[e.ProxyID] = classify(e)
-		}
+		byID[e.ProxyID] = e
 	}
-	return states, nil
+	return byID, nil
+}
+
+// settle is how long a push may stay unacknowledged before the harness
+// calls the proxy STALE. istioctl reads one instant, and right after a
+// push every healthy proxy is STALE until its ACK arrives (on a loaded
+// 2-core machine, for a good part of a second across 158 proxies); the
+// harness reads syncz twice, settle apart, and keeps STALE only for a
+// nonce unacknowledged in both. Config changes every 3s, so a nonce
+// outlives settle.
+const settle = 1500 * time.Millisecond
+
+// states classifies every pod by proxy ID (pod.namespace) from two syncz
+// reads settle apart: ERROR and DISCONNECTED (the pod exists, in the
+// manifest as in kube-state-metrics, but is absent) as of the second
+// read, STALE if a type's sent nonce was unacknowledged in both.
+func states(before, after map[string]synczEntry, proxyIDs []string) map[string]string {
+	out := map[string]string{}
+	for _, id := range proxyIDs {
+		e, ok := after[id]
+		if !ok {
+			out[id] = stateDisconnected
+			continue
+		}
+		st := classify(e)
+		if st == stateStale {
+			st = stateSynced
+			if b, ok := before[id]; ok {
+				for typ, r := range e.Resources {
+					if r.Sent != "" && r.Acked != r.Sent && b.Resources[typ].Sent == r.Sent && b.Resources[typ].Acked != r.Sent {
+						st = stateStale
+					}
+				}
+			}
+		}
+		out[id] = st
+	}
+	return out
 }

@@ -1,6 +1,6 @@
 module github.com/meshslo/meshslo/tools/istiofixture
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/envoyproxy/go-control-plane/envoy v1.37.1-0.20260713214202-ca8ce173c36f
