@@ -224,7 +224,7 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 	fmt.Fprintf(&tb, "Measured on Istio's control plane (istio.io/istio 1.31 pseudo-version, tools/istiofixture): %d raw ADS proxies + %d real istio-agents (%d injected pods), "+
 		"config churn every 3s, 1s scrape and evaluation; each phase read 22s into its 30s window; harness signals over [%s].\n"+
 		"Truth: istiod's /debug/syncz classified as istioctl proxy-status (ERROR / STALE / NOT SENT / SYNCED; absent while the pod exists = DISCONNECTED), "+
-		"read twice 1.5s apart: STALE only for a push unacknowledged in both reads.\n"+
+		"read twice 1.5s apart: STALE only for a type behind at both reads with no ACK in between.\n"+
 		"Per-pod cells: kind's pods detected / kind's pods (+ other pods flagged). Mesh cells: the value.\n\n",
 		m.Scenario.Proxies, m.Scenario.Agents, total, window)
 	tb.WriteString("| failure kind | kind's pods (agents) | syncz: kind's pods out of sync | syncz: out of sync, all pods |")

@@ -88,14 +88,13 @@ func fetchSyncz(ctx context.Context, debugAddr string) (map[string]synczEntry, e
 // push every healthy proxy is STALE until its ACK arrives (on a loaded
 // 2-core machine, for a good part of a second across 158 proxies); the
 // harness reads syncz twice, settle apart, and keeps STALE only for a
-// nonce unacknowledged in both. Config changes every 3s, so a nonce
-// outlives settle.
+// proxy behind at both reads that acknowledged nothing in between.
 const settle = 1500 * time.Millisecond
 
 // states classifies every pod by proxy ID (pod.namespace) from two syncz
 // reads settle apart: ERROR and DISCONNECTED (the pod exists, in the
 // manifest as in kube-state-metrics, but is absent) as of the second
-// read, STALE if a type's sent nonce was unacknowledged in both.
+// read, STALE if a type was behind in both reads with no ACK between.
 func states(before, after map[string]synczEntry, proxyIDs []string) map[string]string {
 	out := map[string]string{}
 	for _, id := range proxyIDs {
@@ -109,7 +108,9 @@ func states(before, after map[string]synczEntry, proxyIDs []string) map[string]s
 			st = stateSynced
 			if b, ok := before[id]; ok {
 				for typ, r := range e.Resources {
-					if r.Sent != "" && r.Acked != r.Sent && b.Resources[typ].Sent == r.Sent && b.Resources[typ].Acked != r.Sent {
+					// Behind at both reads, and no ACK in between.
+					was := b.Resources[typ]
+					if r.Sent != "" && r.Acked != r.Sent && was.Sent != was.Acked && was.Acked == r.Acked {
 						st = stateStale
 					}
 				}
