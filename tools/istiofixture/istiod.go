@@ -240,7 +240,7 @@ func startAgent(self, istiod, host, logDir string, p Pod, epoch time.Time) (*exe
 	}
 	cmd := exec.Command(self, args...)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
