@@ -128,7 +128,7 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 	fixtureBin, promBin := realtools.Fixture(t), realtools.Prometheus(t)
 	dir := t.TempDir()
 	ruleDir := filepath.Join(dir, "rules")
-	writeGeneratedRules(t, ruleDir)
+	px := writeGeneratedRules(t, ruleDir).Config.Profile.Spec.Proxies
 
 	m := startFixture(t, fixtureBin, dir)
 	targets := []scrapeTarget{istiodTarget(m.Istiod, m.IstiodPod), ksmTarget(m.KSM)}
@@ -303,15 +303,17 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 		return false
 	}
 
-	t.Run("IstioProxiesStale critical", func(t *testing.T) {
+	t.Run("IstioProxiesStale", func(t *testing.T) {
 		// Quiet while every proxy is healthy.
 		for _, s := range snaps {
-			if s.at >= 25*time.Second && s.at < first && s.isFiring(rules.AlertIstioProxiesStale, "critical") {
-				t.Errorf("t=%s: IstioProxiesStale critical fires with every proxy healthy", s.at.Round(time.Second))
+			for _, sev := range []string{"critical", "warning"} {
+				if s.at >= 25*time.Second && s.at < first && s.isFiring(rules.AlertIstioProxiesStale, sev) {
+					t.Errorf("t=%s: IstioProxiesStale %s fires with every proxy healthy", s.at.Round(time.Second), sev)
+				}
 			}
 		}
-		// Pages for the kinds metrics can see, where syncz has more than 5%
-		// of the proxies out of sync.
+		// Pages (and tickets) for the kinds metrics can see, where syncz has
+		// more of the proxies out of sync than the profile's thresholds.
 		for _, kind := range []string{"nack", "disconnect"} {
 			from, to, ok := phase(kind)
 			if !ok {
@@ -324,11 +326,14 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 					n++
 				}
 			}
-			if share := float64(n) / float64(total); share <= 0.05 {
-				t.Fatalf("%s: syncz has %d of %d proxies out of sync (%.1f%%), not above 5%%: the scenario does not test the page", kind, n, total, 100*share)
+			if share := float64(n) / float64(total); share <= px.StaleRatio {
+				t.Fatalf("%s: syncz has %d of %d proxies out of sync (%.1f%%), not above the page's %v: the scenario does not test it", kind, n, total, 100*share, px.StaleRatio)
 			}
 			if !firingIn(rules.AlertIstioProxiesStale, "critical", from+10*time.Second, to+2*time.Second) {
 				t.Errorf("%s: syncz has %d of %d proxies out of sync (%.1f%%), IstioProxiesStale critical did not fire", kind, n, total, 100*float64(n)/float64(total))
+			}
+			if n > px.StaleCount && !firingIn(rules.AlertIstioProxiesStale, "warning", from+10*time.Second, to+2*time.Second) {
+				t.Errorf("%s: syncz has %d proxies out of sync (more than %d), IstioProxiesStale warning did not fire", kind, n, px.StaleCount)
 			}
 		}
 	})
