@@ -54,6 +54,8 @@ var signals = []signal{
 	{name: "increase(pilot_xds_expired_nonce[" + window + "])", query: `sum(increase(pilot_xds_expired_nonce{app="istiod"}[` + window + `])) or vector(0)`},
 	{name: `agent: increase(istio_agent_istiod_connection_terminations{type="error"}) > 0`, perPod: true,
 		query: `increase(istio_agent_istiod_connection_terminations{type="error"}[` + window + `]) > 0`},
+	{name: "agent: increase(istio_agent_istiod_connection_failures) > 0", perPod: true,
+		query: `increase(istio_agent_istiod_connection_failures[` + window + `]) > 0`},
 	{name: "agent: increase(xds_proxy_responses) - increase(xds_proxy_requests) > 0", perPod: true,
 		query: `(increase(istio_agent_xds_proxy_responses[` + window + `]) - on (namespace, pod) increase(istio_agent_xds_proxy_requests[` + window + `])) > 0`},
 	{name: "generated " + rules.ProxiesOutOfSyncCount, query: rules.ProxiesOutOfSyncCount},
