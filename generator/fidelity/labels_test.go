@@ -35,7 +35,11 @@ func proxyTarget(addr, namespace, pod string) scrapeTarget {
 
 // ksmTarget: kube-state-metrics as the chart's ServiceMonitor scrapes it,
 // with honor_labels, so its series keep the object's namespace, pod and
-// container rather than those of the kube-state-metrics pod.
+// container rather than those of the kube-state-metrics pod
+// (prometheus-community/helm-charts charts/kube-prometheus-stack/values.yaml,
+// chart 88.5.3: kube-state-metrics.prometheus.monitor.http.honorLabels: true;
+// job from jobLabel app.kubernetes.io/name,
+// charts/kube-state-metrics/templates/servicemonitor.yaml).
 func ksmTarget(addr string) scrapeTarget {
 	return scrapeTarget{Job: "kube-state-metrics", Path: "/metrics", HonorLabels: true, Address: addr, Labels: map[string]string{
 		"job": "kube-state-metrics", "namespace": "monitoring", "pod": "kube-prometheus-stack-kube-state-metrics-6d5c8b7f4-h2k9w",
