@@ -42,11 +42,9 @@ func nodePod(expr string) string {
 }
 
 var signals = []signal{
-	{name: "injected pods - sum(pilot_xds)", query: `(count(kube_pod_container_info{container="istio-proxy"}) or vector(0))
-		+ (count(kube_pod_init_container_info{container="istio-proxy"}) or vector(0))
-		- (sum(pilot_xds{app="istiod"}) or vector(0))`},
+	{name: "injected pods - sum(pilot_xds)", query: injectedPods + ` - (sum(pilot_xds{app="istiod"}) or vector(0))`},
 	{name: "pilot_xds_{cds,lds,rds,eds}_reject{node} present", perPod: true,
-		query: `group by (namespace, pod) (` + nodePod(`{__name__=~"pilot_xds_(cds|lds|rds|eds)_reject", app="istiod"}`) + `)`},
+		query: `group by (namespace, pod) (` + nodePod(nackGauges) + `)`},
 	// istio/istio pkg/xds/monitoring.go calls Increment on these gauges,
 	// which pkg/monitoring/base.go turns into Record(1): 1, however many NACKs.
 	{name: "max(pilot_xds_{cds,lds}_reject)", query: `max({__name__=~"pilot_xds_(cds|lds)_reject", app="istiod"})`},
@@ -58,9 +56,23 @@ var signals = []signal{
 		query: `increase(istio_agent_istiod_connection_failures[` + window + `]) > 0`},
 	{name: "agent: increase(xds_proxy_responses) - increase(xds_proxy_requests) > 0", perPod: true,
 		query: `(increase(istio_agent_xds_proxy_responses[` + window + `]) - on (namespace, pod) increase(istio_agent_xds_proxy_requests[` + window + `])) > 0`},
+	// A candidate for the rule, built from the signals above with the
+	// rules' 5m range: disconnected (a count), proxies whose first NACK
+	// since istiod started came in the last 5m, and agents whose Envoy
+	// took at least one response without a request back.
+	{name: "candidate out-of-sync count (5m)", query: candidateCount},
 	{name: "generated " + rules.ProxiesOutOfSyncCount, query: rules.ProxiesOutOfSyncCount},
 	{name: "generated " + rules.ProxiesOutOfSyncRatio, query: rules.ProxiesOutOfSyncRatio},
 }
+
+const (
+	injectedPods = `(count(kube_pod_container_info{container="istio-proxy"}) or vector(0))
+		+ (count(kube_pod_init_container_info{container="istio-proxy"}) or vector(0))`
+	nackGauges     = `{__name__=~"pilot_xds_(cds|lds|rds|eds)_reject", app="istiod"}`
+	candidateCount = `clamp_min(` + injectedPods + ` - (sum(pilot_xds{app="istiod"}) or vector(0)), 0)
+		+ (count(group by (node) (` + nackGauges + `) unless group by (node) (` + nackGauges + ` offset 5m)) or vector(0))
+		+ (count((increase(istio_agent_xds_proxy_responses[5m]) - on (namespace, pod) increase(istio_agent_xds_proxy_requests[5m])) >= 1) or vector(0))`
+)
 
 // snapshot is what one poll saw.
 type snapshot struct {
