@@ -17,7 +17,12 @@ HELM       := $(BIN)/helm
 # and weigh 4 MB.
 CRD_SCHEMAS := $(BIN)/crd-schemas
 
-export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM
+# Istio's control plane as a test fixture (generator/fidelity), from its
+# own module so that istio.io/istio stays out of the CLI's graph.
+ISTIO_FIXTURE := $(BIN)/istio-fixture
+FIXTURE_DEPS := $(wildcard tools/istiofixture/*.go) tools/istiofixture/go.mod tools/istiofixture/go.sum
+
+export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE
 
 .PHONY: all build generate test test-unit check-out lint-rules bench fuzz tools clean check-labels helm-check
 
@@ -26,7 +31,7 @@ all: build
 build:
 	$(GO) build -o $(BIN)/meshslo ./cmd/meshslo
 
-tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp
+tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE)
 
 $(PROMTOOL): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMTOOL) github.com/prometheus/prometheus/cmd/promtool
@@ -57,6 +62,9 @@ check-labels:
 # tools/kube/chart.sh; KPS_CHART=DIR/kube-prometheus-stack).
 helm-check: $(HELM)
 	cd tools/kube && HELM=$(HELM) KPS_CHART=$(KPS_CHART) $(GO) test -count=1 -run TestHelmTemplate -v .
+
+$(ISTIO_FIXTURE): $(FIXTURE_DEPS)
+	cd tools/istiofixture && $(GO) build -o $(ISTIO_FIXTURE) .
 
 # Regenerate the committed out/ for every built-in profile.
 generate:

@@ -17,6 +17,11 @@ func Promtool(t testing.TB) string { return find(t, "PROMTOOL", "promtool") }
 // $PROMETHEUS, else bin/prometheus.
 func Prometheus(t testing.TB) string { return find(t, "PROMETHEUS", "prometheus") }
 
+// Fixture returns the absolute path of istio-fixture, Istio's control
+// plane as a test fixture (tools/istiofixture): $ISTIO_FIXTURE, else
+// bin/istio-fixture.
+func Fixture(t testing.TB) string { return find(t, "ISTIO_FIXTURE", "istio-fixture") }
+
 func find(t testing.TB, env, name string) string {
 	t.Helper()
 	path := os.Getenv(env)
