@@ -328,7 +328,13 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 		}
 		// Pages (and tickets) for the kinds metrics can see, where syncz has
 		// more of the proxies out of sync than the profile's thresholds.
-		for _, kind := range []string{"nack", "disconnect"} {
+		// NACKing proxies are counted through their Envoy's CDS/LDS
+		// reject counters, which the fixture's raw ADS clients do not
+		// export (istiod's own pilot_xds_*_reject gauges cannot be used:
+		// this fixture shows they are never reset); the generated
+		// promtool tests cover that signal. Disconnected proxies are
+		// seen from istiod's side, as on a real mesh.
+		for _, kind := range []string{"disconnect"} {
 			from, to, ok := phase(kind)
 			if !ok {
 				t.Fatalf("the scenario has no %s phase", kind)

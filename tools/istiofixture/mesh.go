@@ -120,9 +120,16 @@ func indexOf(xs []string, x string) int {
 // Always; a classic one a container. Every namespace also holds one pod
 // without a sidecar, and istiod's own pod is listed.
 func ksmHandler(sc Scenario, pods []Pod) http.Handler {
-	var containers, inits []string
+	var containers, inits, running, initRunning []string
 	add := func(list *[]string, ns, pod, container, image string, extra string) {
 		uid := uuidOf(ns + "/" + pod)
+		// kube_pod_container_status_running{namespace,pod,uid,container}
+		// (kube-state-metrics internal/store/pod.go): every container runs.
+		r := &running
+		if list == &inits {
+			r = &initRunning
+		}
+		*r = append(*r, fmt.Sprintf(`{namespace=%q,pod=%q,uid=%q,container=%q} 1`, ns, pod, uid, container))
 		*list = append(*list, fmt.Sprintf(
 			`{namespace=%q,pod=%q,uid=%q,container=%q,image_spec=%q,image=%q,image_id=%q,container_id=%q%s} 1`,
 			ns, pod, uid, container, image, image, "docker.io/"+image+"@sha256:"+hash(image, 12),
@@ -151,6 +158,16 @@ func ksmHandler(sc Scenario, pods []Pod) http.Handler {
 	b.WriteString("# HELP kube_pod_init_container_info [STABLE] Information about an init container in a pod.\n# TYPE kube_pod_init_container_info gauge\n")
 	for _, l := range inits {
 		b.WriteString("kube_pod_init_container_info" + l + "\n")
+	}
+	sort.Strings(running)
+	sort.Strings(initRunning)
+	b.WriteString("# HELP kube_pod_container_status_running [STABLE] Describes whether the container is currently in running state.\n# TYPE kube_pod_container_status_running gauge\n")
+	for _, l := range running {
+		b.WriteString("kube_pod_container_status_running" + l + "\n")
+	}
+	b.WriteString("# HELP kube_pod_init_container_status_running [STABLE] Describes whether the init container is currently in running state.\n# TYPE kube_pod_init_container_status_running gauge\n")
+	for _, l := range initRunning {
+		b.WriteString("kube_pod_init_container_status_running" + l + "\n")
 	}
 	body := []byte(b.String())
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
