@@ -46,8 +46,12 @@ const (
 	AgentUnackedResponses = 2
 )
 
-
 // IstiodHPAs matches the HorizontalPodAutoscalers of istiod's revisions:
 // istiod, istiod-<rev> (manifests/charts/istio-control/istio-discovery/
 // templates/autoscale.yaml names it like the Deployment).
 const IstiodHPAs = "istiod(-.+)?"
+
+// DeploymentOfPod reads a Deployment's name from one of its pods' names:
+// <deployment>-<ReplicaSet pod-template-hash>-<5 random characters>
+// (kubernetes pkg/controller/deployment, ReplicaSet and pod name generation).
+const DeploymentOfPod = "(.+)-[a-z0-9]+-[a-z0-9]+"

@@ -70,7 +70,7 @@ func (b *builder) controlPlane() File {
 		"shares (1024 per core) next.")
 	hpa := c.Selectors.KubeStateMetrics.With(selector.Equal("namespace", i.Namespace), selector.Regex("horizontalpodautoscaler", catalogue.IstiodHPAs))
 	hpaAtMax := lines(
-		"max by (namespace) (",
+		"max by (namespace, horizontalpodautoscaler) (",
 		"    "+hpa.Metric("kube_horizontalpodautoscaler_status_current_replicas"),
 		"  >= on (namespace, horizontalpodautoscaler)",
 		"    "+hpa.Metric("kube_horizontalpodautoscaler_spec_max_replicas"),
@@ -79,16 +79,20 @@ func (b *builder) controlPlane() File {
 		Metric("kube_horizontalpodautoscaler_spec_target_metric")
 	// At or above the HPA's own target (a utilization in percent), or the
 	// profile's where kube-state-metrics does not report one.
+	// Each istiod pod belongs to the HPA of its revision's Deployment
+	// (istiod, istiod-<rev>), whose name its own starts with:
+	// <deployment>-<ReplicaSet hash>-<suffix>.
+	ofHPA := `label_replace(` + IstiodCPURequestRatio + `, "horizontalpodautoscaler", "$1", "pod", "` + catalogue.DeploymentOfPod + `")`
 	atTarget := func(fallback string) string {
 		return lines(
-			"    "+IstiodCPURequestRatio,
-			"  >= on (namespace) group_left ()",
-			"    max by (namespace) ("+target+") / 100",
+			"    "+ofHPA,
+			"  >= on (namespace, horizontalpodautoscaler) group_left ()",
+			"    max by (namespace, horizontalpodautoscaler) ("+target+") / 100",
 			"or",
 			"  (",
-			"      "+IstiodCPURequestRatio+" >= "+fallback,
-			"    unless on (namespace)",
-			"      max by (namespace) ("+target+")",
+			"      "+ofHPA+" >= "+fallback,
+			"    unless on (namespace, horizontalpodautoscaler)",
+			"      max by (namespace, horizontalpodautoscaler) ("+target+")",
 			"  )")
 	}
 
@@ -153,12 +157,12 @@ func (b *builder) controlPlane() File {
 					"(",
 					indent(atTarget(num(cpuT[1].Value)), "  "),
 					")",
-					"and on (namespace)",
+					"and on (namespace, horizontalpodautoscaler)",
 					hpaAtMax,
 					"unless on (namespace, pod)",
 					IstiodCPURatio),
 				"istiod's autoscaler is at its maximum and CPU stays high.",
-				"istiod {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU request while its HPA runs at "+
+				"istiod {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU request while its HPA {{ $labels.horizontalpodautoscaler }} runs at "+
 					"maxReplicas (the target is the HPA's, else "+cpuT[1].Shown+"), for "+cpuT[1].For.String()+": it cannot scale out further and pushes slow down."),
 			b.alert(xdsRejects,
 				rejects+" > "+num(xdsRejects.Value),

@@ -271,7 +271,7 @@ func (b *builder) cpuHPA() []*testGroup {
 			series{b.resource(p["namespace"], p["pod"], catalogue.IstiodContainer, "requests", "memory", false), gauge(constant(2<<30, n))})
 		return append(out, hpa(replicas)...)
 	}
-	l := p.only("namespace", "pod").with("limit_source", "none")
+	l := p.only("namespace", "pod").with("limit_source", "none", "horizontalpodautoscaler", "istiod")
 	rule := b.rule("IstiodHighCPU", map[string]string{"severity": profile.SeverityWarning, "limit_source": "none"})
 	atMax := &testGroup{
 		Name:        "IstiodHighCPU without a CPU limit fires when the HPA is at maxReplicas and CPU stays at its target",
@@ -287,7 +287,24 @@ func (b *builder) cpuHPA() []*testGroup {
 		InputSeries: inputs(maxReplicas - 1),
 		AlertTests:  []alertTest{b.expect(end, "IstiodHighCPU")},
 	}
-	return []*testGroup{atMax, scaling}
+	// Two revisions side by side: the canary's HPA at its maximum pages for
+	// the canary's pods only, while the default revision can still scale.
+	canaryPod := "istiod-canary-5f7c8d9b6-" + podSuffix(7)
+	cc := func(container, image string) lbls { return b.cadvisor(p["namespace"], canaryPod, container, image) }
+	canaryHPA := b.kubeStateMetricsObject(p["namespace"]).with("horizontalpodautoscaler", "istiod-canary")
+	revisions := &testGroup{
+		Name:     "IstiodHighCPU without a CPU limit follows each revision's own HPA",
+		Interval: b.step.String(),
+		InputSeries: append(inputs(maxReplicas-1),
+			series{cc(catalogue.IstiodContainer, istiodImage).of("container_cpu_usage_seconds_total"), counter(1234, use)},
+			series{b.resource(p["namespace"], canaryPod, catalogue.IstiodContainer, "requests", "cpu", false), gauge(constant(requestCores, n))},
+			series{canaryHPA.of("kube_horizontalpodautoscaler_spec_max_replicas"), gauge(constant(1, n))},
+			series{canaryHPA.of("kube_horizontalpodautoscaler_status_current_replicas"), gauge(constant(1, n))},
+		),
+		AlertTests: []alertTest{b.expect(end, "IstiodHighCPU", fired{rule,
+			lbls{"namespace": p["namespace"], "pod": canaryPod, "limit_source": "none", "horizontalpodautoscaler": "istiod-canary"}, ratio})},
+	}
+	return []*testGroup{atMax, scaling, revisions}
 }
 
 func round6(f float64) float64 { return math.Floor(f*1e6+0.5) / 1e6 }
