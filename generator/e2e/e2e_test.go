@@ -282,7 +282,7 @@ func TestRealPrometheus(t *testing.T) {
 // what can never be right (rule evaluation errors).
 func check(ctx context.Context, srv *server, files []rules.File, want []map[string]string) (problems, fatal []string) {
 	var rg ruleGroups
-	if err := srv.get(ctx, "/api/v1/rules", nil, &rg); err != nil {
+	if err := srv.Get(ctx, "/api/v1/rules", nil, &rg); err != nil {
 		return []string{err.Error()}, nil
 	}
 	wantRules := 0
@@ -309,7 +309,7 @@ func check(ctx context.Context, srv *server, files []rules.File, want []map[stri
 		fatal = append(fatal, fmt.Sprintf("server loaded %d groups with %d rules; the generator wrote %d groups with %d rules", len(rg.Groups), gotRules, wantGroups, wantRules))
 	}
 
-	alerts, err := srv.alerts(ctx)
+	alerts, err := alerts(ctx, srv)
 	if err != nil {
 		return append(problems, err.Error()), fatal
 	}
@@ -398,14 +398,14 @@ func checkRecorded(ctx context.Context, t *testing.T, srv *server, c *config.Con
 		}
 	}
 	for _, ch := range checks {
-		res, err := srv.query(ctx, ch.query)
+		res, err := srv.Query(ctx, ch.query)
 		if err != nil {
 			t.Errorf("%v", err)
 			continue
 		}
 		got := map[string]float64{}
 		for _, s := range res {
-			got[labelKey(s.Metric)] = s.value()
+			got[labelKey(s.Metric)] = s.Float()
 		}
 		for _, k := range sortedKeys(ch.want) {
 			g, ok := got[k]

@@ -96,7 +96,7 @@ func poll(ctx context.Context, srv *server, m *manifest, proxyIDs []string) (*sn
 		return nil, err
 	}
 	for _, sig := range signals {
-		res, err := srv.query(ctx, sig.query)
+		res, err := srv.Query(ctx, sig.query)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +106,7 @@ func poll(ctx context.Context, srv *server, m *manifest, proxyIDs []string) (*sn
 			if sig.perPod {
 				pods = append(pods, r.Metric["namespace"]+"/"+r.Metric["pod"])
 			} else {
-				v = r.value()
+				v = r.Float()
 			}
 		}
 		if sig.perPod {
@@ -115,7 +115,7 @@ func poll(ctx context.Context, srv *server, m *manifest, proxyIDs []string) (*sn
 		s.values = append(s.values, v)
 		s.pods = append(s.pods, pods)
 	}
-	res, err := srv.query(ctx, `ALERTS{alertstate="firing"}`)
+	res, err := srv.Query(ctx, `ALERTS{alertstate="firing"}`)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 		snaps = append(snaps, s)
 		time.Sleep(time.Second)
 	}
-	if errs, err := srv.ruleErrors(ctx); err != nil || len(errs) > 0 {
+	if errs, err := ruleErrors(ctx, srv); err != nil || len(errs) > 0 {
 		t.Fatalf("rules fail on a real Prometheus: %v %s", err, strings.Join(errs, "\n  "))
 	}
 
@@ -390,7 +390,7 @@ func TestStalenessAgainstSyncz(t *testing.T) {
 			// (istio/istio security/pkg/pki/ca/ca.go).
 			`citadel_server_cert_chain_expiry_seconds{app="istiod"}`: false,
 		} {
-			res, err := srv.query(ctx, q)
+			res, err := srv.Query(ctx, q)
 			if err != nil {
 				t.Fatal(err)
 			}
