@@ -12,21 +12,27 @@ const (
 // Profile describes one mesh: how big it is, how it is monitored and which
 // SLOs it promises. Field names are a contract shared with users' files.
 type Profile struct {
-	APIVersion string   `yaml:"apiVersion" json:"apiVersion"`
-	Kind       string   `yaml:"kind" json:"kind"`
-	Metadata   Metadata `yaml:"metadata" json:"metadata"`
-	Spec       Spec     `yaml:"spec" json:"spec"`
+	// APIVersion is always meshslo/v1alpha1.
+	APIVersion string `yaml:"apiVersion" json:"apiVersion"`
+	// Kind is always MeshProfile.
+	Kind     string   `yaml:"kind" json:"kind"`
+	Metadata Metadata `yaml:"metadata" json:"metadata"`
+	Spec     Spec     `yaml:"spec" json:"spec"`
 }
 
 // Metadata names the profile; Name becomes the output folder.
 type Metadata struct {
-	Name        string `yaml:"name" json:"name"`
+	// Name is the profile's name, [a-z0-9-]{1,63}: the output folder out/<name>.
+	Name string `yaml:"name" json:"name"`
+	// Description is free text shown in the generated README.
 	Description string `yaml:"description" json:"description"`
 }
 
 // Spec holds everything the generator derives thresholds from.
 type Spec struct {
-	Environment  string       `yaml:"environment" json:"environment"`
+	// Environment is production, staging or development; it sets how much trace sampling is warned about.
+	Environment string `yaml:"environment" json:"environment"`
+	// Size is small, medium or large and fills every size-dependent default.
 	Size         string       `yaml:"size" json:"size"`
 	Mesh         Mesh         `yaml:"mesh" json:"mesh"`
 	Istiod       Istiod       `yaml:"istiod" json:"istiod"`
@@ -45,23 +51,30 @@ type Spec struct {
 // confirmed by Short so the alert resets soon after the burn stops. The
 // burn factor follows: BudgetShare x period / Long (14.4 for 2% in 1h of 30d).
 type BurnRate struct {
-	Severity    string   `yaml:"severity" json:"severity"`
-	BudgetShare float64  `yaml:"budgetShare" json:"budgetShare"`
-	Long        Duration `yaml:"long" json:"long"`
-	Short       Duration `yaml:"short" json:"short"`
+	// Severity is critical (pages) or warning (tickets).
+	Severity string `yaml:"severity" json:"severity"`
+	// BudgetShare is the share of the period's error budget, 0 to 1, that burns within Long.
+	BudgetShare float64 `yaml:"budgetShare" json:"budgetShare"`
+	// Long is the long window the burn is measured over.
+	Long Duration `yaml:"long" json:"long"`
+	// Short is the confirming window; it lets the alert reset soon after the burn stops.
+	Short Duration `yaml:"short" json:"short"`
 	// For holds the alert back a little so one bad scrape cannot page.
 	For Duration `yaml:"for" json:"for"`
 }
 
 // ErrorBudget sets the alert on a spent budget.
 type ErrorBudget struct {
+	// ExhaustedFor is how long the error budget must be spent before alerting.
 	ExhaustedFor Duration `yaml:"exhaustedFor" json:"exhaustedFor"`
 }
 
 // Mesh is the size of the data plane.
 type Mesh struct {
+	// Services is the number of services in the mesh; checked against the size's range.
 	Services int `yaml:"services" json:"services"`
-	Pods     int `yaml:"pods" json:"pods"`
+	// Pods is the number of pods with a sidecar, used for the memory capacity plan.
+	Pods int `yaml:"pods" json:"pods"`
 	// Cluster is the value of the cluster label; empty for a single cluster.
 	Cluster string `yaml:"cluster" json:"cluster"`
 	// ClusterLabel is the label that carries Cluster on every series.
@@ -72,37 +85,54 @@ type Mesh struct {
 // with default and check tags take their default and check from them (see
 // tags.go); the others are set in Defaults and checked in Validate.
 type Istiod struct {
-	MemoryLimit       Quantity `yaml:"memoryLimit" json:"memoryLimit"`
-	MinReplicas       int      `yaml:"minReplicas" json:"minReplicas"`
-	HeapWarningRatio  float64  `yaml:"heapWarningRatio" json:"heapWarningRatio"`
-	HeapCriticalRatio float64  `yaml:"heapCriticalRatio" json:"heapCriticalRatio"`
-	HeapFor           Duration `yaml:"heapFor" json:"heapFor" default:"5m" check:"for"`
-	DownFor           Duration `yaml:"downFor" json:"downFor" default:"1m" check:"for"`
-	ReplicasFor       Duration `yaml:"replicasFor" json:"replicasFor" default:"5m" check:"for"`
-	CPUWarningRatio   float64  `yaml:"cpuWarningRatio" json:"cpuWarningRatio" default:"0.8" check:"ratio"`
-	CPUFor            Duration `yaml:"cpuFor" json:"cpuFor" default:"15m" check:"for"`
+	// MemoryLimit is the memory limit of each istiod container, in bytes (8Gi).
+	MemoryLimit Quantity `yaml:"memoryLimit" json:"memoryLimit"`
+	// MinReplicas is how many istiod replicas must be up; fewer alerts.
+	MinReplicas int `yaml:"minReplicas" json:"minReplicas"`
+	// HeapWarningRatio is the share of MemoryLimit the Go heap may reach before a ticket.
+	HeapWarningRatio float64 `yaml:"heapWarningRatio" json:"heapWarningRatio"`
+	// HeapCriticalRatio is the share of MemoryLimit at which the heap pages; above HeapWarningRatio.
+	HeapCriticalRatio float64 `yaml:"heapCriticalRatio" json:"heapCriticalRatio"`
+	// HeapFor is how long the heap must stay above a ratio before alerting.
+	HeapFor Duration `yaml:"heapFor" json:"heapFor" default:"5m" check:"for"`
+	// DownFor is how long no istiod target may be up before paging.
+	DownFor Duration `yaml:"downFor" json:"downFor" default:"1m" check:"for"`
+	// ReplicasFor is how long fewer than MinReplicas istiod targets may be up before alerting.
+	ReplicasFor Duration `yaml:"replicasFor" json:"replicasFor" default:"5m" check:"for"`
+	// CPUWarningRatio is the share of the CPU limit istiod may use before a ticket.
+	CPUWarningRatio float64 `yaml:"cpuWarningRatio" json:"cpuWarningRatio" default:"0.8" check:"ratio"`
+	// CPUFor is how long istiod's CPU must stay high before alerting.
+	CPUFor Duration `yaml:"cpuFor" json:"cpuFor" default:"15m" check:"for"`
 	// PushLatencyWarning is the convergence time at PushLatencyQuantile
 	// (p99 by default) above which config distribution tickets.
-	PushLatencyWarning  Duration `yaml:"pushLatencyWarning" json:"pushLatencyWarning"`
-	PushLatencyQuantile float64  `yaml:"pushLatencyQuantile" json:"pushLatencyQuantile" default:"0.99" check:"ratio"`
-	PushLatencyFor      Duration `yaml:"pushLatencyFor" json:"pushLatencyFor" default:"10m" check:"for"`
+	PushLatencyWarning Duration `yaml:"pushLatencyWarning" json:"pushLatencyWarning"`
+	// PushLatencyQuantile is the quantile of push convergence time compared
+	// with PushLatencyWarning.
+	PushLatencyQuantile float64 `yaml:"pushLatencyQuantile" json:"pushLatencyQuantile" default:"0.99" check:"ratio"`
+	// PushLatencyFor is how long push latency must stay above PushLatencyWarning.
+	PushLatencyFor Duration `yaml:"pushLatencyFor" json:"pushLatencyFor" default:"10m" check:"for"`
 	// PushErrorRatio is the share of xDS pushes that may fail to send.
-	PushErrorRatio float64  `yaml:"pushErrorRatio" json:"pushErrorRatio" default:"0.01" check:"ratio"`
-	PushErrorFor   Duration `yaml:"pushErrorFor" json:"pushErrorFor" default:"10m" check:"for"`
+	PushErrorRatio float64 `yaml:"pushErrorRatio" json:"pushErrorRatio" default:"0.01" check:"ratio"`
+	// PushErrorFor is how long PushErrorRatio must be exceeded before alerting.
+	PushErrorFor Duration `yaml:"pushErrorFor" json:"pushErrorFor" default:"10m" check:"for"`
 	// XDSRejectsWarning is how many rejected pushes per 5m are tolerated.
-	XDSRejectsWarning float64  `yaml:"xdsRejectsWarning" json:"xdsRejectsWarning" default:"0" check:"nonnegative"`
-	XDSRejectsFor     Duration `yaml:"xdsRejectsFor" json:"xdsRejectsFor" default:"10m" check:"for"`
+	XDSRejectsWarning float64 `yaml:"xdsRejectsWarning" json:"xdsRejectsWarning" default:"0" check:"nonnegative"`
+	// XDSRejectsFor is how long rejections must stay above XDSRejectsWarning.
+	XDSRejectsFor Duration `yaml:"xdsRejectsFor" json:"xdsRejectsFor" default:"10m" check:"for"`
 	// ConfigConflictsWarning is how many conflicting listeners or
 	// duplicate clusters/domains are tolerated.
-	ConfigConflictsWarning float64  `yaml:"configConflictsWarning" json:"configConflictsWarning" default:"0" check:"nonnegative"`
-	ConfigConflictsFor     Duration `yaml:"configConflictsFor" json:"configConflictsFor" default:"15m" check:"for"`
+	ConfigConflictsWarning float64 `yaml:"configConflictsWarning" json:"configConflictsWarning" default:"0" check:"nonnegative"`
+	// ConfigConflictsFor is how long conflicts must stay above ConfigConflictsWarning.
+	ConfigConflictsFor Duration `yaml:"configConflictsFor" json:"configConflictsFor" default:"15m" check:"for"`
 	// InjectionFailuresWarning is how many failed injections per 5m are tolerated.
-	InjectionFailuresWarning float64  `yaml:"injectionFailuresWarning" json:"injectionFailuresWarning" default:"0" check:"nonnegative"`
-	InjectionFailuresFor     Duration `yaml:"injectionFailuresFor" json:"injectionFailuresFor" default:"10m" check:"for"`
+	InjectionFailuresWarning float64 `yaml:"injectionFailuresWarning" json:"injectionFailuresWarning" default:"0" check:"nonnegative"`
+	// InjectionFailuresFor is how long injection failures must stay above InjectionFailuresWarning.
+	InjectionFailuresFor Duration `yaml:"injectionFailuresFor" json:"injectionFailuresFor" default:"10m" check:"for"`
 	// WebhookFailuresWarning is how many calls per 5m the API server may
 	// fail to make to istiod's injection and validation webhooks.
-	WebhookFailuresWarning float64  `yaml:"webhookFailuresWarning" json:"webhookFailuresWarning" default:"0" check:"nonnegative"`
-	WebhookFailuresFor     Duration `yaml:"webhookFailuresFor" json:"webhookFailuresFor" default:"5m" check:"for"`
+	WebhookFailuresWarning float64 `yaml:"webhookFailuresWarning" json:"webhookFailuresWarning" default:"0" check:"nonnegative"`
+	// WebhookFailuresFor is how long webhook failures must stay above WebhookFailuresWarning.
+	WebhookFailuresFor Duration `yaml:"webhookFailuresFor" json:"webhookFailuresFor" default:"5m" check:"for"`
 	// HPACPUTargetRatio is the CPU share of the request istiod's HPA
 	// targets (the chart's default is 80%), used where kube-state-metrics
 	// does not report the HPA's own target.
@@ -114,18 +144,24 @@ type Istiod struct {
 
 // Proxies sets the data-plane thresholds.
 type Proxies struct {
-	StaleRatio    float64  `yaml:"staleRatio" json:"staleRatio"`
-	StaleFor      Duration `yaml:"staleFor" json:"staleFor"`
-	StaleCount    int      `yaml:"staleCount" json:"staleCount"`
+	// StaleRatio is the share of proxies out of sync with istiod that pages.
+	StaleRatio float64 `yaml:"staleRatio" json:"staleRatio"`
+	// StaleFor is how long StaleRatio must be exceeded before paging.
+	StaleFor Duration `yaml:"staleFor" json:"staleFor"`
+	// StaleCount is how many proxies may be out of sync before a ticket.
+	StaleCount int `yaml:"staleCount" json:"staleCount"`
+	// StaleCountFor is how long StaleCount must be exceeded before the ticket.
 	StaleCountFor Duration `yaml:"staleCountFor" json:"staleCountFor"`
 	// MemoryWarning is the working set that tickets for a sidecar whose
 	// memory limit is unknown (no kube-state-metrics, no cAdvisor limit).
 	MemoryWarning Quantity `yaml:"memoryWarning" json:"memoryWarning"`
 	// MemoryWarningRatio and MemoryCriticalRatio are the shares of a
 	// sidecar's live memory limit that ticket and page.
-	MemoryWarningRatio  float64  `yaml:"memoryWarningRatio" json:"memoryWarningRatio" default:"0.8" check:"ratio"`
-	MemoryCriticalRatio float64  `yaml:"memoryCriticalRatio" json:"memoryCriticalRatio" default:"0.9" check:"ratio"`
-	MemoryFor           Duration `yaml:"memoryFor" json:"memoryFor" default:"2m" check:"for"`
+	MemoryWarningRatio float64 `yaml:"memoryWarningRatio" json:"memoryWarningRatio" default:"0.8" check:"ratio"`
+	// MemoryCriticalRatio is the share of the sidecar's memory limit that pages; above MemoryWarningRatio.
+	MemoryCriticalRatio float64 `yaml:"memoryCriticalRatio" json:"memoryCriticalRatio" default:"0.9" check:"ratio"`
+	// MemoryFor is how long a sidecar's memory must stay above a threshold before alerting.
+	MemoryFor Duration `yaml:"memoryFor" json:"memoryFor" default:"2m" check:"for"`
 	// OOMKilledWindow is how long after an OOM kill of a sidecar
 	// IstioSidecarOOMKilled keeps firing.
 	OOMKilledWindow Duration `yaml:"oomKilledWindow" json:"oomKilledWindow" default:"15m" check:"window"`
@@ -133,6 +169,7 @@ type Proxies struct {
 
 // Tracing is the mesh-wide trace sampling rate, 0..1.
 type Tracing struct {
+	// Sampling is the share of requests traced, from 0 to 1 (0.01 is 1%); it sizes sidecar memory in the capacity plan.
 	Sampling float64 `yaml:"sampling" json:"sampling"`
 }
 
@@ -151,13 +188,19 @@ type Certificates struct {
 	AbsentFor Duration `yaml:"absentFor" json:"absentFor" default:"15m" check:"for"`
 	// CSRFailuresWarning is how many failed certificate signing requests
 	// per 5m are tolerated (istiod's CA or the agents' view).
-	CSRFailuresWarning     float64  `yaml:"csrFailuresWarning" json:"csrFailuresWarning" default:"0" check:"nonnegative"`
-	CSRFailuresFor         Duration `yaml:"csrFailuresFor" json:"csrFailuresFor" default:"10m" check:"for"`
-	ExpiryWarning          Duration `yaml:"expiryWarning" json:"expiryWarning"`
-	ExpiryCritical         Duration `yaml:"expiryCritical" json:"expiryCritical"`
-	WorkloadExpiryWarning  Duration `yaml:"workloadExpiryWarning" json:"workloadExpiryWarning"`
+	CSRFailuresWarning float64 `yaml:"csrFailuresWarning" json:"csrFailuresWarning" default:"0" check:"nonnegative"`
+	// CSRFailuresFor is how long CSR failures must stay above CSRFailuresWarning.
+	CSRFailuresFor Duration `yaml:"csrFailuresFor" json:"csrFailuresFor" default:"10m" check:"for"`
+	// ExpiryWarning is the time left on a root or CA certificate that tickets.
+	ExpiryWarning Duration `yaml:"expiryWarning" json:"expiryWarning"`
+	// ExpiryCritical is the time left on a root or CA certificate that pages.
+	ExpiryCritical Duration `yaml:"expiryCritical" json:"expiryCritical"`
+	// WorkloadExpiryWarning is the time left on a workload certificate (stalled rotation) that tickets.
+	WorkloadExpiryWarning Duration `yaml:"workloadExpiryWarning" json:"workloadExpiryWarning"`
+	// WorkloadExpiryCritical is the time left on a workload certificate that pages.
 	WorkloadExpiryCritical Duration `yaml:"workloadExpiryCritical" json:"workloadExpiryCritical"`
-	For                    Duration `yaml:"for" json:"for"`
+	// For is how long a certificate expiry condition must hold before alerting.
+	For Duration `yaml:"for" json:"for"`
 }
 
 // Prometheus says how the rules are evaluated and where they are deployed.
@@ -167,11 +210,14 @@ type Prometheus struct {
 	// kube-prometheus-stack (the default: meshslo generates a
 	// ServiceMonitor and a PodMonitor), istio-sample (Istio's addon
 	// Prometheus) or custom (the selectors say everything).
-	Scrape             string            `yaml:"scrape" json:"scrape"`
-	EvaluationInterval Duration          `yaml:"evaluationInterval" json:"evaluationInterval"`
-	Selectors          Selectors         `yaml:"selectors" json:"selectors"`
-	RuleLabels         map[string]string `yaml:"ruleLabels" json:"ruleLabels"`
-	Namespace          string            `yaml:"namespace" json:"namespace"`
+	Scrape string `yaml:"scrape" json:"scrape"`
+	// EvaluationInterval is how often Prometheus evaluates the rule groups.
+	EvaluationInterval Duration  `yaml:"evaluationInterval" json:"evaluationInterval"`
+	Selectors          Selectors `yaml:"selectors" json:"selectors"`
+	// RuleLabels are the labels on the PrometheusRule, matched by the operator's ruleSelector.
+	RuleLabels map[string]string `yaml:"ruleLabels" json:"ruleLabels"`
+	// Namespace is where the PrometheusRule, monitors and ConfigMaps are created.
+	Namespace string `yaml:"namespace" json:"namespace"`
 	// RunbookBaseURL is where docs/runbooks/<alert>.md are published.
 	RunbookBaseURL string `yaml:"runbookBaseURL" json:"runbookBaseURL"`
 }
@@ -179,11 +225,16 @@ type Prometheus struct {
 // Selectors are extra PromQL label matchers, written as they would stand
 // inside braces (`app="istiod", job!="x"`), one per signal source.
 type Selectors struct {
-	Istiod           string `yaml:"istiod" json:"istiod"`
-	Proxies          string `yaml:"proxies" json:"proxies"`
-	Cadvisor         string `yaml:"cadvisor" json:"cadvisor"`
+	// Istiod selects istiod's own series (pilot_*, process and Go metrics).
+	Istiod string `yaml:"istiod" json:"istiod"`
+	// Proxies selects the sidecars' Envoy and agent series.
+	Proxies string `yaml:"proxies" json:"proxies"`
+	// Cadvisor selects cAdvisor's container series (CPU, memory).
+	Cadvisor string `yaml:"cadvisor" json:"cadvisor"`
+	// KubeStateMetrics selects kube-state-metrics' series (limits, HPAs, OOM kills).
 	KubeStateMetrics string `yaml:"kubeStateMetrics" json:"kubeStateMetrics"`
-	Requests         string `yaml:"requests" json:"requests"`
+	// Requests selects the istio_requests_total and duration series the SLOs read.
+	Requests string `yaml:"requests" json:"requests"`
 	// CertManager selects cert-manager's certificate series (with
 	// certificates.ca: cert-manager).
 	CertManager string `yaml:"certManager" json:"certManager"`
@@ -212,6 +263,7 @@ var CAModes = []string{CAIstiod, CAPlugged, CACertManager, CAExternal}
 
 // SLO is one service level objective, evaluated per destination service.
 type SLO struct {
+	// Name names the SLO in recording rules and alerts; unique in the profile.
 	Name string `yaml:"name" json:"name"`
 	// SLI is availability or latency.
 	SLI string `yaml:"sli" json:"sli"`
@@ -220,7 +272,8 @@ type SLO struct {
 	Objective Percent `yaml:"objective" json:"objective"`
 	// Threshold is the latency bound; only for the latency SLI.
 	Threshold Duration `yaml:"threshold" json:"threshold"`
-	Window    Duration `yaml:"window" json:"window"`
+	// Window is the SLO period the error budget is counted over.
+	Window Duration `yaml:"window" json:"window"`
 	// Selector narrows the SLO to matching requests: label name to value.
 	Selector map[string]string `yaml:"selector" json:"selector"`
 	// Services, when set, are the only destination services the SLO
@@ -231,8 +284,10 @@ type SLO struct {
 
 // Service is a destination service an SLO lists by name.
 type Service struct {
+	// Namespace is the destination service's namespace.
 	Namespace string `yaml:"namespace" json:"namespace"`
-	Name      string `yaml:"name" json:"name"`
+	// Name is the destination service's name.
+	Name string `yaml:"name" json:"name"`
 	// Objective overrides the SLO's objective for this service; nil keeps it.
 	Objective *Percent `yaml:"objective" json:"objective,omitempty"`
 }
