@@ -7,12 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/meshslo/meshslo/generator/generate"
+	"github.com/meshslo/meshslo/generator/internal/testprofile"
 	"github.com/meshslo/meshslo/generator/loader"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/render"
@@ -117,7 +116,7 @@ func writeGeneratedRules(t *testing.T, dir string) *generate.Build {
 		t.Fatalf("loading the medium profile: %v", fatal)
 	}
 	p := loaded.Profile
-	if n := shortenHolds(reflect.ValueOf(&p.Spec).Elem(), profile.Duration(hold)); n == 0 {
+	if n := testprofile.ShortenHolds(&p.Spec, profile.Duration(hold)); n == 0 {
 		t.Fatal("found no for: durations to shorten in the profile")
 	}
 	if fatal := profile.Validate(&p).Fatal(false); len(fatal) > 0 {
@@ -141,25 +140,4 @@ func writeGeneratedRules(t *testing.T, dir string) *generate.Build {
 		}
 	}
 	return b
-}
-
-func shortenHolds(v reflect.Value, d profile.Duration) int {
-	n := 0
-	switch v.Kind() {
-	case reflect.Struct:
-		for i := range v.NumField() {
-			f, field := v.Field(i), v.Type().Field(i)
-			if field.Type == reflect.TypeFor[profile.Duration]() && strings.HasSuffix(field.Name, "For") && f.CanSet() {
-				f.Set(reflect.ValueOf(d))
-				n++
-				continue
-			}
-			n += shortenHolds(f, d)
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			n += shortenHolds(v.Index(i), d)
-		}
-	}
-	return n
 }
