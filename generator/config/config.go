@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/prometheus/prometheus/model/labels"
 
@@ -46,6 +47,17 @@ type SLO struct {
 	// each with its objective worked out; empty when the SLO covers every
 	// service its selector matches.
 	Listed []Service
+	// Exclude are the exclude entries of more than one matcher, which no
+	// single matcher can negate: requests matching one are subtracted with
+	// unless. Entries of one matcher are negated into Requests.
+	Exclude []selector.Matchers
+	// OverriddenBy are the SLOs that take precedence over this one: its
+	// alerts stay quiet for the services they cover.
+	OverriddenBy []string
+	// MinRequests is the traffic a tier's long window must hold to fire.
+	MinRequests int
+	// NoDataFor is the hold of IstioSLONoData.
+	NoDataFor profile.Duration
 }
 
 // Service is a listed service of an SLO with its own objective and budget.
@@ -67,6 +79,9 @@ type Tier struct {
 	Factor float64
 	// ErrorRatio is Factor x Budget: the error ratio both windows must exceed.
 	ErrorRatio float64
+	// Index is the tier's place in spec.burnRates; Override is the SLO's
+	// tiers entry that changes it, or -1.
+	Index, Override int
 }
 
 // Capacity is the memory the mesh needs, from the profile's size and sampling.
@@ -109,10 +124,34 @@ func New(p profile.Profile) (*Config, error) {
 		slo := SLO{SLO: s, ObjectiveRatio: round(s.Objective.Ratio())}
 		slo.Budget = round(1 - slo.ObjectiveRatio)
 		slo.Requests = selector.Matchers{selector.Equal("reporter", Reporter)}.
-			With(c.Selectors.Requests...).With(selector.FromMap(s.Selector)...)
-		for _, br := range p.Spec.BurnRates {
-			factor := round(br.BudgetShare * s.Window.Seconds() / br.Long.Seconds())
-			slo.Tiers = append(slo.Tiers, Tier{BurnRate: br, Factor: factor, ErrorRatio: round(factor * slo.Budget)})
+			With(c.Selectors.Requests...).With(profile.SLOMatchers(s)...)
+		for _, e := range s.Exclude {
+			ms, err := selector.Parse(e)
+			if err != nil {
+				return nil, err
+			}
+			if len(ms) == 1 {
+				slo.Requests = slo.Requests.With(selector.Negate(ms[0]))
+			} else {
+				slo.Exclude = append(slo.Exclude, ms)
+			}
+		}
+		for _, o := range p.Spec.SLOs {
+			if slices.Contains(o.Overrides, s.Name) {
+				slo.OverriddenBy = append(slo.OverriddenBy, o.Name)
+			}
+		}
+		slo.MinRequests = s.EffectiveMinRequests()
+		slo.NoDataFor = s.EffectiveNoDataFor()
+		for i, shared := range p.Spec.BurnRates {
+			br := s.EffectiveTiers([]profile.BurnRate{shared})
+			if len(br) == 0 {
+				continue // disabled for this SLO
+			}
+			factor := round(br[0].BudgetShare * s.Window.Seconds() / br[0].Long.Seconds())
+			t := Tier{BurnRate: br[0], Factor: factor, ErrorRatio: round(factor * slo.Budget), Index: i, Override: -1}
+			t.Override = slices.IndexFunc(s.Tiers, func(o profile.TierOverride) bool { return o.Long == shared.Long })
+			slo.Tiers = append(slo.Tiers, t)
 		}
 		for _, svc := range s.Services {
 			objective := s.Objective

@@ -123,3 +123,11 @@ func CodeSpan(s string) string {
 	}
 	return fence + s + fence
 }
+
+// PromTemplate writes s so that Prometheus's template engine, which
+// expands alert labels and annotations, prints it as it is: each "{{",
+// which would start an action, becomes the action {{ "{{" }} that prints
+// it. Text with no "{{" is unchanged.
+func PromTemplate(s string) string {
+	return strings.ReplaceAll(s, "{{", `{{ "{{" }}`)
+}

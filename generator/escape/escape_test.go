@@ -1,6 +1,13 @@
 package escape
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/promql"
+	promtemplate "github.com/prometheus/prometheus/template"
+)
 
 func TestBaseURL(t *testing.T) {
 	for _, tc := range []struct{ in, want, err string }{
@@ -70,6 +77,22 @@ func TestCodeSpan(t *testing.T) {
 	} {
 		if got := CodeSpan(tc.in); got != tc.want {
 			t.Errorf("CodeSpan(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// PromTemplate text comes out of Prometheus's own template engine as it
+// went in, and runs no query.
+func TestPromTemplateIsInert(t *testing.T) {
+	for _, s := range []string{`plain`, `{{ range query "up" }}x{{ end }}`, `{{{`, `}}{{`, `a {{"x"}} b`, `{{/* c */}}`, `{{- x -}}`} {
+		tmpl := promtemplate.NewTemplateExpander(context.Background(), PromTemplate(s), "t", nil, 0,
+			func(context.Context, string, time.Time) (promql.Vector, error) {
+				t.Errorf("%q ran a query", s)
+				return nil, nil
+			}, nil, nil)
+		got, err := tmpl.Expand()
+		if err != nil || got != s {
+			t.Errorf("PromTemplate(%q) expands to %q, %v", s, got, err)
 		}
 	}
 }

@@ -69,7 +69,13 @@ func TestRulesFollowTheirDescriptors(t *testing.T) {
 				if r.Labels["severity"] != w.Severity || r.For != w.For {
 					t.Errorf("%s: %s rule %d: severity %s for %s, descriptor %s for %s", name, d.Name, i, r.Labels["severity"], r.For, w.Severity, w.For)
 				}
-				if !slices.Contains(comparedNumbers(t, r.Expr), w.Value) {
+				if w.Shown == rules.NoSeries {
+					// Alerts on missing series compare nothing: they
+					// test for absence, with absent() or unless.
+					if !strings.Contains(r.Expr, "absent(") && !strings.Contains(r.Expr, "\nunless ") {
+						t.Errorf("%s: %s rule %d is about missing series but tests for none:\n%s", name, d.Name, i, r.Expr)
+					}
+				} else if !slices.Contains(comparedNumbers(t, r.Expr), w.Value) {
 					t.Errorf("%s: %s rule %d does not compare against its threshold %v:\n%s", name, d.Name, i, w.Value, r.Expr)
 				}
 				if w.Condition == "" || w.Shown == "" || len(w.Fields) == 0 {

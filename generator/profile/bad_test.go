@@ -109,9 +109,9 @@ func TestBadProfiles(t *testing.T) {
 		{"more pods than any mesh", spec("mesh: {pods: 2000000}"), []string{
 			`bad.yaml:5:16: spec.mesh.pods: expected at most 1000000 pods, got 2000000`}},
 		{"latency threshold between buckets", spec("slos: [{name: fast, sli: latency, objective: 99, threshold: 300ms}]"), []string{
-			`bad.yaml:5:63: spec.slos[0].threshold: 300ms is not a bucket boundary of istio_request_duration_milliseconds, so the SLI could not be exact; the nearest are 250ms and 500ms`}},
+			`bad.yaml:5:63: spec.slos[0].threshold: 300ms is not a bucket boundary of istio_request_duration_milliseconds (Envoy's default buckets), so the SLI could not be exact; the nearest are 250ms and 500ms`}},
 		{"latency threshold above every bucket", spec("slos: [{name: slow, sli: latency, objective: 99, threshold: 2h}]"), []string{
-			`bad.yaml:5:63: spec.slos[0].threshold: 2h is not a bucket boundary of istio_request_duration_milliseconds, so the SLI could not be exact; the nearest are 1h and none`}},
+			`bad.yaml:5:63: spec.slos[0].threshold: 2h is not a bucket boundary of istio_request_duration_milliseconds (Envoy's default buckets), so the SLI could not be exact; the nearest are 1h and none`}},
 		{"threshold on availability", spec("slos: [{name: a, sli: availability, objective: 99.9, threshold: 250ms}]"), []string{
 			`bad.yaml:5:67: spec.slos[0].threshold: only a latency SLO has a threshold; remove it or set sli: latency`}},
 		{"SLO window under a day", spec("slos: [{name: a, sli: availability, objective: 99.9, window: 12h}]"), []string{
@@ -536,7 +536,7 @@ func load(t *testing.T, data string) profile.Profile {
 	if l == nil || len(errs) > 0 {
 		t.Fatalf("load: %v", errs)
 	}
-	if errs := l.Validate(); len(errs) > 0 {
+	if errs := l.Validate().Fatal(false); len(errs) > 0 {
 		t.Fatalf("validate: %v", errs)
 	}
 	return l.Profile

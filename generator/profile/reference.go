@@ -212,6 +212,10 @@ func userType(f reflect.StructField) string {
 		return "percentage"
 	case reflect.TypeOf((*Percent)(nil)):
 		return "percentage (optional)"
+	case reflect.TypeOf((*Duration)(nil)):
+		return "duration (optional)"
+	case reflect.TypeOf((*int)(nil)):
+		return "integer (optional)"
 	}
 	switch t.Kind() {
 	case reflect.Float64:
@@ -223,6 +227,8 @@ func userType(f reflect.StructField) string {
 		return "number"
 	case reflect.Int:
 		return "integer"
+	case reflect.Bool:
+		return "true or false"
 	case reflect.String:
 		return "string"
 	case reflect.Map:

@@ -79,6 +79,11 @@ type Mesh struct {
 	Cluster string `yaml:"cluster" json:"cluster"`
 	// ClusterLabel is the label that carries Cluster on every series.
 	ClusterLabel string `yaml:"clusterLabel" json:"clusterLabel"`
+	// LatencyBuckets are the bucket boundaries, in milliseconds, of the
+	// meshes' istio_request_duration_milliseconds histogram when they set
+	// them (Istio's sidecar.istio.io/statsHistogramBuckets pod annotation);
+	// empty keeps Envoy's defaults. A latency threshold must be one of them.
+	LatencyBuckets []float64 `yaml:"latencyBuckets" json:"latencyBuckets,omitempty"`
 }
 
 // Istiod sizes the control plane and sets its alert thresholds. Fields
@@ -276,11 +281,56 @@ type SLO struct {
 	Window Duration `yaml:"window" json:"window"`
 	// Selector narrows the SLO to matching requests: label name to value.
 	Selector map[string]string `yaml:"selector" json:"selector"`
+	// Matchers narrows the SLO further with the full PromQL matcher set,
+	// written as inside braces: `destination_service_name=~"cart|checkout",
+	// source_workload!="loadgen"`. Label names are istio_requests_total's.
+	Matchers string `yaml:"matchers" json:"matchers,omitempty"`
 	// Services, when set, are the only destination services the SLO
 	// promises anything for, each with its own objective; without them the
 	// SLO covers every service its selector matches.
 	Services []Service `yaml:"services" json:"services,omitempty"`
+	// Exclude leaves requests out of the SLO, each entry a set of
+	// matchers (`destination_service_namespace="payments"`): a request
+	// matching every matcher of any entry is not counted. This is how a
+	// broad SLO leaves a stricter SLO's services to it.
+	Exclude []string `yaml:"exclude" json:"exclude,omitempty"`
+	// Overrides names SLOs of the same SLI this one takes precedence over:
+	// they stay recorded, but raise no alert for a service this SLO covers.
+	Overrides []string `yaml:"overrides" json:"overrides,omitempty"`
+	// Labels are added to every alert of the SLO and its recorded series
+	// (team: payments), for Alertmanager to route on.
+	Labels map[string]string `yaml:"labels" json:"labels,omitempty"`
+	// Annotations are added to every alert of the SLO (a dashboard link, a
+	// chat channel); they are text, never expanded as templates.
+	Annotations map[string]string `yaml:"annotations" json:"annotations,omitempty"`
+	// MinRequests is how many requests a burn tier's long window must hold
+	// before the tier may fire, so one error among a handful of requests
+	// cannot page. 0 turns the guard off.
+	MinRequests *int `yaml:"minRequests" json:"minRequests,omitempty"`
+	// NoDataFor is how long the SLO's SLI may have no series before
+	// IstioSLONoData tickets; by default it scales with the objective: a
+	// tenth of the budget's time (budget x window / 10), 5m to 1h.
+	NoDataFor Duration `yaml:"noDataFor" json:"noDataFor,omitempty"`
+	// Tiers change the shared burn tiers (spec.burnRates) for this SLO,
+	// each entry naming a tier by its long window.
+	Tiers []TierOverride `yaml:"tiers" json:"tiers,omitempty"`
 }
+
+// TierOverride changes one shared burn tier for one SLO.
+type TierOverride struct {
+	// Long names the tier by its long window, one of spec.burnRates' long windows.
+	Long Duration `yaml:"long" json:"long"`
+	// Disabled drops the tier from this SLO.
+	Disabled bool `yaml:"disabled" json:"disabled,omitempty"`
+	// Severity replaces the tier's severity: critical (pages) or warning (tickets).
+	Severity string `yaml:"severity" json:"severity,omitempty"`
+	// For replaces the tier's hold.
+	For *Duration `yaml:"for" json:"for,omitempty"`
+}
+
+// DefaultMinRequests is the traffic a burn tier's long window must hold
+// when an SLO does not set minRequests.
+const DefaultMinRequests = 100
 
 // Service is a destination service an SLO lists by name.
 type Service struct {

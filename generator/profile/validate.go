@@ -161,7 +161,9 @@ func Validate(p *Profile) Errors {
 	}
 	validateCertificates(v, &s.Certificates)
 	validatePrometheus(v, &s.Prometheus)
-	validateSLOs(v, s.SLOs)
+	validateSLOs(v, s.SLOs, s.LatencyBucketsMs())
+	validateLatencyBuckets(v, s.Mesh.LatencyBuckets)
+	validateSLOModel(v, s)
 	validateBurnRates(v, s.BurnRates, s.SLOs)
 	v.forDuration("spec.errorBudget.exhaustedFor", s.ErrorBudget.ExhaustedFor)
 	v.errs.Sort()
@@ -355,7 +357,7 @@ func checkLabelValue(v *validator, field, s string) {
 	}
 }
 
-func validateSLOs(v *validator, slos []SLO) {
+func validateSLOs(v *validator, slos []SLO, buckets []float64) {
 	seen := map[string]int{}
 	for i, s := range slos {
 		f := fmt.Sprintf("spec.slos[%d]", i)
@@ -371,7 +373,7 @@ func validateSLOs(v *validator, slos []SLO) {
 		v.within(f+".window", s.Window, MinSLOWindow, MaxSLOWindow, "an SLO period", false)
 		switch s.SLI {
 		case SLILatency:
-			checkBucket(v, f+".threshold", s.Threshold)
+			checkBucket(v, f+".threshold", s.Threshold, buckets)
 		case SLIAvailability:
 			if s.Threshold != 0 {
 				v.add(f+".threshold", "only a latency SLO has a threshold; remove it or set sli: latency")
@@ -444,20 +446,24 @@ func validateServices(v *validator, f string, s SLO) {
 
 // checkBucket requires a latency threshold at a histogram bucket boundary,
 // and names the nearest boundaries when it is not one.
-func checkBucket(v *validator, field string, d Duration) {
+func checkBucket(v *validator, field string, d Duration, buckets []float64) {
 	ms := float64(time.Duration(d)) / float64(time.Millisecond)
-	if slices.Contains(EnvoyLatencyBucketsMs, ms) {
+	if slices.Contains(buckets, ms) {
 		return
 	}
 	lo, hi := "none", "none"
-	for _, b := range EnvoyLatencyBucketsMs {
+	for _, b := range buckets {
 		if b < ms {
 			lo = Duration(b * float64(time.Millisecond)).String()
 		} else if hi == "none" {
 			hi = Duration(b * float64(time.Millisecond)).String()
 		}
 	}
-	v.add(field, "%s is not a bucket boundary of istio_request_duration_milliseconds, so the SLI could not be exact; the nearest are %s and %s", d, lo, hi)
+	where := "Envoy's default buckets"
+	if !slices.Equal(buckets, EnvoyLatencyBucketsMs) {
+		where = "spec.mesh.latencyBuckets"
+	}
+	v.add(field, "%s is not a bucket boundary of istio_request_duration_milliseconds (%s), so the SLI could not be exact; the nearest are %s and %s", d, where, lo, hi)
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -576,7 +582,7 @@ func validateBurnRates(v *validator, tiers []BurnRate, slos []SLO) {
 // period and budget, and each listed service may have its own budget.
 func checkTierFires(v *validator, f string, t BurnRate, slos []SLO) {
 	for j, s := range slos {
-		if s.Window < MinSLOWindow || s.Window > MaxSLOWindow {
+		if s.Window < MinSLOWindow || s.Window > MaxSLOWindow || len(s.EffectiveTiers([]BurnRate{t})) == 0 {
 			continue
 		}
 		factor := roundNumber(t.BudgetShare * s.Window.Seconds() / t.Long.Seconds())

@@ -134,6 +134,15 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 				v.SetFloat(f)
 			}
 		}
+	case v.Kind() == reflect.Bool:
+		if _, ok := d.scalar(n, path, "true or false"); ok {
+			var b bool
+			if err := n.Decode(&b); n.Tag != "!!bool" || err != nil {
+				d.fail(n, path, "expected true or false, got %s", describe(n))
+			} else {
+				v.SetBool(b)
+			}
+		}
 	case v.Kind() == reflect.Map:
 		d.decodeStringMap(n, v, path, depth)
 	case v.Kind() == reflect.Slice:

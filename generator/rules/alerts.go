@@ -114,11 +114,15 @@ func caExpiry(name, what, meaning string, skip func(*config.Config) string) *Des
 func sloBurn(c *config.Config, si int) []Threshold {
 	slo := c.SLOs[si]
 	var out []Threshold
-	for ti, t := range slo.Tiers {
+	for _, t := range slo.Tiers {
+		fields := []string{fmt.Sprintf("spec.slos[%d].objective", si), fmt.Sprintf("spec.slos[%d].window", si), fmt.Sprintf("spec.burnRates[%d]", t.Index)}
+		if t.Override >= 0 {
+			fields = append(fields, fmt.Sprintf("spec.slos[%d].tiers[%d]", si, t.Override))
+		}
 		out = append(out, Threshold{Alert: AlertIstioSLOErrorBudgetBurn, Severity: t.Severity,
 			Condition: fmt.Sprintf("SLO %s: burn rate above %sx (error ratio above %s) over %s and %s: %s of the %s budget in %s",
 				slo.Name, num(t.Factor), num(t.ErrorRatio), t.Long, t.Short, percent(t.BudgetShare), slo.Window, t.Long),
-			Fields: []string{fmt.Sprintf("spec.slos[%d].objective", si), fmt.Sprintf("spec.slos[%d].window", si), fmt.Sprintf("spec.burnRates[%d]", ti)},
+			Fields: fields,
 			Value:  t.Factor, Shown: num(t.Factor) + "x", For: t.For,
 			Panels: []string{"oncall/" + slo.Name + ": burn rate per window"}})
 	}

@@ -1,12 +1,14 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/meshslo/meshslo/generator/config"
+	"github.com/meshslo/meshslo/generator/escape"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
 )
@@ -156,7 +158,66 @@ func increaseExpr(sel string, w profile.Duration) string {
 
 func regexpQuote(s string) string { return strings.ReplaceAll(s, ".", `\.`) }
 
-func sloLabels(s config.SLO) map[string]string { return map[string]string{"slo": s.Name} }
+// sloLabels are the static labels of every recording rule of s: its name
+// and the profile's labels for it (team: payments), so dashboards and
+// alerts can tell teams apart.
+func sloLabels(s config.SLO) map[string]string {
+	out := map[string]string{"slo": s.Name}
+	for k, v := range s.Labels {
+		out[k] = v
+	}
+	return out
+}
+
+// sloAlert adds what every alert of s carries beyond the builder's: the
+// SLO's name, labels and annotations. Prometheus expands alert labels and
+// annotations as templates, so profile text goes in escaped, printing as
+// written.
+func sloAlert(r Rule, s config.SLO) Rule {
+	r.Labels["slo"] = s.Name
+	for k, v := range s.Labels {
+		r.Labels[k] = escape.PromTemplate(v)
+	}
+	for k, v := range s.Annotations {
+		r.Annotations[k] = escape.PromTemplate(v)
+	}
+	return r
+}
+
+// excluded subtracts from the raw series expression expr the series of
+// metric that match an exclude entry of s with more than one matcher
+// (entries of one matcher are already negated in s.Requests).
+func excluded(s config.SLO, expr string, metric selector.Matchers, name string) string {
+	if len(s.Exclude) == 0 {
+		return expr
+	}
+	out := "(\n" + indent(expr, "  ") + "\n)"
+	for _, e := range s.Exclude {
+		out += " unless " + metric.With(e...).Metric(name)
+	}
+	return out
+}
+
+// coveredBy is the expression of the services an overriding SLO covers:
+// its listed services' budgets, or the services its SLI has traffic for.
+func (b *builder) coveredBy(name string) string {
+	sel := selector.Matchers{selector.Equal("slo", name)}
+	for _, o := range b.c.SLOs {
+		if o.Name == name && len(o.Listed) > 0 {
+			return sel.Metric(SLOErrorBudget)
+		}
+	}
+	return sel.Metric(SLIRequestsRate5m)
+}
+
+// unlessOverridden leaves out of an alert of s the services an SLO that
+// overrides s covers: that SLO alerts for them instead.
+func (b *builder) unlessOverridden(s config.SLO, expr string) string {
+	for _, o := range s.OverriddenBy {
+		expr = lines("("+expr+")", "unless on ("+strings.Join(ServiceLabels, ", ")+")", b.coveredBy(o))
+	}
+	return expr
+}
 
 // leRegex matches a latency threshold's bucket: Prometheus 3 writes
 // le="250.0" for a scraped le="250"; accept both.
@@ -177,9 +238,11 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	switch s.SLI {
 	case profile.SLILatency:
 		name := bucketsIncreasePrefix + w.String()
-		bucket := s.Requests.With(selector.Regex("le", leRegex(s)+`|\+Inf`)).Metric("istio_request_duration_milliseconds_bucket")
+		bucketSel := s.Requests.With(selector.Regex("le", leRegex(s)+`|\+Inf`))
+		bucket := bucketSel.Metric("istio_request_duration_milliseconds_bucket")
+		inc := excluded(s, increaseExpr(bucket, w), bucketSel, "istio_request_duration_milliseconds_bucket")
 		return []Rule{
-			{Record: name, Expr: by(append(svc, "le")...) + "(\n" + indent(increaseExpr(bucket, w), "  ") + "\n)", Labels: sloLabels(s),
+			{Record: name, Expr: by(append(svc, "le")...) + "(\n" + indent(inc, "  ") + "\n)", Labels: sloLabels(s),
 				Comment: "The threshold's bucket and the +Inf bucket (every request), per service."},
 			{Record: requestsRatePrefix + w.String(), Expr: by(perSLO...) + "(" + sel.With(selector.Equal("le", "+Inf")).Metric(name) + ") / " + secs, Labels: sloLabels(s)},
 			{Record: errorsRatePrefix + w.String(), Expr: reqs + " - " + by(perSLO...) + "(" + sel.With(selector.Regex("le", leRegex(s))).Metric(name) + ") / " + secs, Labels: sloLabels(s),
@@ -188,8 +251,9 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	default:
 		name := requestsIncreasePrefix + w.String()
 		total := s.Requests.Metric("istio_requests_total")
+		inc := excluded(s, increaseExpr(total, w), s.Requests, "istio_requests_total")
 		return []Rule{
-			{Record: name, Expr: by(append(svc, "response_code")...) + "(\n" + indent(increaseExpr(total, w), "  ") + "\n)", Labels: sloLabels(s),
+			{Record: name, Expr: by(append(svc, "response_code")...) + "(\n" + indent(inc, "  ") + "\n)", Labels: sloLabels(s),
 				Comment: "Requests per service and response code; the code is all the SLI needs of the raw labels."},
 			{Record: requestsRatePrefix + w.String(), Expr: by(perSLO...) + "(" + sel.Metric(name) + ") / " + secs, Labels: sloLabels(s)},
 			{Record: errorsRatePrefix + w.String(), Expr: lines(by(perSLO...)+"("+sel.With(selector.Regex("response_code", "5..")).Metric(name)+") / "+secs, "or", "0 * "+reqs), Labels: sloLabels(s),
@@ -274,8 +338,9 @@ func listedBudgets(s config.SLO) []Rule {
 	sel := selector.Matchers{selector.Equal("slo", s.Name)}
 	var rules []Rule
 	for i, svc := range s.Listed {
-		r := Rule{Record: SLOErrorBudget, Expr: "vector(" + num(svc.Budget) + ")", Labels: map[string]string{
-			"slo": s.Name, ServiceLabels[0]: svc.Namespace, ServiceLabels[1]: svc.Name}}
+		labels := sloLabels(s)
+		labels[ServiceLabels[0]], labels[ServiceLabels[1]] = svc.Namespace, svc.Name
+		r := Rule{Record: SLOErrorBudget, Expr: "vector(" + num(svc.Budget) + ")", Labels: labels}
 		if i == 0 {
 			// One rule per service: a rule's static labels are the only way
 			// to name a service without a series of its own to copy them
@@ -311,12 +376,18 @@ func (b *builder) sloAlerts() File {
 			if t.Severity == profile.SeverityCritical {
 				action = "pages"
 			}
-			r := b.alert(th, lines(burn(t.Long), "and", burn(t.Short)),
+			cond := lines(burn(t.Long), "and", burn(t.Short))
+			if s.MinRequests > 0 {
+				// Too few requests in the long window: one error among
+				// them says nothing about the service.
+				cond = lines(cond, "and", sel.Metric(requestsRatePrefix+t.Long.String())+" * "+num(t.Long.Seconds())+" >= "+strconv.Itoa(s.MinRequests))
+			}
+			r := b.alert(th, b.unlessOverridden(s, cond),
 				"A service burns its error budget too fast.",
 				"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} burns the "+s.Name+
 					" error budget {{ $value | humanize }}x faster than sustainable over "+t.Long.String()+"; this "+action+
 					" above "+num(t.Factor)+"x ("+percent(t.BudgetShare)+" of the "+s.Window.String()+" budget in "+t.Long.String()+").")
-			r.Labels["slo"] = s.Name
+			r = sloAlert(r, s)
 			r.Labels["burn_window"] = t.Long.String()
 			r.Comment = "Burn factor " + num(t.Factor) + " = " + num(t.BudgetShare) + " x " + s.Window.String() + " / " + t.Long.String() +
 				", confirmed over " + t.Short.String() + "."
@@ -324,20 +395,65 @@ func (b *builder) sloAlerts() File {
 		}
 		exhausted := sloExhausted(b.c, si)
 		rules = append(rules, b.alert(exhausted,
-			sel.Metric(SLOPeriodBudgetRemaining)+" <= "+num(exhausted.Value),
+			b.unlessOverridden(s, sel.Metric(SLOPeriodBudgetRemaining)+" <= "+num(exhausted.Value)),
 			"A service has spent its error budget.",
 			"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has spent the "+s.Name+
 				" error budget of the last "+s.Window.String()+" ({{ $value | humanizePercentage }} left)."))
-		rules[len(rules)-1].Labels["slo"] = s.Name
+		rules[len(rules)-1] = sloAlert(rules[len(rules)-1], s)
+		rules = append(rules, b.sloNoData(s, si))
 		f.Groups = append(f.Groups, b.group("slo-"+s.Name+"-alerts", rules...))
 	}
 	return f
 }
 
+// sloNoData tickets when the SLI of s has no series: the raw counters
+// vanished (a scrape or relabelling change, a renamed metric, a selector
+// that no longer matches), so every other alert of s is blind. An SLO that
+// lists its services checks each of them; one that does not can only say
+// that it sees no service at all.
+func (b *builder) sloNoData(s config.SLO, si int) Rule {
+	th := sloNoData(b.c, si)
+	sel := selector.Matchers{selector.Equal("slo", s.Name)}
+	var expr, description string
+	if len(s.Listed) > 0 {
+		expr = lines(sel.Metric(SLOErrorBudget), "unless on ("+strings.Join(ServiceLabels, ", ")+")", sel.Metric(SLIRequestsRate5m))
+		description = "{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has had no " + s.Name +
+			" SLI series for " + th.For.String() + " (its error budget is {{ $value | humanizePercentage }}): no istio_requests_total series reach the SLO, so its burn alerts cannot fire."
+	} else {
+		if m := b.c.Profile.Spec.Mesh; m.Cluster != "" {
+			sel = sel.With(selector.Equal(m.ClusterLabel, m.Cluster))
+		}
+		expr = "absent(" + sel.Metric(SLIRequestsRate5m) + ")"
+		description = "No service has had " + s.Name + " SLI series for " + th.For.String() +
+			": no istio_requests_total series match the SLO, so none of its alerts can fire."
+	}
+	r := b.alert(th, expr, "An SLO's SLI has no data.", description)
+	r.Comment = "Held " + th.For.String() + ": " + th.Condition + "."
+	return sloAlert(r, s)
+}
+
+// sloNoData is one SLO's no-data ticket.
+func sloNoData(c *config.Config, si int) Threshold {
+	slo := c.SLOs[si]
+	field := fmt.Sprintf("spec.slos[%d].noDataFor", si)
+	why := "set by noDataFor"
+	if slo.SLO.NoDataFor == 0 {
+		why = "a tenth of the " + num(slo.Budget*100) + "% budget's time in " + slo.Window.String() + ", within 5m to 1h"
+	}
+	return Threshold{Alert: AlertIstioSLONoData, Severity: profile.SeverityWarning,
+		Condition: fmt.Sprintf("SLO %s: no SLI series for %s (%s)", slo.Name, slo.NoDataFor, why),
+		Fields:    []string{fmt.Sprintf("spec.slos[%d].objective", si), fmt.Sprintf("spec.slos[%d].window", si), field},
+		Value:     0, Shown: NoSeries, For: slo.NoDataFor}
+}
+
+// NoSeries is the Shown value of a threshold that fires on missing series.
+const NoSeries = "no series"
+
 // Alert names of this concern.
 const (
 	AlertIstioSLOErrorBudgetBurn      = "IstioSLOErrorBudgetBurn"
 	AlertIstioSLOErrorBudgetExhausted = "IstioSLOErrorBudgetExhausted"
+	AlertIstioSLONoData               = "IstioSLONoData"
 )
 
 // sloAlertDescriptors describe the SLO alerts; their thresholds are per SLO and tier.
@@ -349,6 +465,17 @@ var sloAlertDescriptors = []*Descriptor{
 			var out []Threshold
 			for si := range c.SLOs {
 				out = append(out, sloBurn(c, si)...)
+			}
+			return out
+		},
+	},
+	{
+		Name:    AlertIstioSLONoData,
+		Meaning: "an SLO's SLI has no series, so its burn alerts are blind",
+		Thresholds: func(c *config.Config) []Threshold {
+			var out []Threshold
+			for si := range c.SLOs {
+				out = append(out, sloNoData(c, si))
 			}
 			return out
 		},

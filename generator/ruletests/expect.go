@@ -41,7 +41,12 @@ func (b *builder) expectAnswered(at profile.Duration, alert string, answers []an
 		}
 		l := f.labels.with()
 		for k, v := range f.rule.Labels {
-			l[k] = v
+			// Prometheus expands alert labels as templates too.
+			s, err := expand(v, f.labels, f.value, query)
+			if err != nil {
+				b.fail(fmt.Errorf("%s label %s: %w", alert, k, err))
+			}
+			l[k] = s
 		}
 		ann := map[string]string{}
 		for k, text := range f.rule.Annotations {

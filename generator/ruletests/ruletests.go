@@ -33,7 +33,7 @@ func Render(c *config.Config, files []rules.File) (map[string][]byte, error) {
 	suites := []*suite{b.scaled((*builder).controlPlane), b.scaled((*builder).proxies), b.scaled((*builder).certificates)}
 	for _, s := range c.SLOs {
 		suites = append(suites, b.sloEdges(s)...)
-		suites = append(suites, b.sloHistory(s))
+		suites = append(suites, b.sloHistory(s), b.sloNoData(s))
 	}
 	if b.err != nil {
 		return nil, b.err

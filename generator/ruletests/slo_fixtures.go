@@ -89,6 +89,9 @@ func (b *builder) sliLabels(s config.SLO, svc service) lbls {
 		out[m.ClusterLabel] = l[m.ClusterLabel]
 	}
 	out["slo"] = s.Name
+	for k, v := range s.Labels {
+		out[k] = v
+	}
 	return out
 }
 
@@ -107,7 +110,7 @@ func (b *builder) sloInputs(s config.SLO, svc service, bad traffic, n int, traps
 	start := float64(len(svc.name)) * 1000
 	next := func() float64 { start += 7919; return start }
 	if s.SLI == profile.SLILatency {
-		buckets := latencyBuckets(s)
+		buckets := latencyBuckets(s, b.c.Profile.Spec.LatencyBucketsMs())
 		for _, pod := range svc.pods[:1] {
 			for _, src := range svc.sources[:1] {
 				l := b.requestLabels(s, svc, config.Reporter, src, pod)
@@ -164,8 +167,7 @@ type bucket struct {
 // latencyBuckets puts fast requests just under the SLO threshold (half in
 // its bucket, half in the one before) and slow ones in the next bucket.
 // le values are written as Prometheus 3 stores them ("250.0").
-func latencyBuckets(s config.SLO) []bucket {
-	bounds := profile.EnvoyLatencyBucketsMs
+func latencyBuckets(s config.SLO, bounds []float64) []bucket {
 	t := float64(time.Duration(s.Threshold)) / float64(time.Millisecond)
 	ti := slices.Index(bounds, t)
 	var out []bucket

@@ -106,7 +106,7 @@ func (b *builder) burnRule(s config.SLO, t config.Tier) rules.Rule {
 // service that fires then.
 func (b *builder) expectBurn(at profile.Duration, us ...burn) alertTest {
 	var fs []fired
-	for _, u := range us {
+	for _, u := range b.seenBy(us) {
 		states, _ := u.run(at)
 		for i, st := range states {
 			if st.fires {
@@ -120,7 +120,7 @@ func (b *builder) expectBurn(at profile.Duration, us ...burn) alertTest {
 // expectExhausted is the budget-exhausted alert test at `at`.
 func (b *builder) expectExhausted(at profile.Duration, us ...burn) alertTest {
 	var fs []fired
-	for _, u := range us {
+	for _, u := range b.seenBy(us) {
 		if _, ex := u.run(at); ex.fires {
 			fs = append(fs, fired{b.rule("IstioSLOErrorBudgetExhausted", map[string]string{"slo": u.s.Name}), b.sliLabels(u.s, u.svc), ex.value})
 		}

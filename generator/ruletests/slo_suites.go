@@ -137,7 +137,7 @@ func (b *builder) edgeSuite(s config.SLO, path string, include func(profile.Dura
 	}
 	for part, pairs := range parts {
 		g := &testGroup{Interval: b.step.String()}
-		var us []burn
+		var us, others []burn
 		name := "SLO " + s.Name + " edges, one service each:"
 		if part > 0 {
 			name = fmt.Sprintf("SLO %s edges (part %d), one service each:", s.Name, part+1)
@@ -154,15 +154,17 @@ func (b *builder) edgeSuite(s config.SLO, path string, include func(profile.Dura
 			// burn rate and no alert, however hard it burns.
 			svc := b.unlisted(s)
 			g.InputSeries = append(g.InputSeries, b.sloInputs(s, svc, constantShare(maxBad), n, true)...)
-			name += " " + svc.title + " not listed, " + percent(maxBad) + " of requests failing, never alerts;"
+			name += " " + svc.title + " not listed, " + percent(maxBad) + " of requests failing, no alert of " + s.Name + ";"
+			// Another SLO that covers it still alerts (seenBy).
+			others = append(others, burn{b, s, svc, constantShare(maxBad), b.every})
 			g.ExprTests = append(g.ExprTests, b.noSeries(s, svc, end, rules.SLOCurrentBurnRate, rules.SLOPeriodBudgetRemaining, rules.SLOErrorBudget)...)
 		}
 		g.Name = name[:len(name)-1]
 		for _, at := range burnAt {
-			g.AlertTests = append(g.AlertTests, b.expectBurn(at, us...))
+			g.AlertTests = append(g.AlertTests, b.expectBurn(at, append(us, others...)...))
 		}
 		for _, at := range exhaustedAt {
-			g.AlertTests = append(g.AlertTests, b.expectExhausted(at, us...))
+			g.AlertTests = append(g.AlertTests, b.expectExhausted(at, append(us, others...)...))
 		}
 		g.ExprTests = append(b.sliValues(s, us[len(us)-1], end), g.ExprTests...)
 		st.Tests = append(st.Tests, g)

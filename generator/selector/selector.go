@@ -152,3 +152,12 @@ func braceOutsideQuotes(s string) bool {
 	}
 	return false
 }
+
+// Negate returns the matcher that matches exactly the values m does not.
+func Negate(m *labels.Matcher) *labels.Matcher {
+	t := map[labels.MatchType]labels.MatchType{
+		labels.MatchEqual: labels.MatchNotEqual, labels.MatchNotEqual: labels.MatchEqual,
+		labels.MatchRegexp: labels.MatchNotRegexp, labels.MatchNotRegexp: labels.MatchRegexp,
+	}[m.Type]
+	return labels.MustNewMatcher(t, m.Name, m.Value)
+}
