@@ -78,6 +78,12 @@ var stringFields = []stringField{
 	{"spec.slos[0].sli", func(p *profile.Profile, v string) { p.Spec.SLOs[0].SLI = v }},
 	{"spec.slos[0].selector", func(p *profile.Profile, v string) { p.Spec.SLOs[0].Selector[v] = "x" }},
 	{"spec.slos[0].selector", func(p *profile.Profile, v string) { p.Spec.SLOs[0].Selector["destination_workload"] = v }},
+	{"spec.slos[0].matchers", func(p *profile.Profile, v string) { p.Spec.SLOs[0].Matchers = "source_workload!=" + strconv.Quote(v) }},
+	{"spec.slos[0].exclude[0]", func(p *profile.Profile, v string) {
+		p.Spec.SLOs[0].Exclude = []string{"source_workload=" + strconv.Quote(v) + `, request_protocol="grpc"`}
+	}},
+	{"spec.slos[0].labels", func(p *profile.Profile, v string) { p.Spec.SLOs[0].Labels = map[string]string{"team": v} }},
+	{"spec.slos[0].annotations", func(p *profile.Profile, v string) { p.Spec.SLOs[0].Annotations = map[string]string{"chat": v} }},
 	{"spec.slos[1].services[0].namespace", func(p *profile.Profile, v string) { p.Spec.SLOs[1].Services[0].Namespace = v }},
 	{"spec.slos[1].services[0].name", func(p *profile.Profile, v string) { p.Spec.SLOs[1].Services[0].Name = v }},
 	{"spec.burnRates[0].severity", func(p *profile.Profile, v string) { p.Spec.BurnRates[0].Severity = v }},

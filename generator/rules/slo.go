@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -232,7 +233,9 @@ func leRegex(s config.SLO) string {
 func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	sel := selector.Matchers{selector.Equal("slo", s.Name)}
 	svc := b.serviceLabels()
-	perSLO := append([]string{"slo"}, svc...)
+	// The SLO's own labels ride along from the increase series, so the
+	// rates keep them (their rule labels then add nothing new).
+	perSLO := append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), svc...)
 	secs := num(w.Seconds())
 	reqs := sel.Metric(requestsRatePrefix + w.String())
 	switch s.SLI {
