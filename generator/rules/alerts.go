@@ -124,7 +124,7 @@ func sloBurn(c *config.Config, si int) []Threshold {
 				slo.Name, num(t.Factor), num(t.ErrorRatio), t.Long, t.Short, percent(t.BudgetShare), slo.Window, t.Long),
 			Fields: fields,
 			Value:  t.Factor, Shown: num(t.Factor) + "x", For: t.For,
-			Panels: []string{"oncall/" + slo.Name + ": burn rate per window"}})
+			Panels: sloPanels(c, "oncall", slo.Name+": burn rate per window")})
 	}
 	return out
 }
@@ -137,7 +137,23 @@ func sloExhausted(c *config.Config, si int) Threshold {
 		Condition: fmt.Sprintf("SLO %s: nothing left of the %s budget (%s of requests may fail) for %s", slo.Name, slo.Window, num(slo.Budget*100)+"%", exhaustedFor),
 		Fields:    []string{fmt.Sprintf("spec.slos[%d].objective", si), "spec.errorBudget.exhaustedFor"},
 		Value:     0, Shown: "0", For: exhaustedFor,
-		Panels: []string{"executive/" + slo.Name + ": budget left"}}
+		Panels: sloPanels(c, "executive", slo.Name+": budget left")}
+}
+
+// PerSLOPanels is how many SLOs each dashboard gives panels of their own
+// (templates/mesh.libsonnet perSLO; the dashboards' threshold test holds
+// the two together): with more, one panel across SLOs takes their place.
+var PerSLOPanels = map[string]int{"executive": 2, "oncall": 4}
+
+// sloPanels names the panel of dashboard that draws an SLO's threshold,
+// while the SLO has panels of its own. With more SLOs the table across
+// them draws it in a column's override, which the threshold test does not
+// read, so none is named.
+func sloPanels(c *config.Config, dashboard, own string) []string {
+	if len(c.SLOs) > PerSLOPanels[dashboard] {
+		return nil
+	}
+	return []string{dashboard + "/" + own}
 }
 
 // Descriptor returns the descriptor of the alert called name, or nil.
