@@ -164,6 +164,7 @@ func Validate(p *Profile) Errors {
 	validateSLOs(v, s.SLOs)
 	validateBurnRates(v, s.BurnRates, s.SLOs)
 	v.forDuration("spec.errorBudget.exhaustedFor", s.ErrorBudget.ExhaustedFor)
+	validateAlerting(v, s)
 	v.errs.Sort()
 	return v.errs
 }
