@@ -134,6 +134,17 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 				v.SetFloat(f)
 			}
 		}
+	case v.Kind() == reflect.Bool:
+		if _, ok := d.scalar(n, path, "true or false"); ok {
+			// Only YAML 1.2's true and false: yes/no/on/off read as
+			// strings here, as they do in yaml.v3.
+			var b bool
+			if n.Tag != "!!bool" || n.Decode(&b) != nil {
+				d.fail(n, path, "expected true or false, got %s", describe(n))
+			} else {
+				v.SetBool(b)
+			}
+		}
 	case v.Kind() == reflect.Map:
 		d.decodeStringMap(n, v, path, depth)
 	case v.Kind() == reflect.Slice:
