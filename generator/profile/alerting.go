@@ -207,7 +207,14 @@ func ParseWeekdays(s string) (from, to int, err error) {
 		return 0, 0, fmt.Errorf("expected a day (monday) or a range of days (monday:friday), got %q", s)
 	}
 	if to < from {
-		return 0, 0, fmt.Errorf("%q runs backwards: weeks start on sunday, so write it as two ranges (%s:saturday and sunday:%s)", s, lo, hi)
+		first, second := lo+":saturday", "sunday:"+hi
+		if lo == "saturday" {
+			first = lo
+		}
+		if hi == "sunday" {
+			second = hi
+		}
+		return 0, 0, fmt.Errorf("%q runs backwards: weeks start on sunday, so write it as two entries (%s and %s)", s, first, second)
 	}
 	return from, to, nil
 }
