@@ -174,8 +174,12 @@ func validateWindow(v *validator, f string, w MaintenanceWindow, names map[strin
 		}
 	}
 	if w.Location != "" {
-		if _, err := time.LoadLocation(w.Location); err != nil || strings.EqualFold(w.Location, "local") {
+		loc, err := time.LoadLocation(w.Location)
+		switch {
+		case err != nil || strings.EqualFold(w.Location, "local"):
 			v.add(f+".location", "expected an IANA time zone such as Europe/Berlin or UTC, got %q", w.Location)
+		case HasDaylightSaving(loc):
+			v.warn(f+".location", "%s observes daylight saving time; the AlertmanagerConfig (its time intervals have no location) gets the window in UTC at standard time, an hour off while daylight saving time applies; alertmanager.yaml and the Helm values keep the zone (--strict makes this an error)", w.Location)
 		}
 	}
 	if len(w.Mute) == 0 {
@@ -217,4 +221,13 @@ func ParseWeekdays(s string) (from, to int, err error) {
 		return 0, 0, fmt.Errorf("%q runs backwards: weeks start on sunday, so write it as two entries (%s and %s)", s, first, second)
 	}
 	return from, to, nil
+}
+
+// HasDaylightSaving reports whether loc's offset differs between fixed
+// dates in winter and summer (fixed, so output does not change with the
+// day it is generated on).
+func HasDaylightSaving(loc *time.Location) bool {
+	_, winter := time.Date(2026, 1, 15, 12, 0, 0, 0, loc).Zone()
+	_, summer := time.Date(2026, 7, 15, 12, 0, 0, 0, loc).Zone()
+	return winter != summer
 }

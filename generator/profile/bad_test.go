@@ -105,6 +105,9 @@ func TestBadProfiles(t *testing.T) {
 		{"duplicate window names", spec("alerting: {maintenanceWindows: [{name: rollout, weekdays: [monday], mute: [all]}, {name: rollout, weekdays: [friday], mute: [tickets]}]}"), []string{
 			`bad.yaml:5:92: spec.alerting.maintenanceWindows[1].name: duplicate maintenance window name "rollout" (also spec.alerting.maintenanceWindows[0])`,
 		}},
+		{"window in a zone with daylight saving time", spec("alerting: {maintenanceWindows: [{name: rollout, weekdays: [monday], location: Europe/Berlin, mute: [tickets]}]}"), []string{
+			`bad.yaml:5:81: warning: spec.alerting.maintenanceWindows[0].location: Europe/Berlin observes daylight saving time; the AlertmanagerConfig (its time intervals have no location) gets the window in UTC at standard time, an hour off while daylight saving time applies; alertmanager.yaml and the Helm values keep the zone (--strict makes this an error)`,
+		}},
 		// Value errors.
 		{"objective of 100", spec("slos: [{name: a, sli: availability, objective: 100}]"), []string{
 			`bad.yaml:5:50: spec.slos[0].objective: expected a percentage between 0 and 100 (exclusive), such as 99.9, got 100`}},
