@@ -22,7 +22,16 @@ CRD_SCHEMAS := $(BIN)/crd-schemas
 ISTIO_FIXTURE := $(BIN)/istio-fixture
 FIXTURE_DEPS := $(wildcard tools/istiofixture/*.go) tools/istiofixture/go.mod tools/istiofixture/go.sum
 
-export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE
+# The real Alertmanager (v0.35.0, tools/alertmanager, a module of its
+# own): amtool from the tool directive; the server from a copy of the
+# module with stub web UI files, because its ui package embeds
+# ui/app/dist, which the module (as published) does not contain.
+AM_DEPS      := tools/alertmanager/go.mod tools/alertmanager/go.sum
+AMTOOL       := $(BIN)/amtool
+ALERTMANAGER := $(BIN)/alertmanager
+AM_SRC       := $(CURDIR)/tools/alertmanager/.build/alertmanager
+
+export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER
 
 .PHONY: all build generate test test-unit check-out lint-rules bench fuzz tools clean check-labels helm-check
 
@@ -31,13 +40,33 @@ all: build
 build:
 	$(GO) build -o $(BIN)/meshslo ./cmd/meshslo
 
-tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE)
+tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE) $(AMTOOL) $(ALERTMANAGER)
 
 $(PROMTOOL): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMTOOL) github.com/prometheus/prometheus/cmd/promtool
 
 $(PROMETHEUS): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMETHEUS) github.com/prometheus/prometheus/cmd/prometheus
+
+$(AMTOOL): $(AM_DEPS)
+	cd tools/alertmanager && $(GO) build -o $(AMTOOL) github.com/prometheus/alertmanager/cmd/amtool
+
+# The copy is made afresh from the module cache at the version
+# tools/alertmanager/go.mod requires (go mod download verifies it against
+# go.sum), made writable, given the two index.html files the ui package's
+# //go:embed app/dist needs (ui/web.go: app/dist/elm, app/dist/mantine), and
+# built with its own go.mod and go.sum, which pin the same dependencies the
+# tools module resolves (it requires nothing else).
+$(ALERTMANAGER): $(AM_DEPS)
+	rm -rf $(AM_SRC)
+	mkdir -p $(dir $(AM_SRC))
+	cd tools/alertmanager && $(GO) mod download github.com/prometheus/alertmanager
+	cp -R "$$(cd tools/alertmanager && $(GO) list -m -f '{{.Dir}}' github.com/prometheus/alertmanager)" $(AM_SRC)
+	chmod -R u+w $(AM_SRC)
+	mkdir -p $(AM_SRC)/ui/app/dist/elm $(AM_SRC)/ui/app/dist/mantine
+	printf '<!doctype html><title>Alertmanager</title><p>web UI not built (meshslo test build)</p>\n' > $(AM_SRC)/ui/app/dist/elm/index.html
+	cp $(AM_SRC)/ui/app/dist/elm/index.html $(AM_SRC)/ui/app/dist/mantine/index.html
+	cd $(AM_SRC) && $(GO) build -mod=readonly -o $(ALERTMANAGER) ./cmd/alertmanager
 
 $(KUBECONFORM): $(KUBE_DEPS)
 	cd tools/kube && $(GO) build -o $(KUBECONFORM) github.com/yannh/kubeconform/cmd/kubeconform

@@ -63,6 +63,9 @@ func TestKubeconformStrictOnCRDSchemas(t *testing.T) {
 					}
 					kinds[o.Kind]++
 				}
+			case p == render.AlertmanagerConfigPath:
+				write(out.Profile+"-"+filepath.Base(p), data)
+				kinds["AlertmanagerConfig"]++
 			case p == render.HelmValuesPath:
 				docs := helmMonitorObjects(t, data)
 				if len(docs) != 2 {
@@ -81,7 +84,7 @@ func TestKubeconformStrictOnCRDSchemas(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"PrometheusRule", "ServiceMonitor", "PodMonitor", "values:ServiceMonitor", "values:PodMonitor"} {
+	for _, k := range []string{"PrometheusRule", "ServiceMonitor", "PodMonitor", "values:ServiceMonitor", "values:PodMonitor", "AlertmanagerConfig"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s among the generated files: %v", k, kinds)
 		}

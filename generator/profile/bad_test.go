@@ -48,6 +48,66 @@ func TestBadProfiles(t *testing.T) {
 		yaml string // inline profile; empty means testdata/bad/<name>.yaml
 		want []string
 	}{
+		// spec.alerting.
+		{"duplicate receiver names", spec("alerting: {receivers: [{name: pager, severity: critical}, {name: pager, severity: warning}]}"), []string{
+			`bad.yaml:5:68: spec.alerting.receivers[1].name: duplicate receiver name "pager" (also spec.alerting.receivers[0])`,
+		}},
+		{"receiver severity unknown", spec("alerting: {receivers: [{name: pager, severity: page}]}"), []string{
+			`bad.yaml:5:50: spec.alerting.receivers[0].severity: expected critical, warning or nothing (both), got "page"`,
+		}},
+		{"receiver name with a space", spec("alerting: {receivers: [{name: \"on call\"}]}"), []string{
+			`bad.yaml:5:33: spec.alerting.receivers[0].name: expected 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit, got "on call"`,
+		}},
+		{"receiver matchers that do not parse", spec("alerting: {receivers: [{name: payments, matchers: 'team=payments'}]}"), []string{
+			`bad.yaml:5:53: spec.alerting.receivers[0].matchers: expected label matchers such as app="istiod", got "team=payments": 1:7: parse error: unexpected identifier "payments" in label matching, expected string`,
+		}},
+		{"receiver matching severity", spec("alerting: {receivers: [{name: payments, matchers: 'severity=\"critical\"'}]}"), []string{
+			`bad.yaml:5:53: spec.alerting.receivers[0].matchers: must not match severity; set the receiver's severity instead`,
+		}},
+		{"no receivers", spec("alerting: {receivers: []}"), []string{
+			`bad.yaml:5:25: spec.alerting.receivers: expected at least one receiver (the defaults are mesh-pages for pages and mesh-tickets for tickets)`,
+		}},
+		{"continue not a boolean", spec("alerting: {receivers: [{name: payments, continue: yes}]}"), []string{
+			`bad.yaml:5:53: spec.alerting.receivers[0].continue: expected true or false, got "yes"`,
+		}},
+		{"groupBy not a label", spec("alerting: {groupBy: [alertname, \"team-name\", alertname]}"), []string{
+			`bad.yaml:5:35: spec.alerting.groupBy[1]: expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got "team-name"`,
+			`bad.yaml:5:48: spec.alerting.groupBy[2]: duplicate label "alertname"`,
+		}},
+		{"repeat before group interval", spec("alerting: {pages: {groupInterval: 10m, repeatInterval: 5m}}"), []string{
+			`bad.yaml:5:58: spec.alerting.pages.repeatInterval: expected at least the group interval (10m): notifications repeat only when the group is flushed, got 5m`,
+		}},
+		{"group wait too long", spec("alerting: {tickets: {groupWait: 2h}}"), []string{
+			`bad.yaml:5:35: spec.alerting.tickets.groupWait: 2h is out of range: a group wait must be between 0s and 1h`,
+		}},
+		{"window weekday unknown", spec("alerting: {maintenanceWindows: [{name: rollout, weekdays: [mon], mute: [tickets]}]}"), []string{
+			`bad.yaml:5:62: spec.alerting.maintenanceWindows[0].weekdays[0]: expected a day (monday) or a range of days (monday:friday), got "mon"`,
+		}},
+		{"window weekday range backwards", spec("alerting: {maintenanceWindows: [{name: rollout, weekdays: [\"saturday:monday\"], mute: [tickets]}]}"), []string{
+			`bad.yaml:5:62: spec.alerting.maintenanceWindows[0].weekdays[0]: "saturday:monday" runs backwards: weeks start on sunday, so write it as two entries (saturday and sunday:monday)`,
+		}},
+		{"window time not HH:MM", spec("alerting: {maintenanceWindows: [{name: rollout, times: [{start: \"9:00\", end: \"25:00\"}], mute: [tickets]}]}"), []string{
+			`bad.yaml:5:67: spec.alerting.maintenanceWindows[0].times[0].start: expected a time of day HH:MM from 00:00 to 23:59, got "9:00"`,
+			`bad.yaml:5:80: spec.alerting.maintenanceWindows[0].times[0].end: expected a time of day HH:MM from 00:01 to 24:00, got "25:00"`,
+		}},
+		{"window end before start", spec("alerting: {maintenanceWindows: [{name: rollout, times: [{start: \"22:00\", end: \"02:00\"}], mute: [tickets]}]}"), []string{
+			`bad.yaml:5:81: spec.alerting.maintenanceWindows[0].times[0].end: expected 02:00 to be after start (22:00); a window across midnight is two ranges, such as 22:00-24:00 and 00:00-02:00`,
+		}},
+		{"window location unknown", spec("alerting: {maintenanceWindows: [{name: rollout, weekdays: [monday], location: Europe/Berlinn, mute: [tickets]}]}"), []string{
+			`bad.yaml:5:81: spec.alerting.maintenanceWindows[0].location: expected an IANA time zone such as Europe/Berlin or UTC, got "Europe/Berlinn"`,
+		}},
+		{"window mutes an unknown alert", spec("alerting: {maintenanceWindows: [{name: rollout, weekdays: [monday], mute: [IstiodDwn]}]}"), []string{
+			`bad.yaml:5:78: spec.alerting.maintenanceWindows[0].mute[0]: expected tickets, all or an alert meshslo generates, got "IstiodDwn"; did you mean "IstiodDown"?`,
+		}},
+		{"window without days or times", spec("alerting: {maintenanceWindows: [{name: rollout, mute: [all]}]}"), []string{
+			`bad.yaml:5:35: spec.alerting.maintenanceWindows[0]: expected weekdays or times: a window without either mutes all the time`,
+		}},
+		{"duplicate window names", spec("alerting: {maintenanceWindows: [{name: rollout, weekdays: [monday], mute: [all]}, {name: rollout, weekdays: [friday], mute: [tickets]}]}"), []string{
+			`bad.yaml:5:92: spec.alerting.maintenanceWindows[1].name: duplicate maintenance window name "rollout" (also spec.alerting.maintenanceWindows[0])`,
+		}},
+		{"window in a zone with daylight saving time", spec("alerting: {maintenanceWindows: [{name: rollout, weekdays: [monday], location: Europe/Berlin, mute: [tickets]}]}"), []string{
+			`bad.yaml:5:81: warning: spec.alerting.maintenanceWindows[0].location: Europe/Berlin observes daylight saving time; the AlertmanagerConfig (its time intervals have no location) gets the window in UTC at standard time, an hour off while daylight saving time applies; alertmanager.yaml and the Helm values keep the zone (--strict makes this an error)`,
+		}},
 		// Value errors.
 		{"objective of 100", spec("slos: [{name: a, sli: availability, objective: 100}]"), []string{
 			`bad.yaml:5:50: spec.slos[0].objective: expected a percentage between 0 and 100 (exclusive), such as 99.9, got 100`}},

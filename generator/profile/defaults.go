@@ -81,6 +81,7 @@ func Defaults(size string) Profile {
 			SLOs:        DefaultSLOs(),
 			BurnRates:   DefaultBurnRates(),
 			ErrorBudget: ErrorBudget{ExhaustedFor: dur(15 * time.Minute)},
+			Alerting:    DefaultAlerting(),
 		},
 	}
 	applyTagDefaults(&p.Spec.Istiod)
@@ -115,3 +116,23 @@ const DefaultSLOWindow = Duration(30 * 24 * time.Hour)
 
 // DefaultLatencyThreshold fills a latency SLO that names no threshold.
 const DefaultLatencyThreshold = Duration(250 * time.Millisecond)
+
+// Default receivers: one for pages, one for tickets.
+const (
+	DefaultPagesReceiver   = "mesh-pages"
+	DefaultTicketsReceiver = "mesh-tickets"
+)
+
+// DefaultAlerting routes pages and tickets to a receiver each. A page waits
+// 30s for the rest of its incident and repeats every 4h while it fires; a
+// ticket waits 5m, so a burst becomes one ticket, and repeats daily.
+func DefaultAlerting() Alerting {
+	return Alerting{
+		Receivers: []Receiver{
+			{Name: DefaultPagesReceiver, Severity: SeverityCritical},
+			{Name: DefaultTicketsReceiver, Severity: SeverityWarning},
+		},
+		Pages:   Timing{GroupWait: dur(30 * time.Second), GroupInterval: dur(5 * time.Minute), RepeatInterval: dur(4 * time.Hour)},
+		Tickets: Timing{GroupWait: dur(5 * time.Minute), GroupInterval: dur(30 * time.Minute), RepeatInterval: dur(24 * time.Hour)},
+	}
+}

@@ -37,12 +37,14 @@ type RefField struct {
 
 // allowedValues are the fields limited to one of a list the code holds.
 var allowedValues = map[string][]string{
-	"spec.environment":          Environments,
-	"spec.size":                 Sizes,
-	"spec.prometheus.scrape":    Scrapes,
-	"spec.certificates.ca":      CAModes,
-	"spec.slos[].sli":           {SLIAvailability, SLILatency},
-	"spec.burnRates[].severity": {SeverityCritical, SeverityWarning},
+	"spec.environment":                            Environments,
+	"spec.size":                                   Sizes,
+	"spec.prometheus.scrape":                      Scrapes,
+	"spec.certificates.ca":                        CAModes,
+	"spec.slos[].sli":                             {SLIAvailability, SLILatency},
+	"spec.burnRates[].severity":                   {SeverityCritical, SeverityWarning},
+	"spec.alerting.receivers[].severity":          ReceiverSeverities,
+	"spec.alerting.maintenanceWindows[].weekdays": Weekdays,
 }
 
 // elementDefaults are the defaults Load fills into list entries (load.go).

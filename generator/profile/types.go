@@ -44,6 +44,7 @@ type Spec struct {
 	// BurnRates are the multiwindow burn-rate alert tiers shared by every SLO.
 	BurnRates   []BurnRate  `yaml:"burnRates" json:"burnRates"`
 	ErrorBudget ErrorBudget `yaml:"errorBudget" json:"errorBudget"`
+	Alerting    Alerting    `yaml:"alerting" json:"alerting"`
 }
 
 // BurnRate is one multiwindow burn-rate tier (Google SRE workbook, ch. 5):
@@ -358,4 +359,86 @@ const (
 var (
 	Environments = []string{"production", "staging", "development"}
 	Sizes        = []string{"small", "medium", "large"}
+)
+
+// Alerting is the Alertmanager side (the alertmanager/ output): who gets
+// pages and tickets, how alerts are grouped into notifications, and when
+// notifications are muted. Receivers carry names only, never integrations
+// or secrets: add those where the generated config is deployed.
+type Alerting struct {
+	// Receivers are the Alertmanager receivers, routed in this order:
+	// each takes the alerts of its severity that match its matchers.
+	// Alerts no receiver takes go to the first receiver without matchers
+	// that takes tickets (else the first receiver).
+	Receivers []Receiver `yaml:"receivers" json:"receivers"`
+	// GroupBy are the labels that name one incident: alerts sharing them
+	// become one notification. Empty: alertname, slo,
+	// destination_service_namespace, destination_service_name and, when
+	// spec.mesh.cluster is set, spec.mesh.clusterLabel.
+	GroupBy []string `yaml:"groupBy" json:"groupBy,omitempty"`
+	// Pages is the notification timing of critical alerts.
+	Pages Timing `yaml:"pages" json:"pages"`
+	// Tickets is the notification timing of warning alerts.
+	Tickets Timing `yaml:"tickets" json:"tickets"`
+	// MaintenanceWindows are recurring times (Alertmanager time_intervals)
+	// during which the routes they name send nothing; alerts keep firing
+	// and notify once the window ends if they still fire.
+	MaintenanceWindows []MaintenanceWindow `yaml:"maintenanceWindows" json:"maintenanceWindows,omitempty"`
+}
+
+// Receiver is one Alertmanager receiver and the route that feeds it.
+type Receiver struct {
+	// Name is the receiver's name in Alertmanager: 1 to 63 letters, digits,
+	// '-', '_' or '.', unique in the profile.
+	Name string `yaml:"name" json:"name"`
+	// Severity is critical (pages), warning (tickets) or empty (both).
+	Severity string `yaml:"severity" json:"severity"`
+	// Matchers narrow the route further, written as inside PromQL braces:
+	// team="payments", namespace=~"shop|pay". Empty: every alert of the severity.
+	Matchers string `yaml:"matchers" json:"matchers,omitempty"`
+	// Continue lets an alert this receiver takes go on to the receivers
+	// after it (Alertmanager's continue), so it reaches both.
+	Continue bool `yaml:"continue" json:"continue,omitempty"`
+}
+
+// Timing is how Alertmanager batches and repeats one severity's notifications.
+type Timing struct {
+	// GroupWait is how long a new incident waits for more of its alerts before the first notification.
+	GroupWait Duration `yaml:"groupWait" json:"groupWait"`
+	// GroupInterval is how long an incident waits before notifying about alerts added to it.
+	GroupInterval Duration `yaml:"groupInterval" json:"groupInterval"`
+	// RepeatInterval is how often a still-firing incident is notified again.
+	RepeatInterval Duration `yaml:"repeatInterval" json:"repeatInterval"`
+}
+
+// MaintenanceWindow is a recurring time during which some notifications
+// are muted, such as a weekly rollout.
+type MaintenanceWindow struct {
+	// Name names the window (its Alertmanager time interval); unique in the profile.
+	Name string `yaml:"name" json:"name"`
+	// Weekdays are days (monday) or inclusive ranges of days
+	// (monday:friday); empty: every day.
+	Weekdays []string `yaml:"weekdays" json:"weekdays,omitempty"`
+	// Times are the times of day the window covers; empty: the whole day.
+	Times []TimeRange `yaml:"times" json:"times,omitempty"`
+	// Location is the IANA time zone the days and times are in
+	// (Europe/Berlin); empty: UTC.
+	Location string `yaml:"location" json:"location,omitempty"`
+	// Mute says what the window mutes: tickets (every warning), all (pages
+	// too) or alert names (IstioProxiesStale), mixed as needed.
+	Mute []string `yaml:"mute" json:"mute"`
+}
+
+// TimeRange is a time of day range, start included and end excluded.
+type TimeRange struct {
+	// Start is the time of day the range starts, HH:MM (24-hour).
+	Start string `yaml:"start" json:"start"`
+	// End is the time of day the range ends, HH:MM, after Start; 24:00 is the end of the day.
+	End string `yaml:"end" json:"end"`
+}
+
+// What a maintenance window can mute besides alert names.
+const (
+	MuteTickets = "tickets"
+	MuteAll     = "all"
 )

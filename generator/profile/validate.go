@@ -166,6 +166,7 @@ func Validate(p *Profile) Errors {
 	validateSLOModel(v, s)
 	validateBurnRates(v, s.BurnRates, s.SLOs)
 	v.forDuration("spec.errorBudget.exhaustedFor", s.ErrorBudget.ExhaustedFor)
+	validateAlerting(v, s)
 	v.errs.Sort()
 	return v.errs
 }

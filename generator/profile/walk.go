@@ -136,8 +136,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 		}
 	case v.Kind() == reflect.Bool:
 		if _, ok := d.scalar(n, path, "true or false"); ok {
+			// Only YAML 1.2's true and false: yes/no/on/off read as
+			// strings here, as they do in yaml.v3.
 			var b bool
-			if err := n.Decode(&b); n.Tag != "!!bool" || err != nil {
+			if n.Tag != "!!bool" || n.Decode(&b) != nil {
 				d.fail(n, path, "expected true or false, got %s", describe(n))
 			} else {
 				v.SetBool(b)

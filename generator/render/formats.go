@@ -48,6 +48,11 @@ func HelmValues(c *config.Config, files []rules.File, dashboards ...GrafanaDashb
 	}
 	header := Header(c.Profile.Metadata.Name) +
 		"\nUse with: helm upgrade --install kube-prometheus-stack prometheus-community/kube-prometheus-stack -f kube-prometheus-stack.values.yaml"
+	// The chart writes alertmanager.config as the Alertmanager's whole
+	// configuration (templates/alertmanager/secret.yaml, toYaml of the
+	// value); Helm merges maps with the chart's default but replaces lists.
+	root.Content = append(root.Content, scalar("alertmanager"), mapping("config", BuildAlertmanager(c, files).alertmanagerNode()))
+	header += "\nalertmanager.config is the whole Alertmanager configuration; its lists (receivers, routes, inhibit_rules) replace, not merge with, lists set in another values file."
 	if len(dashboards) > 0 {
 		root.Content = append(root.Content, scalar("grafana"), grafanaValues(c, dashboards))
 		header += "\ngrafana.dashboardProviders is a list: Helm replaces, not merges, one set in another values file."

@@ -77,6 +77,17 @@ func outputs() []Output {
 			}
 			return []File{{MonitorsPath, data}}, nil
 		}},
+		{"alertmanager/", "Alertmanager configuration: routes, inhibition, maintenance windows", func(b *Built, _ []string) ([]File, error) {
+			am, err := AlertmanagerYAML(b.Config, b.Rules)
+			if err != nil {
+				return nil, fmt.Errorf("rendering %s: %w", AlertmanagerPath, err)
+			}
+			amc, err := AlertmanagerConfigYAML(b.Config, b.Rules)
+			if err != nil {
+				return nil, fmt.Errorf("rendering %s: %w", AlertmanagerConfigPath, err)
+			}
+			return []File{{AlertmanagerPath, am}, {AlertmanagerConfigPath, amc}}, nil
+		}},
 		{HelmValuesPath, "kube-prometheus-stack values", one(HelmValuesPath, func(b *Built) ([]byte, error) {
 			return HelmValues(b.Config, b.Rules, b.Dashboards...)
 		})},

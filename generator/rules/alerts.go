@@ -37,6 +37,18 @@ type Descriptor struct {
 	// the config's setup does not have (spec.certificates.ca) is left out
 	// rather than silently reading nothing.
 	Skip func(c *config.Config) string
+	// InstanceLabels are the labels, beside severity and the SLO and
+	// service labels, that tell one firing alert of this name from another
+	// (namespace and pod for a per-pod alert). The generated inhibition
+	// holds a page and the ticket it silences to equal values of them, so
+	// a critical heap alert on one pod does not silence the warning on
+	// another.
+	InstanceLabels []string
+	// Silences are the alerts that follow from this one when it fires (in
+	// the same cluster): the generated Alertmanager inhibition mutes them
+	// while it fires, so one incident pages once. Each entry's reason is
+	// beside it in the descriptor.
+	Silences []string
 }
 
 // SkippedFor says why the alert is not generated for c, or "".
@@ -92,7 +104,10 @@ func caExpiry(name, what, meaning string, skip func(*config.Config) string) *Des
 	return &Descriptor{
 		Name:    name,
 		Meaning: meaning,
-		Skip:    skip,
+		// cert-manager's Certificates are per object; istiod's root and
+		// chain are one series each.
+		InstanceLabels: []string{"namespace", "name"},
+		Skip:           skip,
 		Thresholds: func(c *config.Config) []Threshold {
 			ct := c.Profile.Spec.Certificates
 			left := func(sev, field string, d profile.Duration, draw string) Threshold {

@@ -234,9 +234,10 @@ var certificateAlerts = []*Descriptor{
 	caExpiry(AlertIstioCertManagerCertificateExpiring, "cert-manager", "a cert-manager Certificate of the mesh (istio-csr's CA, ...) expires in under {warning} / {critical}",
 		onlyCA(caHasCertManager, "only cert-manager exports cert-manager Certificates")),
 	{
-		Name:    AlertIstioCACertificateRotationDue,
-		Meaning: "a root or intermediate CA certificate has under {warning} left: plan its rotation",
-		Skip:    onlyCA(caHasExpiry, "an external CA exports no CA certificate expiry metric"),
+		Name:           AlertIstioCACertificateRotationDue,
+		InstanceLabels: []string{"certificate", "namespace", "name"},
+		Meaning:        "a root or intermediate CA certificate has under {warning} left: plan its rotation",
+		Skip:           onlyCA(caHasExpiry, "an external CA exports no CA certificate expiry metric"),
 		Thresholds: func(c *config.Config) []Threshold {
 			ct := c.Profile.Spec.Certificates
 			return []Threshold{{Alert: AlertIstioCACertificateRotationDue, Severity: profile.SeverityWarning,
@@ -247,9 +248,10 @@ var certificateAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioCertificateMetricsAbsent,
-		Meaning: "istiod is up but the CA mode's certificate expiry series have been missing for {for}",
-		Skip:    onlyCA(caHasExpiry, "an external CA exports no CA certificate expiry metric to miss"),
+		Name:           AlertIstioCertificateMetricsAbsent,
+		InstanceLabels: []string{"missing"},
+		Meaning:        "istiod is up but the CA mode's certificate expiry series have been missing for {for}",
+		Skip:           onlyCA(caHasExpiry, "an external CA exports no CA certificate expiry metric to miss"),
 		Thresholds: func(c *config.Config) []Threshold {
 			ct := c.Profile.Spec.Certificates
 			return []Threshold{{Alert: AlertIstioCertificateMetricsAbsent, Severity: profile.SeverityWarning,
@@ -259,8 +261,9 @@ var certificateAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioWorkloadCertRotation,
-		Meaning: "proxies' workload certificates have under {warning} / {critical} left: rotation is failing (one alert per namespace)",
+		Name:           AlertIstioWorkloadCertRotation,
+		InstanceLabels: []string{"namespace"},
+		Meaning:        "proxies' workload certificates have under {warning} / {critical} left: rotation is failing (one alert per namespace)",
 		Thresholds: func(c *config.Config) []Threshold {
 			ct := c.Profile.Spec.Certificates
 			left := func(sev, field string, d profile.Duration, draw string) Threshold {
@@ -277,8 +280,9 @@ var certificateAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioCertificateSigningFailures,
-		Meaning: "certificate signing requests fail (more than {warning} per 5m for {for}), seen by istiod's CA or the proxies' agents",
+		Name:           AlertIstioCertificateSigningFailures,
+		InstanceLabels: []string{"source"},
+		Meaning:        "certificate signing requests fail (more than {warning} per 5m for {for}), seen by istiod's CA or the proxies' agents",
 		Thresholds: func(c *config.Config) []Threshold {
 			ct := c.Profile.Spec.Certificates
 			csr := func(source, who string) Threshold {

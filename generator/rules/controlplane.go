@@ -236,8 +236,9 @@ const (
 // controlPlaneAlerts describe the alerts of istiod.
 var controlPlaneAlerts = []*Descriptor{
 	{
-		Name:    AlertIstiodHeapNearLimit,
-		Meaning: "istiod's Go heap is at {warning} / {critical} of its memory limit",
+		Name:           AlertIstiodHeapNearLimit,
+		InstanceLabels: []string{"namespace", "pod"},
+		Meaning:        "istiod's Go heap is at {warning} / {critical} of its memory limit",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			heap := func(sev, field string, r float64, draw string) Threshold {
@@ -258,7 +259,24 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstiodDown,
+		Name: AlertIstiodDown,
+		// With no istiod up, these follow within minutes to hours and say
+		// nothing the page does not: they are muted while it fires.
+		Silences: []string{
+			// sum(up) < minReplicas holds too when none is up.
+			AlertIstiodReplicasBelowMinimum,
+			// Proxies lose their xDS stream to istiod: all out of sync.
+			AlertIstioProxiesStale,
+			// A restarting istiod pushes late or fails pushes while the
+			// proxies reconnect.
+			AlertIstiodPushLatencyHigh, AlertIstioXDSPushErrors,
+			// The API server cannot reach the injection and validation
+			// webhooks (they fail closed); injection fails with them.
+			AlertIstioWebhookFailures, AlertIstioSidecarInjectionFailures,
+			// The agents' CSRs to istiod's CA fail, and workload
+			// certificates stop rotating (they live 24h, rotate at half).
+			AlertIstioCertificateSigningFailures, AlertIstioWorkloadCertRotation,
+		},
 		Meaning: "no istiod target is up: no config pushes, injection or certificate signing",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
@@ -280,8 +298,9 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstiodHighCPU,
-		Meaning: "istiod uses {warning} of its CPU limit, or (no limit) its HPA is at maxReplicas with CPU at its target",
+		Name:           AlertIstiodHighCPU,
+		InstanceLabels: []string{"namespace", "pod"},
+		Meaning:        "istiod uses {warning} of its CPU limit, or (no limit) its HPA is at maxReplicas with CPU at its target",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			return []Threshold{
@@ -301,8 +320,9 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioXDSRejects,
-		Meaning: "proxies NACK the config istiod sends",
+		Name:           AlertIstioXDSRejects,
+		InstanceLabels: []string{"type"},
+		Meaning:        "proxies NACK the config istiod sends",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			return []Threshold{{Alert: AlertIstioXDSRejects, Severity: profile.SeverityWarning,
@@ -340,8 +360,9 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioConfigConflicts,
-		Meaning: "conflicting listeners, clusters or VirtualService domains; part of the config is ignored",
+		Name:           AlertIstioConfigConflicts,
+		InstanceLabels: []string{"conflict"},
+		Meaning:        "conflicting listeners, clusters or VirtualService domains; part of the config is ignored",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			return []Threshold{{Alert: AlertIstioConfigConflicts, Severity: profile.SeverityWarning,
@@ -365,8 +386,9 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioWebhookFailures,
-		Meaning: "the API server cannot call istiod's injection or validation webhook: pods or Istio config are refused",
+		Name:           AlertIstioWebhookFailures,
+		InstanceLabels: []string{"name", "type"},
+		Meaning:        "the API server cannot call istiod's injection or validation webhook: pods or Istio config are refused",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			return []Threshold{{Alert: AlertIstioWebhookFailures, Severity: profile.SeverityWarning,

@@ -195,8 +195,9 @@ var proxyAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioSidecarMemoryHigh,
-		Meaning: "an istio-proxy sidecar uses {warning} / {critical} of its memory limit (or more than spec.proxies.memoryWarning where no limit is known)",
+		Name:           AlertIstioSidecarMemoryHigh,
+		InstanceLabels: []string{"namespace", "pod"},
+		Meaning:        "an istio-proxy sidecar uses {warning} / {critical} of its memory limit (or more than spec.proxies.memoryWarning where no limit is known)",
 		Thresholds: func(c *config.Config) []Threshold {
 			px := c.Profile.Spec.Proxies
 			ratio := func(sev, field string, r float64, draw string) Threshold {
@@ -219,8 +220,9 @@ var proxyAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioSidecarOOMKilled,
-		Meaning: "an istio-proxy container (native sidecars included) restarted after an OOM kill",
+		Name:           AlertIstioSidecarOOMKilled,
+		InstanceLabels: []string{"namespace", "pod"},
+		Meaning:        "an istio-proxy container (native sidecars included) restarted after an OOM kill",
 		Thresholds: func(c *config.Config) []Threshold {
 			px := c.Profile.Spec.Proxies
 			return []Threshold{{Alert: AlertIstioSidecarOOMKilled, Severity: profile.SeverityCritical,

@@ -66,3 +66,12 @@ func Kubeconform(t testing.TB) string { return find(t, "KUBECONFORM", "kubeconfo
 // prometheus-operator CRDs (tools/kube/crdschemas): $CRD_SCHEMAS, else
 // bin/crd-schemas.
 func CRDSchemas(t testing.TB) string { return find(t, "CRD_SCHEMAS", "crd-schemas") }
+
+// Amtool returns the absolute path of amtool (Alertmanager v0.35.0,
+// tools/alertmanager): $AMTOOL, else bin/amtool.
+func Amtool(t testing.TB) string { return find(t, "AMTOOL", "amtool") }
+
+// Alertmanager returns the absolute path of the Alertmanager server
+// (v0.35.0, built from a copy of the module with stub web UI files):
+// $ALERTMANAGER, else bin/alertmanager.
+func Alertmanager(t testing.TB) string { return find(t, "ALERTMANAGER", "alertmanager") }
