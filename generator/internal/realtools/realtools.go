@@ -66,3 +66,10 @@ func Kubeconform(t testing.TB) string { return find(t, "KUBECONFORM", "kubeconfo
 // prometheus-operator CRDs (tools/kube/crdschemas): $CRD_SCHEMAS, else
 // bin/crd-schemas.
 func CRDSchemas(t testing.TB) string { return find(t, "CRD_SCHEMAS", "crd-schemas") }
+
+// GrafanaSchemaCheck returns the absolute path of grafana-schema-check,
+// Grafana's dashboard schema from grafana-foundation-sdk (tools/grafana):
+// $GRAFANA_SCHEMA_CHECK, else bin/grafana-schema-check.
+func GrafanaSchemaCheck(t testing.TB) string {
+	return find(t, "GRAFANA_SCHEMA_CHECK", "grafana-schema-check")
+}
