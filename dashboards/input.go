@@ -233,8 +233,10 @@ func certificates(c *config.Config, files []rules.File) Certificates {
 	} {
 		if recorded[t.Expr] {
 			if t.Expr == rules.CertManagerCertRemaining {
-				// As many as per-pod panels keep (mesh.libsonnet topN).
-				t.Expr = fmt.Sprintf("bottomk(10, %s)", t.Expr)
+				// As many as per-pod panels keep (mesh.libsonnet topN), the
+				// same ones at every step: those with least time left over
+				// the range (see mesh.libsonnet top).
+				t.Expr = fmt.Sprintf("%s\nand on (namespace, name)\nbottomk(10, min by (namespace, name) (min_over_time(%s[$__range] @ end())))", t.Expr, t.Expr)
 			}
 			out.Targets = append(out.Targets, t)
 		}

@@ -17,7 +17,7 @@ function(meshslo)
   local caNote = {
     istiod: "istiod's self-signed root (it exports no cert chain metric; the root lives 10 years and rotates itself).",
     plugged: 'The plugged-in root and CA certificate chain (cacerts).',
-    'cert-manager': 'cert-manager Certificates (spec.prometheus.selectors.certManager), least time left first.',
+    'cert-manager': 'cert-manager Certificates (spec.prometheus.selectors.certManager): the 10 with least time left over the time range.',
     external: '',
   }[cert.ca];
   local topN = mesh.topN;
