@@ -31,16 +31,21 @@ AMTOOL       := $(BIN)/amtool
 ALERTMANAGER := $(BIN)/alertmanager
 AM_SRC       := $(CURDIR)/tools/alertmanager/.build/alertmanager
 
-export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER
+# Grafana's dashboard schema (grafana-foundation-sdk/go, Apache-2.0) as a
+# checker, from its own module so the SDK stays out of the CLI's graph.
+GRAFANA_SCHEMA_CHECK := $(BIN)/grafana-schema-check
+GRAFANA_DEPS := tools/grafana/go.mod tools/grafana/go.sum tools/grafana/main.go
 
-.PHONY: all build generate test test-unit check-out lint-rules bench fuzz tools clean check-labels helm-check
+export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER GRAFANA_SCHEMA_CHECK
+
+.PHONY: all build generate test test-unit check-out lint-rules test-grafana bench fuzz tools clean check-labels helm-check
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/meshslo ./cmd/meshslo
 
-tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE) $(AMTOOL) $(ALERTMANAGER)
+tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE) $(AMTOOL) $(ALERTMANAGER) $(GRAFANA_SCHEMA_CHECK)
 
 $(PROMTOOL): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMTOOL) github.com/prometheus/prometheus/cmd/promtool
@@ -95,6 +100,11 @@ helm-check: $(HELM)
 $(ISTIO_FIXTURE): $(FIXTURE_DEPS)
 	cd tools/istiofixture && $(GO) build -o $(ISTIO_FIXTURE) .
 
+# generator/generate's TestDashboardsPassGrafanaSchema runs it on every
+# dashboard; its own tests run in make test too (test-grafana).
+$(GRAFANA_SCHEMA_CHECK): $(GRAFANA_DEPS)
+	cd tools/grafana && $(GO) build -o $(GRAFANA_SCHEMA_CHECK) .
+
 # Regenerate the committed out/ for every built-in profile.
 generate:
 	$(GO) run ./cmd/meshslo generate --all --out out
@@ -104,7 +114,11 @@ generate:
 test: tools
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
-	$(MAKE) --no-print-directory check-out lint-rules
+	$(MAKE) --no-print-directory check-out lint-rules test-grafana
+
+# The schema checker's own tests (it is a module of its own, outside ./...).
+test-grafana:
+	cd tools/grafana && $(GO) vet . && $(GO) test -count=1 .
 
 check-out:
 	$(GO) run ./cmd/meshslo generate --all --out out --check

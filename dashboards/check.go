@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/prometheus/promql/parser"
@@ -42,9 +44,108 @@ type Panel struct {
 		Defaults struct {
 			Unit       string          `json:"unit"`
 			Thresholds *ThresholdSteps `json:"thresholds"`
+			Mappings   []ValueMapping  `json:"mappings"`
+			Min        *float64        `json:"min"`
+			Max        *float64        `json:"max"`
+			Decimals   *int            `json:"decimals"`
 		} `json:"defaults"`
 	} `json:"fieldConfig"`
+	// Options holds the few panel options meshslo reads: a heatmap's
+	// units live there, not in the field config.
+	Options struct {
+		YAxis struct {
+			Unit string `json:"unit"`
+		} `json:"yAxis"`
+		CellValues struct {
+			Unit string `json:"unit"`
+		} `json:"cellValues"`
+	} `json:"options"`
 	Panels []Panel `json:"panels"`
+}
+
+// ValueMapping is one entry of a field's value mappings: type value
+// (options: value -> result), range (from, to, result) or special
+// (match: null, nan, true, false, empty; result).
+type ValueMapping struct {
+	Type    string          `json:"type"`
+	Options json.RawMessage `json:"options"`
+}
+
+// MappingResult is what a mapped value shows.
+type MappingResult struct {
+	Text  string `json:"text"`
+	Color string `json:"color"`
+	Index int    `json:"index"`
+}
+
+// Mapping is one value mapping, flattened: what matches (a value, a range
+// or a special value) and what it shows.
+type Mapping struct {
+	Match  string
+	Result MappingResult
+}
+
+// Mappings returns the panel's value mappings, flattened and in order
+// (value mappings by their index).
+func (p Panel) Mappings() []Mapping {
+	var out []Mapping
+	for _, m := range p.FieldConfig.Defaults.Mappings {
+		switch m.Type {
+		case "value":
+			var opts map[string]MappingResult
+			if json.Unmarshal(m.Options, &opts) != nil {
+				continue
+			}
+			var vs []Mapping
+			for k, r := range opts {
+				vs = append(vs, Mapping{Match: k, Result: r})
+			}
+			sort.Slice(vs, func(i, j int) bool {
+				if vs[i].Result.Index != vs[j].Result.Index {
+					return vs[i].Result.Index < vs[j].Result.Index
+				}
+				return vs[i].Match < vs[j].Match
+			})
+			out = append(out, vs...)
+		case "range":
+			var o struct {
+				From   *float64      `json:"from"`
+				To     *float64      `json:"to"`
+				Result MappingResult `json:"result"`
+			}
+			if json.Unmarshal(m.Options, &o) != nil {
+				continue
+			}
+			from, to := "-inf", "+inf"
+			if o.From != nil {
+				from = strconv.FormatFloat(*o.From, 'g', -1, 64)
+			}
+			if o.To != nil {
+				to = strconv.FormatFloat(*o.To, 'g', -1, 64)
+			}
+			out = append(out, Mapping{Match: from + " to " + to, Result: o.Result})
+		case "special", "regex":
+			var o struct {
+				Match   string        `json:"match"`
+				Pattern string        `json:"pattern"`
+				Result  MappingResult `json:"result"`
+			}
+			if json.Unmarshal(m.Options, &o) != nil {
+				continue
+			}
+			out = append(out, Mapping{Match: o.Match + o.Pattern, Result: o.Result})
+		}
+	}
+	return out
+}
+
+// Unit is the unit of the panel's values: the field config's, or for a
+// heatmap the y axis' (its buckets), which is where a heatmap keeps it.
+func (p Panel) Unit() string {
+	if p.Type == "heatmap" {
+		return p.Options.YAxis.Unit
+	}
+	return p.FieldConfig.Defaults.Unit
 }
 
 // GridPos is a panel's place on Grafana's 24-column grid.
@@ -102,6 +203,10 @@ func (m *Model) AllPanels() []Panel {
 	return out
 }
 
+// SchemaVersion is the classic dashboard schema meshslo writes: Grafana
+// 12 and 13's (and grafana-foundation-sdk's default).
+const SchemaVersion = 42
+
 // Grid is Grafana's width in columns.
 const Grid = 24
 
@@ -140,8 +245,8 @@ func Check(d Dashboard, o CheckOptions) []string {
 	}
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	if m.SchemaVersion != 39 {
-		add("schemaVersion is %d, expected 39", m.SchemaVersion)
+	if m.SchemaVersion != SchemaVersion {
+		add("schemaVersion is %d, expected %d", m.SchemaVersion, SchemaVersion)
 	}
 	if m.UID == "" || len(m.UID) > 40 {
 		add("uid %q must be 1 to 40 characters", m.UID)
@@ -187,13 +292,22 @@ func Check(d Dashboard, o CheckOptions) []string {
 				add("%s overlaps panel %d %q", name, q.ID, q.Title)
 			}
 		}
+		if p.Type == "row" {
+			// Grafana's row panel has no description: it is dropped on load.
+			if p.Description != "" {
+				add("%s is a row with a description, which Grafana's schema has not (it is dropped on load)", name)
+			}
+			continue
+		}
 		if strings.TrimSpace(p.Description) == "" {
 			add("%s has no description", name)
 		}
-		if p.Type == "row" {
-			continue
-		}
-		if p.FieldConfig.Defaults.Unit == "" {
+		switch {
+		case p.Type == "heatmap" && (p.Options.YAxis.Unit == "" || p.Options.CellValues.Unit == ""):
+			add("%s is a heatmap without options.yAxis.unit and options.cellValues.unit (a heatmap reads its units there)", name)
+		case p.Type == "heatmap" && p.FieldConfig.Defaults.Unit != "":
+			add("%s is a heatmap with a field config unit, which the heatmap does not read; set options.yAxis.unit", name)
+		case p.Unit() == "":
 			add("%s has no unit", name)
 		}
 		if p.Datasource == nil || p.Datasource.UID != "${datasource}" {

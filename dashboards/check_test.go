@@ -12,10 +12,10 @@ import (
 
 // A minimal valid dashboard, changed per case by string replacement.
 const okDashboard = `{
-  "uid": "u", "title": "t", "description": "HEADER rest", "schemaVersion": 39,
+  "uid": "u", "title": "t", "description": "HEADER rest", "schemaVersion": 42,
   "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus"}]},
   "panels": [
-    {"id": 1, "type": "row", "title": "r", "description": "d", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1}},
+    {"id": 1, "type": "row", "title": "r", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1}},
     {"id": 2, "type": "timeseries", "title": "a", "description": "d", "gridPos": {"x": 0, "y": 1, "w": 12, "h": 8},
      "datasource": {"type": "prometheus", "uid": "${datasource}"},
      "targets": [{"refId": "A", "expr": "sum(rate(up{namespace=~\"$namespace\"}[$__rate_interval]))"}],
@@ -23,7 +23,11 @@ const okDashboard = `{
     {"id": 3, "type": "stat", "title": "b", "description": "d", "gridPos": {"x": 12, "y": 1, "w": 12, "h": 8},
      "datasource": {"type": "prometheus", "uid": "${datasource}"},
      "targets": [{"refId": "A", "expr": "avg_over_time(up[$__range:])"}],
-     "fieldConfig": {"defaults": {"unit": "percentunit"}}}
+     "fieldConfig": {"defaults": {"unit": "percentunit"}}},
+    {"id": 4, "type": "heatmap", "title": "h", "description": "d", "gridPos": {"x": 0, "y": 9, "w": 24, "h": 8},
+     "datasource": {"type": "prometheus", "uid": "${datasource}"},
+     "targets": [{"refId": "A", "expr": "sum by (le) (increase(x_bucket[$__rate_interval]))"}],
+     "fieldConfig": {"defaults": {}}, "options": {"yAxis": {"unit": "ms"}, "cellValues": {"unit": "short"}}}
   ]
 }`
 
@@ -34,13 +38,16 @@ func TestCheck(t *testing.T) {
 		want           string // substring of a problem; empty: no problem
 	}{
 		{name: "valid"},
-		{name: "old schema", old: `"schemaVersion": 39`, new: `"schemaVersion": 16`, want: "schemaVersion is 16"},
+		{name: "old schema", old: `"schemaVersion": 42`, new: `"schemaVersion": 39`, want: "schemaVersion is 39, expected 42"},
 		{name: "overlap", old: `"x": 12, "y": 1`, new: `"x": 6, "y": 1`, want: `panel 3 "b" overlaps panel 2 "a"`},
 		{name: "off grid", old: `"x": 12, "y": 1, "w": 12`, new: `"x": 13, "y": 1, "w": 12`, want: "off the 24-column grid"},
 		{name: "duplicate id", old: `"id": 3`, new: `"id": 2`, want: "has the id of"},
 		{name: "no unit", old: `"unit": "percentunit"`, new: `"unit": ""`, want: `"b" has no unit`},
 		{name: "no description", old: `"title": "a", "description": "d"`, new: `"title": "a", "description": " "`, want: `"a" has no description`},
-		{name: "row without description", old: `"title": "r", "description": "d"`, new: `"title": "r"`, want: `"r" has no description`},
+		{name: "row with a description", old: `"title": "r",`, new: `"title": "r", "description": "d",`, want: `"r" is a row with a description, which Grafana's schema has not`},
+		{name: "heatmap without axis unit", old: `"yAxis": {"unit": "ms"}`, new: `"yAxis": {}`, want: `"h" is a heatmap without options.yAxis.unit`},
+		{name: "heatmap without cell unit", old: `"cellValues": {"unit": "short"}`, new: `"cellValues": {}`, want: `"h" is a heatmap without`},
+		{name: "heatmap unit in the field config", old: `"fieldConfig": {"defaults": {}}`, new: `"fieldConfig": {"defaults": {"unit": "ms"}}`, want: `"h" is a heatmap with a field config unit`},
 		{name: "bad PromQL", old: `avg_over_time(up[$__range:])`, new: `avg_over_time(up[$__range:]`, want: `panel 3 "b" query A`},
 		{name: "fixed datasource", old: `"uid": "${datasource}"}`, new: `"uid": "prom"}`, want: "must use the ${datasource} variable"},
 		{name: "no datasource variable", old: `"name": "datasource"`, new: `"name": "ds"`, want: "no datasource variable"},
@@ -197,7 +204,7 @@ func TestLayoutOfThousandsOfLines(t *testing.T) {
 local g = import 'grafana.libsonnet';
 local mesh = import 'mesh.libsonnet';
 function(meshslo) mesh.dashboard(meshslo, 'long', 'L', 'x', [], std.flattenArrays([
-  [g.row('R' + i, 'r'), g.line(2, [g.stat('A' + i, 'a', 'short', [g.target('up')]), g.stat('B' + i, 'b', 'short', [g.target('up')]) { w:: 6 }])]
+  [g.row('R' + i), g.line(2, [g.stat('A' + i, 'a', 'short', [g.target('up')]), g.stat('B' + i, 'b', 'short', [g.target('up')]) { w:: 6 }])]
   for i in std.range(1, 600)
 ]))`)
 	src, err := dashboards.Embedded().WithDir(dir)

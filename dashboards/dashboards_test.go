@@ -369,20 +369,43 @@ func TestConfigMaps(t *testing.T) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	n := 0
 	for {
+		var node yaml.Node
+		if err := dec.Decode(&node); err != nil {
+			break
+		}
 		var cm struct {
 			Kind     string
 			Metadata struct {
 				Name, Namespace string
 				Labels          map[string]string
+				Annotations     map[string]string
 			}
 			Data map[string]string
 		}
-		if err := dec.Decode(&cm); err != nil {
-			break
+		var obj map[string]any
+		if err := node.Decode(&cm); err != nil {
+			t.Fatal(err)
+		}
+		if err := node.Decode(&obj); err != nil {
+			t.Fatal(err)
 		}
 		n++
 		if cm.Kind != "ConfigMap" || cm.Metadata.Namespace != c.Profile.Spec.Prometheus.Namespace || cm.Metadata.Labels["grafana_dashboard"] != "1" {
 			t.Errorf("ConfigMap %s: kind %s, namespace %s, labels %v", cm.Metadata.Name, cm.Kind, cm.Metadata.Namespace, cm.Metadata.Labels)
+		}
+		// The Grafana sidecar files it into the folder of the other routes.
+		if got := cm.Metadata.Annotations[render.FolderAnnotation]; got != render.DashboardFolder {
+			t.Errorf("ConfigMap %s: annotation %s is %q, want %q", cm.Metadata.Name, render.FolderAnnotation, got, render.DashboardFolder)
+		}
+		// A client-side kubectl apply stores the object as JSON in an
+		// annotation; an object's annotations may hold 256 KiB. Keep a
+		// margin of half for dashboards that grow.
+		js, err := json.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(js) > render.MaxAnnotations/2 {
+			t.Errorf("ConfigMap %s is %d bytes as JSON: a client-side apply's annotation (256 KiB) is close", cm.Metadata.Name, len(js))
 		}
 		for key, js := range cm.Data {
 			name := strings.TrimSuffix(strings.TrimPrefix(key, "meshslo-medium-"), ".json")

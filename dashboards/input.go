@@ -1,10 +1,13 @@
 package dashboards
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
@@ -147,6 +150,19 @@ type SLO struct {
 	// over the first tier's long window, which pages above Factor.
 	CurrentBurn Burn   `json:"currentBurn"`
 	Tiers       []Tier `json:"tiers"`
+	// Period is what the SLI over the SLO period (Window) is made of.
+	Period Period `json:"period"`
+}
+
+// Period names the recorded error and request rates over an SLO period,
+// per service: the numerator and denominator of the period's recorded
+// error ratio (rules.SLIErrorRatio), so an SLI across services can weigh
+// each service by its traffic (errors and requests summed first).
+type Period struct {
+	Window   string `json:"window"`
+	Errors   string `json:"errors"`
+	Requests string `json:"requests"`
+	seconds  float64
 }
 
 // AllSLOs is what panels across every SLO draw: distinct values, found
@@ -167,6 +183,11 @@ type AllSLOs struct {
 	// written and in seconds, in the same order.
 	LatencyThresholds        []string  `json:"latencyThresholds"`
 	LatencyThresholdsSeconds []float64 `json:"latencyThresholdsSeconds"`
+	// Periods are the distinct SLO periods, longest first. An SLO's period
+	// is its longest window (burn windows are at most the period), so an
+	// SLO has no series of a longer period: "sli(longest) or sli(next) or
+	// ..." gives each SLO the SLI over its own period.
+	Periods []Period `json:"periods"`
 }
 
 // Burn is a burn rate over one window.
@@ -212,8 +233,10 @@ func certificates(c *config.Config, files []rules.File) Certificates {
 	} {
 		if recorded[t.Expr] {
 			if t.Expr == rules.CertManagerCertRemaining {
-				// As many as per-pod panels keep (mesh.libsonnet topN).
-				t.Expr = fmt.Sprintf("bottomk(10, %s)", t.Expr)
+				// As many as per-pod panels keep (mesh.libsonnet topN), the
+				// same ones at every step: those with least time left over
+				// the range (see mesh.libsonnet top).
+				t.Expr = fmt.Sprintf("%s\nand on (namespace, name)\nbottomk(10, min by (namespace, name) (min_over_time(%s[$__range] @ end())))", t.Expr, t.Expr)
 			}
 			out.Targets = append(out.Targets, t)
 		}
@@ -285,6 +308,9 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 			Name: s.Name, SLI: s.SLI, Objective: s.ObjectiveRatio, Budget: s.Budget, Window: s.Window.String(),
 			Selector:    selector.FromMap(s.Selector).Grafana(),
 			CurrentBurn: Burn{Window: s.Tiers[0].Long.String(), Factor: s.Tiers[0].Factor},
+		}
+		if slo.Period, err = periodOf(s, files); err != nil {
+			return nil, err
 		}
 		if s.SLI == profile.SLILatency {
 			slo.Threshold, slo.ThresholdSeconds = s.Threshold.String(), s.Threshold.Seconds()
@@ -361,7 +387,7 @@ func thresholds(c *config.Config, files []rules.File) (Thresholds, error) {
 
 func allSLOs(slos []SLO) AllSLOs {
 	a := AllSLOs{SameSelector: true, Tiers: []Tier{}, CurrentTiers: []Tier{}, CurrentWindows: []string{},
-		LatencyThresholds: []string{}, LatencyThresholdsSeconds: []float64{}}
+		LatencyThresholds: []string{}, LatencyThresholdsSeconds: []float64{}, Periods: []Period{}}
 	type key struct {
 		severity    string
 		factor      float64
@@ -377,6 +403,9 @@ func allSLOs(slos []SLO) AllSLOs {
 			a.LatencyThresholds = append(a.LatencyThresholds, s.Threshold)
 			a.LatencyThresholdsSeconds = append(a.LatencyThresholdsSeconds, s.ThresholdSeconds)
 		}
+		if !slices.ContainsFunc(a.Periods, func(p Period) bool { return p == s.Period }) {
+			a.Periods = append(a.Periods, s.Period)
+		}
 		for _, t := range s.Tiers {
 			k := key{t.Severity, t.Factor, t.Long, t.Short}
 			if !tiers[k] {
@@ -389,5 +418,35 @@ func allSLOs(slos []SLO) AllSLOs {
 			}
 		}
 	}
+	slices.SortStableFunc(a.Periods, func(x, y Period) int { return -cmp.Compare(x.seconds, y.seconds) })
 	return a
+}
+
+// periodOf finds the series the SLO's recorded error ratio over its period
+// divides: the rule recording rules.SLIErrorRatio(period) for the SLO is
+// errors / requests of two recorded series.
+func periodOf(s config.SLO, files []rules.File) (Period, error) {
+	name := rules.SLIErrorRatio(s.Window)
+	for _, f := range files {
+		for _, g := range f.Groups {
+			for _, r := range g.Rules {
+				if r.Record != name || r.Labels["slo"] != s.Name {
+					continue
+				}
+				expr, err := parser.NewParser(parser.Options{}).ParseExpr(r.Expr)
+				if err != nil {
+					return Period{}, fmt.Errorf("SLO %s: recorded %s: %v", s.Name, name, err)
+				}
+				if b, ok := expr.(*parser.BinaryExpr); ok && b.Op == parser.DIV {
+					num, okN := b.LHS.(*parser.VectorSelector)
+					den, okD := b.RHS.(*parser.VectorSelector)
+					if okN && okD && num.Name != "" && den.Name != "" {
+						return Period{Window: s.Window.String(), Errors: num.Name, Requests: den.Name, seconds: s.Window.Seconds()}, nil
+					}
+				}
+				return Period{}, fmt.Errorf("SLO %s: recorded %s is %q, not errors / requests of two recorded series, which the dashboards' SLI over the period reads", s.Name, name, r.Expr)
+			}
+		}
+	}
+	return Period{}, fmt.Errorf("SLO %s: no rule records %s{slo=%q}, the error ratio over its period, which the dashboards read", s.Name, name, s.Name)
 }

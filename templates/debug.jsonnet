@@ -26,19 +26,24 @@ function(meshslo)
                  'Root-cause views for engineers: per-workload traffic, latency distribution, response flags, xDS internals, istiod resources, sidecar injection and TCP.',
                  mesh.variables(m),
                  [
-                   g.row('Workloads', 'Traffic of the selected services, per destination workload.'),
+                   // Traffic of the selected services, per destination workload.
+                   g.row('Workloads'),
                    g.line(8, [
-                     g.timeseries('Requests per workload', 'Requests per second received by each destination workload of the selected services, top %d.' % topN,
-                                  'reqps', [g.target('topk(%d, sum by (destination_workload_namespace, destination_workload) (%s))' % [topN, traffic('istio_requests_total')],
+                     g.timeseries('Requests per workload', 'Requests per second received by the %d destination workloads of the selected services with most requests over the time range.' % topN,
+                                  'reqps', [local by = 'destination_workload_namespace, destination_workload';
+                                            g.target(mesh.top(topN, by, 'sum by (%s) (%s)' % [by, traffic('istio_requests_total')],
+                                                              'sum by (%s) (increase(%s))' % [by, mesh.range(mesh.sel('istio_requests_total', [sel.requests] + mesh.service))]),
                                                      '{{destination_workload_namespace}}/{{destination_workload}}')], min=0),
                      g.heatmap('Request latency distribution', 'Server-side request durations of the selected services, from the istio_request_duration_milliseconds buckets. Bands show where most requests land; a second band is often a slow dependency or retries.',
                                'ms', [g.target('sum by (le) (increase(%s[$__rate_interval]))' % mesh.sel('istio_request_duration_milliseconds_bucket', [sel.requests] + mesh.service))]),
                    ]),
                    g.line(8, [
                      g.timeseries('Response flags (%s)' % std.strReplace(flags, '|', ', '),
-                                  'Requests per second with an Envoy response flag, by flag and reporter: UO circuit breaker overflow, URX retries exhausted, UH no healthy upstream, NR no route, DC downstream closed the connection. Top %d.' % topN,
-                                  'reqps', [g.target('topk(%d, sum by (reporter, response_flags, destination_service_name) (%s))' %
-                                                     [topN, rate('istio_requests_total', [sel.traffic] + mesh.service + ['response_flags=~"(.+,)?(%s)(,.+)?"' % flags])],
+                                  'Requests per second with an Envoy response flag, by flag and reporter: UO circuit breaker overflow, URX retries exhausted, UH no healthy upstream, NR no route, DC downstream closed the connection. The %d most frequent over the time range.' % topN,
+                                  'reqps', [local by = 'reporter, response_flags, destination_service_name';
+                                            local flagged = mesh.sel('istio_requests_total', [sel.traffic] + mesh.service + ['response_flags=~"(.+,)?(%s)(,.+)?"' % flags]);
+                                            g.target(mesh.top(topN, by, 'sum by (%s) (rate(%s[$__rate_interval]))' % [by, flagged],
+                                                              'sum by (%s) (increase(%s))' % [by, mesh.range(flagged)]),
                                                      '{{response_flags}} {{destination_service_name}} ({{reporter}})')], min=0) { w:: 12 },
                      g.timeseries('TCP bytes', 'Bytes per second over TCP connections to the selected services, sent and received (reported by the server side).',
                                   'Bps', [g.target('sum(%s)' % traffic('istio_tcp_sent_bytes_total'), 'sent'),
@@ -48,7 +53,8 @@ function(meshslo)
                                           g.target('sum(%s)' % traffic('istio_tcp_connections_closed_total'), 'closed')], min=0),
                    ]),
 
-                   g.row('xDS', 'How istiod distributes config: pushes, convergence, triggers, size and failures.'),
+                   // How istiod distributes config: pushes, convergence, triggers, size and failures.
+                   g.row('xDS'),
                    g.line(8, [
                      g.timeseries('xDS pushes by type', 'Pushes per second by xDS type (cds, eds, lds, rds, sds...); *_senderr are pushes that failed to send.',
                                   'ops', [g.target(istiodRate('pilot_xds_pushes'), '{{type}}')], min=0),
@@ -76,7 +82,8 @@ function(meshslo)
                                   'ops', [g.target(istiodRate('pilot_k8s_cfg_events', 'type, event'), '{{type}} {{event}}')], min=0),
                    ]),
 
-                   g.row('istiod resources', 'CPU, goroutines and memory of each istiod.'),
+                   // CPU, goroutines and memory of each istiod.
+                   g.row('istiod resources'),
                    g.line(8, [
                      g.timeseries('istiod CPU', 'CPU cores used by each istiod container.',
                                   'short', [g.target('sum by (pod) (%s)' % rate('container_cpu_usage_seconds_total', [sel.istiodContainer]), '{{pod}}')], min=0),
@@ -88,7 +95,8 @@ function(meshslo)
                                   g.thresholds('green', [{ value: i.memoryLimitBytes, color: 'red' }]), min=0),
                    ]),
 
-                   g.row('Sidecar injection', 'The injection webhook of istiod.'),
+                   // The injection webhook of istiod.
+                   g.row('Sidecar injection'),
                    g.line(7, [
                      g.timeseries('Injection requests', 'Sidecar injection webhook calls per second, by outcome.',
                                   'ops', [g.target('sum(%s)' % rate('sidecar_injection_requests_total', [sel.istiod]), 'requests'),

@@ -1,5 +1,11 @@
-// The Grafana dashboard JSON model (classic, schemaVersion 39), as small
-// builders. It knows Grafana, not Istio: see mesh.libsonnet for that.
+// The Grafana dashboard JSON model (classic, schemaVersion 42, what
+// Grafana 12 and 13 save), as small builders. It knows Grafana, not Istio:
+// see mesh.libsonnet for that.
+//
+// Every object is written as Grafana's own schema has it, required options
+// included (grafana-foundation-sdk/go v0.0.22, dashboard.Dashboard and the
+// panel plugins' Options, decoded strictly by tools/grafana in make test),
+// so the model is the one Grafana saves rather than one it fills in.
 //
 // Panels carry their width in the hidden field w; layout() turns lines of
 // panels into gridPos and ids, so no template places a panel by hand and
@@ -57,6 +63,16 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
     options: {},
   },
 
+  // A table shows the first frame (frameIndex 0: queries are merged or
+  // there is one) and no footer; reducer is the footer's, unused while it is
+  // hidden but required by the schema.
+  local tableOptions = {
+    cellHeight: 'sm',
+    footer: { reducer: ['sum'], show: false },
+    frameIndex: 0,
+    showHeader: true,
+  },
+
   local reduce = {
     reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
   },
@@ -87,15 +103,24 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
       },
     },
 
-  // One number, coloured by its thresholds.
-  stat(title, description, unit, targets, thresholds=null, decimals=null)::
+  // One number, coloured by its thresholds; mappings are Grafana value
+  // mappings ([{type: 'value', options: {'0': {text, color, index}}}]).
+  stat(title, description, unit, targets, thresholds=null, decimals=null, mappings=[])::
     panel('stat', title, description, unit, targets, thresholds) + {
-      fieldConfig+: { defaults+: { color: { mode: 'thresholds' }, [if decimals != null then 'decimals']: decimals } },
+      fieldConfig+: { defaults+: {
+        color: { mode: 'thresholds' },
+        [if decimals != null then 'decimals']: decimals,
+        [if mappings != [] then 'mappings']: mappings,
+      } },
       options: reduce {
         colorMode: 'value',
         graphMode: 'area',
         justifyMode: 'auto',
         orientation: 'auto',
+        // No change against the start of the range: an SLI or a count of
+        // instances is read as it is.
+        percentChangeColorMode: 'standard',
+        showPercentChange: false,
         textMode: 'auto',
         wideLayout: true,
       },
@@ -110,13 +135,21 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
           [if max != null then 'max']: max,
         },
       },
-      options: reduce { showThresholdLabels: false, showThresholdMarkers: true },
+      // sizing auto with Grafana's minimum size (75px) for the gauge.
+      options: reduce {
+        minVizHeight: 75,
+        minVizWidth: 75,
+        orientation: 'auto',
+        showThresholdLabels: false,
+        showThresholdMarkers: true,
+        sizing: 'auto',
+      },
     },
 
   // A table of instant query results; hide lists columns not to show.
   table(title, description, unit, targets, hide=[], rename={})::
     panel('table', title, description, unit, targets, null) + {
-      options: { cellHeight: 'sm', footer: { show: false }, showHeader: true },
+      options: tableOptions,
       transformations: [{
         id: 'organize',
         options: {
@@ -149,7 +182,7 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
           for i in std.range(0, n - 1)
         ],
       },
-      options: { cellHeight: 'sm', footer: { show: false }, showHeader: true, sortBy: [{ desc: desc, displayName: sortBy }] },
+      options: tableOptions { sortBy: [{ desc: desc, displayName: sortBy }] },
       transformations: [
         { id: 'merge', options: {} },
         {
@@ -164,26 +197,42 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
     },
 
   // A heatmap of pre-bucketed histogram data (format heatmap, one series
-  // per le); yUnit is the unit of the buckets.
-  heatmap(title, description, yUnit, targets)::
-    panel('heatmap', title, description, 'short', [t { format: 'heatmap', legendFormat: '{{le}}' } for t in targets], null) + {
+  // per le). The heatmap reads its units from its options, not from the
+  // field config's standard options (it has none): yUnit, the unit of the
+  // buckets, is the y axis' (options.yAxis.unit); cellUnit, what a cell
+  // counts, the cells' (options.cellValues.unit, shown in the tooltip).
+  heatmap(title, description, yUnit, targets, cellUnit='short')::
+    panel('heatmap', title, description, null, [t { format: 'heatmap', legendFormat: '{{le}}' } for t in targets], null) + {
+      fieldConfig: {
+        defaults: {
+          custom: {
+            hideFrom: { legend: false, tooltip: false, viz: false },
+            scaleDistribution: { type: 'linear' },
+          },
+        },
+        overrides: [],
+      },
       options: {
         calculate: false,
         cellGap: 1,
+        cellValues: { unit: cellUnit },
         color: { exponent: 0.5, fill: 'dark-orange', mode: 'scheme', reverse: false, scale: 'exponential', scheme: 'Oranges', steps: 64 },
+        // Grafana's default exemplar colour; the queries ask for none.
+        exemplars: { color: 'rgba(255,0,255,0.7)' },
         legend: { show: true },
         rowsFrame: { layout: 'auto' },
+        showValue: 'auto',
         tooltip: { mode: 'single', yHistogram: false },
         yAxis: { axisPlacement: 'left', unit: yUnit },
       },
     },
 
-  // A row header; its description shows nowhere but keeps every panel
-  // documented.
-  row(title, description):: {
+  // A row header. Grafana's row has no description (the schema's RowPanel:
+  // Grafana drops one on load), so description is for the template's reader
+  // only and is not written.
+  row(title, description=null):: {
     type: 'row',
     title: title,
-    description: description,
     collapsed: false,
     panels: [],
   },
@@ -235,11 +284,11 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
     label: 'Data source',
     type: 'datasource',
     query: 'prometheus',
-    current: {},
+    // Nothing picked: Grafana selects the default Prometheus data source.
+    current: { text: '', value: '' },
     hide: 0,
     includeAll: false,
     multi: false,
-    options: [],
     refresh: 1,
     regex: '',
   },
@@ -252,12 +301,15 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
     datasource: datasource,
     definition: query,
     query: { qryType: 1, query: query, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
-    current: {},
+    // All when there is an All, else nothing picked yet: Grafana selects the
+    // first value the query returns, as it does for a saved value that no
+    // longer exists.
+    current: if includeAll then (if multi then { text: ['All'], value: ['$__all'] } else { text: 'All', value: '$__all' })
+    else { text: '', value: '' },
     hide: 0,
     includeAll: includeAll,
     [if includeAll then 'allValue']: '.*',
     multi: multi,
-    options: [],
     refresh: 2,
     regex: '',
     sort: 1,
@@ -289,6 +341,9 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
     tags: [],
   },
 
+  // No id: Grafana assigns its own (the schema's id is per instance; uid
+  // names the dashboard everywhere). Variables other than constants carry
+  // no options: Grafana lists them from the query on load.
   dashboard(uid, title, description, tags, variables, links, items):: {
     annotations: {
       list: [{
@@ -302,14 +357,16 @@ local sum(xs) = std.foldl(function(a, b) a + b, xs, 0);
       }],
     },
     description: description,
-    editable: false,
+    // Editable so a user can change a panel to explore and save a copy;
+    // the dashboards themselves are replaced on every generate, push or
+    // sidecar reload, and Grafana refuses to save over a provisioned one.
+    editable: true,
     fiscalYearStartMonth: 0,
     graphTooltip: 1,
-    id: null,
     links: links,
     panels: $.layout(items),
     refresh: '1m',
-    schemaVersion: 39,
+    schemaVersion: 42,
     tags: tags,
     templating: { list: [$.datasourceVariable] + variables },
     time: { from: 'now-6h', to: 'now' },

@@ -24,6 +24,23 @@ local matchers(parts) = std.join(', ', [p for p in parts if p != '']);
   // keeps: enough to see the outliers, few enough to stay fast at 5,000 pods.
   topN:: 10,
 
+  // top(n, by, expr, rank) keeps the n series of expr (aggregated by the
+  // labels by) that rank highest over the whole time range, the same n at
+  // every step. topk(n, expr) alone ranks at each step of a range query,
+  // so a graph shows every series that was in the top n at some step, often
+  // many more than n. rank is expr's counterpart over the range
+  // ([$__range], increase() for counters, max_over_time() for gauges) at
+  // "@ end()": an expression with @ end() is step-invariant, and Prometheus
+  // evaluates it once per query rather than once per step
+  // (prometheus/prometheus promql/engine.go: PreprocessExpr wraps it in a
+  // StepInvariantExpr, which the evaluator runs for a single step).
+  // bottom() keeps the n lowest.
+  top(n, by, expr, rank):: '%s\nand on (%s)\ntopk(%d, %s)' % [expr, by, n, rank],
+  bottom(n, by, expr, rank):: '%s\nand on (%s)\nbottomk(%d, %s)' % [expr, by, n, rank],
+  // range(sel) is sel over the whole time range, ending where the query
+  // ends, for top's and bottom's rank.
+  range(sel):: '%s[$__range] @ end()' % sel,
+
   // The three tiers, in the order the header links list them.
   tiers:: [
     { name: 'executive', title: 'Executive', tooltip: 'SLOs, error budgets and mesh health on one screen' },

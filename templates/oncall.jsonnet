@@ -17,7 +17,7 @@ function(meshslo)
   local caNote = {
     istiod: "istiod's self-signed root (it exports no cert chain metric; the root lives 10 years and rotates itself).",
     plugged: 'The plugged-in root and CA certificate chain (cacerts).',
-    'cert-manager': 'cert-manager Certificates (spec.prometheus.selectors.certManager), least time left first.',
+    'cert-manager': 'cert-manager Certificates (spec.prometheus.selectors.certManager): the 10 with least time left over the time range.',
     external: '',
   }[cert.ca];
   local topN = mesh.topN;
@@ -25,10 +25,15 @@ function(meshslo)
   local bySvc = 'destination_service_namespace, destination_service_name';
   local svcLegend = '{{destination_service_namespace}}/{{destination_service_name}}';
   local requests(extra=[]) = mesh.sel('istio_requests_total', [sel.requests] + mesh.service + extra);
-  local rateBySvc(extra) = 'topk(%d, sum by (%s) (rate(%s[$__rate_interval])))' % [topN, bySvc, requests(extra)];
+  // The top services over the whole range (mesh.top), at most topN lines.
+  local rateBySvc(extra) =
+    mesh.top(topN, bySvc, 'sum by (%s) (rate(%s[$__rate_interval]))' % [bySvc, requests(extra)],
+             'sum by (%s) (increase(%s))' % [bySvc, mesh.range(requests(extra))]);
+  local buckets = mesh.sel('istio_request_duration_milliseconds_bucket', [sel.requests] + mesh.service);
   local latency(q) =
-    'topk(%d,\n  histogram_quantile(%s, sum by (%s, le) (rate(%s[$__rate_interval])))\n) / 1000' %
-    [topN, mesh.num(q), bySvc, mesh.sel('istio_request_duration_milliseconds_bucket', [sel.requests] + mesh.service)];
+    mesh.top(topN, bySvc,
+             'histogram_quantile(%s, sum by (%s, le) (rate(%s[$__rate_interval]))) / 1000' % [mesh.num(q), bySvc, buckets],
+             'histogram_quantile(%s, sum by (%s, le) (rate(%s)))' % [mesh.num(q), bySvc, mesh.range(buckets)]);
   local latencySLOs = [x for x in m.slos if x.sli == 'latency'];
   // One dashed line per distinct bound: many SLOs share one.
   local latencyLines =
@@ -85,8 +90,9 @@ function(meshslo)
                       ],
                       sortBy='burn rate %s' % current, desc=true) { w:: 8 },
         g.timeseries('Burn rate %s: %d fastest-burning SLOs' % [current, topN],
-                     'Burn rate over %s of the worst selected service, for the %d SLOs burning fastest at each point. Dashed: red where a tier pages, orange where it tickets (%s).' % [current, topN, rules],
-                     'suffix:x', [g.target('topk(%d, max by (slo) (%s))' % [topN, mesh.sel(s.sloCurrentBurnRate, mesh.service)], '{{slo}}')],
+                     'Burn rate over %s of the worst selected service, for the %d SLOs that burned fastest over the time range. Dashed: red where a tier pages, orange where it tickets (%s).' % [current, topN, rules],
+                     'suffix:x', [g.target(mesh.top(topN, 'slo', 'max by (slo) (%s)' % mesh.sel(s.sloCurrentBurnRate, mesh.service),
+                                                    'max by (slo) (max_over_time(%s))' % mesh.range(mesh.sel(s.sloCurrentBurnRate, mesh.service))), '{{slo}}')],
                      mesh.burnThresholds(tiers), min=0) { w:: 8 },
         g.timeseries('$slo: burn rate per window',
                      'Error ratio over each tier\'s long window divided by the error budget of the SLO picked in the SLO variable, for the worst selected service. Dashed: red where a tier pages, orange where it tickets (%s). An alert also needs the short window above the line.' % rules,
@@ -101,31 +107,36 @@ function(meshslo)
                  'Triage for whoever holds the pager: firing alerts, failing and slow services, SLO burn rates and every alert signal against the threshold it fires on.',
                  mesh.variables(m) + (if many then [mesh.sloVariable(m)] else []),
                  [
-                   g.row('Firing alerts', 'meshslo alerts firing now.'),
+                   // meshslo alerts firing now.
+                   g.row('Firing alerts'),
                    g.line(6, [
                      g.table('Firing mesh alerts', 'Every meshslo alert firing now, with its labels. Each alert has a runbook: docs/runbooks/<alertname>.md.',
                              'short', [g.instant('%s' % mesh.sel('ALERTS', ['alertstate="firing"', 'alertname=~"%s"' % std.join('|', m.alerts)]))],
                              hide=['Value', '__name__', 'alertstate']),
                    ]),
 
-                   g.row('Services', 'Errors and latency per destination service (top %d), as the server-side proxy reports them.' % topN),
+                   // Errors and latency per destination service (the top few over
+                   // the time range), as the server-side proxy reports them.
+                   g.row('Services'),
                    g.line(8, [
-                     g.timeseries('5xx responses per service', 'Server errors per second per destination service, top %d. These count against the availability SLO.' % topN,
+                     g.timeseries('5xx responses per service', 'Server errors per second of the %d destination services with most over the time range. These count against the availability SLO.' % topN,
                                   'reqps', [g.target(rateBySvc(['response_code=~"5.."']), svcLegend)], min=0),
-                     g.timeseries('4xx responses per service', 'Client errors per second per destination service, top %d. Not counted against the SLO; a jump often follows a bad deploy of a caller or an auth policy change.' % topN,
+                     g.timeseries('4xx responses per service', 'Client errors per second of the %d destination services with most over the time range. Not counted against the SLO; a jump often follows a bad deploy of a caller or an auth policy change.' % topN,
                                   'reqps', [g.target(rateBySvc(['response_code=~"4.."']), svcLegend)], min=0),
                    ]),
                    g.line(8, [
-                     g.timeseries('P95 latency per service', 'Server-side request duration, 95th percentile, top %d services.%s' % [topN, latencyNote],
+                     g.timeseries('P95 latency per service', 'Server-side request duration, 95th percentile, of the %d services slowest over the time range.%s' % [topN, latencyNote],
                                   's', [g.target(latency(0.95), svcLegend)], latencyLines, min=0),
-                     g.timeseries('P99 latency per service', 'Server-side request duration, 99th percentile, top %d services.%s' % [topN, latencyNote],
+                     g.timeseries('P99 latency per service', 'Server-side request duration, 99th percentile, of the %d services slowest over the time range.%s' % [topN, latencyNote],
                                   's', [g.target(latency(0.99), svcLegend)], latencyLines, min=0),
                    ]),
 
                  ] + (if m.slos == [] then [] else [
-                   g.row('SLO burn rate', 'How fast each SLO spends its error budget, per alert window.'),
+                   // How fast each SLO spends its error budget, per alert window.
+                   g.row('SLO burn rate'),
                  ] + (if many then acrossSLOs else perSLO)) + [
-                   g.row('Control plane', 'istiod: availability, memory, CPU and config distribution.'),
+                   // istiod: availability, memory, CPU and config distribution.
+                   g.row('Control plane'),
                    g.line(7, [
                      g.timeseries('istiod instances up', 'istiod targets up. IstiodDown pages at none; IstiodReplicasBelowMinimum tickets below %d (dashed).' % i.minReplicas,
                                   'short', [g.target(up, 'up')], g.thresholds('red', [{ value: i.minReplicas, color: 'green' }]), min=0) { w:: 6 },
@@ -161,24 +172,31 @@ function(meshslo)
                                   'short', [g.target('sum(increase(%s[5m]))' % istiod('sidecar_injection_failure_total'), 'failures')], mesh.above(i.injectionFailuresWarning), min=0),
                    ]),
 
-                   g.row('Proxies', 'Sidecars: config sync with istiod and memory.'),
+                   // Sidecars: config sync with istiod and memory.
+                   g.row('Proxies'),
                    g.line(8, [
                      g.timeseries('Proxies out of sync', 'Share of proxies without a stream to istiod, rejecting its config or not ACKing it. IstioProxiesStale pages above %s%% (dashed).' % mesh.num(px.staleRatio * 100),
                                   'percentunit', [g.target(s.proxiesOutOfSyncRatio, 'out of sync')], g.thresholds('green', [{ value: px.staleRatio, color: 'red' }]), min=0),
                      g.timeseries('Proxies out of sync (count)', 'Proxies out of sync, of all proxies reporting. IstioProxiesStale tickets above %d (dashed).' % px.staleCount,
                                   'short', [g.target(s.proxiesOutOfSyncCount, 'out of sync'), g.target(s.proxiesCount, 'all proxies')],
                                   g.thresholds('green', [{ value: px.staleCount, color: 'orange' }]), min=0),
-                     g.timeseries('Sidecar memory / limit (top %d)' % topN, 'Working set of the istio-proxy containers closest to their live memory limit (kube-state-metrics, else cAdvisor). IstioSidecarMemoryHigh: warning at %s%%, critical at %s%% (dashed); IstioSidecarOOMKilled pages on an OOM kill.' %
-                                                                           [mesh.num(px.memoryWarningRatio * 100), mesh.num(px.memoryCriticalRatio * 100)],
-                                  'percentunit', [g.target('topk(%d, %s{namespace=~"$namespace"})' % [topN, s.sidecarMemoryRatio], '{{namespace}}/{{pod}}')],
+                     g.timeseries('Sidecar memory / limit (top %d)' % topN, 'Working set of the %d istio-proxy containers that came closest to their live memory limit over the time range (kube-state-metrics, else cAdvisor). IstioSidecarMemoryHigh: warning at %s%%, critical at %s%% (dashed); IstioSidecarOOMKilled pages on an OOM kill.' %
+                                                                           [topN, mesh.num(px.memoryWarningRatio * 100), mesh.num(px.memoryCriticalRatio * 100)],
+                                  'percentunit', [g.target(mesh.top(topN, 'namespace, pod', 'max by (namespace, pod) (%s{namespace=~"$namespace"})' % s.sidecarMemoryRatio,
+                                                                    'max by (namespace, pod) (max_over_time(%s))' % mesh.range('%s{namespace=~"$namespace"}' % s.sidecarMemoryRatio)),
+                                                           '{{namespace}}/{{pod}}')],
                                   mesh.above(px.memoryWarningRatio, px.memoryCriticalRatio), min=0),
-                     g.timeseries('Sidecar memory (top %d)' % topN, 'Working set of the istio-proxy containers that use most. Where no memory limit is known, IstioSidecarMemoryHigh warns above %s (dashed); Istio\'s default sidecar limit is 1Gi.' %
-                                                                   [mesh.bytes(px.memoryWarningBytes)],
-                                  'bytes', [g.target('topk(%d, max by (namespace, pod) (%s))' % [topN, mesh.sel('container_memory_working_set_bytes', [sel.sidecarContainer, 'namespace=~"$namespace"'])], '{{namespace}}/{{pod}}')],
+                     g.timeseries('Sidecar memory (top %d)' % topN, 'Working set of the %d istio-proxy containers that used most over the time range. Where no memory limit is known, IstioSidecarMemoryHigh warns above %s (dashed); Istio\'s default sidecar limit is 1Gi.' %
+                                                                   [topN, mesh.bytes(px.memoryWarningBytes)],
+                                  'bytes', [local wss = mesh.sel('container_memory_working_set_bytes', [sel.sidecarContainer, 'namespace=~"$namespace"']);
+                                            g.target(mesh.top(topN, 'namespace, pod', 'max by (namespace, pod) (%s)' % wss,
+                                                              'max by (namespace, pod) (max_over_time(%s))' % mesh.range(wss)), '{{namespace}}/{{pod}}')],
                                   mesh.above(px.memoryWarningBytes), min=0),
                    ]),
 
-                   g.row('Certificates', 'Time left on the mesh CA certificates (those spec.certificates.ca %s has), on workload certificates, and failed certificate signing.' % cert.ca),
+                   // Time left on the mesh CA certificates (those spec.certificates.ca
+                   // has), on workload certificates, and failed certificate signing.
+                   g.row('Certificates'),
                    g.line(6, [
                      g.timeseries('Mesh CA certificates: time left', '%s Dashed: rotation planning below %s, warning at %s, critical at %s.' %
                                                                     [caNote, mesh.duration(ct.rotationPlanningSeconds), mesh.duration(ct.expiryWarningSeconds), mesh.duration(ct.expiryCriticalSeconds)],
@@ -189,9 +207,11 @@ function(meshslo)
                      for _ in [1]
                      if cert.targets != []
                    ] + [
-                     g.timeseries('Workload certificates: least time left', 'Workload certificates closest to expiry (bottom %d pods). They live 24h and rotate at half life; IstioWorkloadCertificateRotationStalled (one alert per namespace) warns below %s and pages below %s (dashed).' %
+                     g.timeseries('Workload certificates: least time left', 'Workload certificates closest to expiry: the %d pods whose certificate had least time left over the time range. They live 24h and rotate at half life; IstioWorkloadCertificateRotationStalled (one alert per namespace) warns below %s and pages below %s (dashed).' %
                                                                             [topN, mesh.duration(ct.workloadExpiryWarningSeconds), mesh.duration(ct.workloadExpiryCriticalSeconds)],
-                                  's', [g.target('bottomk(%d, min by (namespace, pod) (%s))' % [topN, mesh.sel('istio_agent_cert_expiry_seconds', [sel.workloadCert, 'namespace=~"$namespace"'])], '{{namespace}}/{{pod}}')],
+                                  's', [local expiry = mesh.sel('istio_agent_cert_expiry_seconds', [sel.workloadCert, 'namespace=~"$namespace"']);
+                                        g.target(mesh.bottom(topN, 'namespace, pod', 'min by (namespace, pod) (%s)' % expiry,
+                                                             'min by (namespace, pod) (min_over_time(%s))' % mesh.range(expiry)), '{{namespace}}/{{pod}}')],
                                   mesh.below(ct.workloadExpiryWarningSeconds, ct.workloadExpiryCriticalSeconds), min=0),
                      g.timeseries('Certificate signing: failed CSRs per 5m', 'Certificate signing requests that failed over 5m, from the proxies\' agents%s. IstioCertificateSigningFailures tickets above %s for its hold (dashed): hours before workload certificates run out.' %
                                                                              [if cert.istiodSigns then " and istiod's CA" else '', mesh.num(ct.csrFailuresWarning)],

@@ -55,7 +55,8 @@ func HelmValues(c *config.Config, files []rules.File, dashboards ...GrafanaDashb
 	header += "\nalertmanager.config is the whole Alertmanager configuration; its lists (receivers, routes, inhibit_rules) replace, not merge with, lists set in another values file."
 	if len(dashboards) > 0 {
 		root.Content = append(root.Content, scalar("grafana"), grafanaValues(c, dashboards))
-		header += "\ngrafana.dashboardProviders is a list: Helm replaces, not merges, one set in another values file."
+		header += "\ngrafana.dashboardProviders is a list: Helm replaces, not merges, one set in another values file." +
+			"\ngrafana.sidecar.dashboards files ConfigMaps by their " + FolderAnnotation + " annotation (kubernetes/grafana-dashboards.yaml's: " + DashboardFolder + ")."
 	}
 	return encode(header, root)
 }
@@ -83,7 +84,7 @@ func grafanaValues(c *config.Config, dashboards []GrafanaDashboard) *yaml.Node {
 			"providers", sequence(mapping(
 				"name", provider,
 				"orgId", typed("!!int", "1"),
-				"folder", "Istio",
+				"folder", DashboardFolder,
 				"type", "file",
 				"disableDeletion", typed("!!bool", "true"),
 				"editable", typed("!!bool", "false"),
@@ -91,5 +92,14 @@ func grafanaValues(c *config.Config, dashboards []GrafanaDashboard) *yaml.Node {
 			)),
 		)),
 		"dashboards", mapping(provider, boards),
+		// The sidecar route (kubernetes/grafana-dashboards.yaml) into the
+		// same folder: the chart's sidecar reads the folder annotation
+		// and makes its sub-folders Grafana folders (see FolderAnnotation).
+		// ConfigMaps without the annotation, the chart's own dashboards
+		// among them, stay in General as before.
+		"sidecar", mapping("dashboards", mapping(
+			"folderAnnotation", FolderAnnotation,
+			"provider", mapping("foldersFromFilesStructure", typed("!!bool", "true")),
+		)),
 	)
 }

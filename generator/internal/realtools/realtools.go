@@ -75,3 +75,10 @@ func Amtool(t testing.TB) string { return find(t, "AMTOOL", "amtool") }
 // (v0.35.0, built from a copy of the module with stub web UI files):
 // $ALERTMANAGER, else bin/alertmanager.
 func Alertmanager(t testing.TB) string { return find(t, "ALERTMANAGER", "alertmanager") }
+
+// GrafanaSchemaCheck returns the absolute path of grafana-schema-check,
+// Grafana's dashboard schema from grafana-foundation-sdk (tools/grafana):
+// $GRAFANA_SCHEMA_CHECK, else bin/grafana-schema-check.
+func GrafanaSchemaCheck(t testing.TB) string {
+	return find(t, "GRAFANA_SCHEMA_CHECK", "grafana-schema-check")
+}
