@@ -483,8 +483,10 @@ func (l *Loaded) Validate() Errors {
 		if pos, ok := l.position(e.Field); ok {
 			e.Line, e.Column = pos.Line, pos.Column
 		}
+		l.missingMessage(e) // effect.go
 		errs = append(errs, e)
 	}
+	errs = append(errs, l.noEffect(errs)...) // effect.go
 	errs.Sort()
 	return errs
 }
