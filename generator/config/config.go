@@ -78,6 +78,9 @@ type Capacity struct {
 	SidecarReason string
 }
 
+// RunbooksDir is the folder of the output that carries the runbooks.
+const RunbooksDir = "runbooks"
+
 // Reporter is the istio_requests_total reporter the SLIs read: the server
 // side sees every request, including those from outside the mesh.
 const Reporter = "destination"
@@ -125,8 +128,10 @@ func New(p profile.Profile) (*Config, error) {
 		}
 		c.SLOs = append(c.SLOs, slo)
 	}
-	if _, err := escape.BaseURL(p.Spec.Prometheus.RunbookBaseURL); err != nil {
-		return nil, fmt.Errorf("spec.prometheus.runbookBaseURL: %w", err)
+	if base := p.Spec.Prometheus.RunbookBaseURL; base != "" {
+		if _, err := escape.BaseURL(base); err != nil {
+			return nil, fmt.Errorf("spec.prometheus.runbookBaseURL: %w", err)
+		}
 	}
 	c.Capacity = capacity(p)
 	return c, nil
@@ -165,8 +170,14 @@ func capacity(p profile.Profile) Capacity {
 // its path percent-encoded (escape.BaseURL), so it holds no brace, quote,
 // parenthesis or angle bracket and can stand as it is in an annotation
 // (which Prometheus expands as a template), a Markdown link or HTML. It is
-// empty for a base URL that New refuses.
+// empty for a base URL that New refuses. Without a base URL it is the
+// runbook the output carries, relative to the profile's folder
+// (RunbooksDir/<alert>.md): alert names are letters only, so it needs no
+// escaping.
 func (c *Config) RunbookURL(alert string) string {
+	if c.Profile.Spec.Prometheus.RunbookBaseURL == "" {
+		return RunbooksDir + "/" + alert + ".md"
+	}
 	base, err := escape.BaseURL(c.Profile.Spec.Prometheus.RunbookBaseURL)
 	if err != nil {
 		return ""

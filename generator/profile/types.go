@@ -218,7 +218,11 @@ type Prometheus struct {
 	RuleLabels map[string]string `yaml:"ruleLabels" json:"ruleLabels"`
 	// Namespace is where the PrometheusRule, monitors and ConfigMaps are created.
 	Namespace string `yaml:"namespace" json:"namespace"`
-	// RunbookBaseURL is where docs/runbooks/<alert>.md are published.
+	// RunbookBaseURL is the absolute http(s) URL where the runbooks are
+	// published (meshslo appends /<alert>.md). Unset, each alert's
+	// runbook_url is runbooks/<alert>.md, relative to the profile's output
+	// folder, which carries the runbooks: set it to where that folder is
+	// served so the links work from Alertmanager and Grafana too.
 	RunbookBaseURL string `yaml:"runbookBaseURL" json:"runbookBaseURL"`
 }
 
