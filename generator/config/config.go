@@ -6,7 +6,6 @@ package config
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/prometheus/prometheus/model/labels"
 
@@ -141,25 +140,26 @@ func New(p profile.Profile) (*Config, error) {
 // numbers print as a person would write them.
 func round(f float64) float64 { return profile.Round(f) }
 
-// Sidecar memory from field experience: about 200Mi without tracing and
-// 400-600Mi with it, growing with the sampling rate up to 10%.
-const (
-	sidecarBaseBytes       = 200 << 20
-	sidecarTracingBytes    = 400 << 20
-	sidecarTracingMaxExtra = 200 << 20
-	samplingAtMaxMemory    = 0.10
-)
+// SidecarRequestBytes is the memory each sidecar reserves: the istio-proxy
+// request of Istio's injection template, global.proxy.resources.requests
+// (istio/istio manifests/charts/istio-control/istio-discovery/values.yaml:
+// requests 128Mi, limits 1024Mi). What a proxy uses depends on the
+// configuration it holds, not on its traffic: Istio measures about 50 MB
+// per proxy with namespace isolation (a Sidecar resource) and says "request
+// rate doesn't affect the memory consumption" (istio/istio.io
+// content/en/docs/ops/deployment/performance-and-scalability/index.md);
+// trace sampling is not among the factors it names. A proxy that holds the
+// whole mesh's configuration uses more; its live limit is what
+// IstioSidecarMemoryHigh compares with.
+const SidecarRequestBytes = 128 << 20
+
+// SidecarLimitBytes is the istio-proxy memory limit of the same template.
+const SidecarLimitBytes = 1024 << 20
 
 func capacity(p profile.Profile) Capacity {
 	s := p.Spec
-	c := Capacity{SidecarBytes: sidecarBaseBytes, SidecarReason: "no tracing: about 200Mi per sidecar"}
-	if s.Tracing.Sampling > 0 {
-		share := math.Min(s.Tracing.Sampling/samplingAtMaxMemory, 1)
-		c.SidecarBytes = sidecarTracingBytes + int64(share*sidecarTracingMaxExtra)
-		c.SidecarBytes -= c.SidecarBytes % (1 << 20) // whole MiB
-		c.SidecarReason = fmt.Sprintf("tracing at %s: 400Mi plus up to 200Mi as sampling approaches 10%%",
-			profile.FormatNumber(s.Tracing.Sampling))
-	}
+	c := Capacity{SidecarBytes: SidecarRequestBytes,
+		SidecarReason: "the istio-proxy memory request of Istio's chart (limit 1Gi); Istio measures about 50 MB per proxy with namespace isolation, more when each proxy holds the whole mesh's config, whatever its traffic or trace sampling"}
 	c.SidecarsBytes = c.SidecarBytes * int64(s.Mesh.Pods)
 	c.IstiodBytes = s.Istiod.MemoryLimit.Bytes() * int64(s.Istiod.MinReplicas)
 	c.TotalBytes = c.SidecarsBytes + c.IstiodBytes

@@ -169,7 +169,7 @@ type Proxies struct {
 
 // Tracing is the mesh-wide trace sampling rate, 0..1.
 type Tracing struct {
-	// Sampling is the share of requests traced, from 0 to 1 (0.01 is 1%); it sizes sidecar memory in the capacity plan.
+	// Sampling is the share of requests traced, from 0 to 1 (0.01 is 1%); above 5% in production (10% in staging) it is warned about.
 	Sampling float64 `yaml:"sampling" json:"sampling"`
 }
 
