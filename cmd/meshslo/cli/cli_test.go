@@ -69,7 +69,8 @@ spec:
 		{"unknown built-in", []string{"generate", "-p", "huge", "--out", out}, ExitInvalid, nil, []string{`no built-in profile "huge" (built-in: large, medium, small)`}},
 		{"missing file", []string{"validate", filepath.Join(dir, "nope.yaml")}, ExitInvalid, nil, []string{"nope.yaml: no such profile file"}},
 		{"unknown flag is usage", []string{"generate", "--bogus"}, ExitUsage, nil, []string{"unknown flag: --bogus"}},
-		{"validate needs an argument", []string{"validate"}, ExitUsage, nil, []string{"requires at least 1 arg"}},
+		{"validate needs an argument", []string{"validate"}, ExitUsage, nil, []string{"validate requires at least 1 profile"}},
+		{"validate takes -p too", []string{"validate", good, "-p", "small"}, ExitOK, []string{"\"payments\" is valid", "\"small\" is valid"}, nil},
 		{"profiles", []string{"profiles"}, ExitOK, []string{"medium (default)", "small", "large", "16Gi"}, nil},
 		{"explain names the source of each threshold", []string{"explain", "-p", good}, ExitOK, []string{
 			"IstiodHeapNearLimit", "spec.istiod.heapWarningRatio = 0.8 (default)", "spec.istiod.memoryLimit = 8Gi (default for size medium)", "IstioSLOErrorBudgetBurn",
