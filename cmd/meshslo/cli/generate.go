@@ -33,7 +33,7 @@ func newGenerateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Generate writes <out>/<profile>/ for each profile: prometheus/*.yaml rule files,
 kubernetes/prometheusrule.yaml, helm/kube-prometheus-stack.values.yaml, tests/*.test.yaml
 (promtool unit tests for the rules), dashboards/*.json with kubernetes/grafana-dashboards.yaml
-(Grafana), and README.md.
+(Grafana), runbooks/<alert>.md and README.md.
 Without --profile it uses the built-in profile "` + profiles.Default + `".
 Nothing is written unless every profile of the run succeeds.
 Each profile folder gets a ` + output.ManifestName + ` listing the files meshslo wrote; a folder
