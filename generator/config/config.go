@@ -6,7 +6,6 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -93,6 +92,9 @@ type Capacity struct {
 	SidecarReason string
 }
 
+// RunbooksDir is the folder of the output that carries the runbooks.
+const RunbooksDir = "runbooks"
+
 // Reporter is the istio_requests_total reporter the SLIs read: the server
 // side sees every request, including those from outside the mesh.
 const Reporter = "destination"
@@ -164,8 +166,10 @@ func New(p profile.Profile) (*Config, error) {
 		}
 		c.SLOs = append(c.SLOs, slo)
 	}
-	if _, err := escape.BaseURL(p.Spec.Prometheus.RunbookBaseURL); err != nil {
-		return nil, fmt.Errorf("spec.prometheus.runbookBaseURL: %w", err)
+	if base := p.Spec.Prometheus.RunbookBaseURL; base != "" {
+		if _, err := escape.BaseURL(base); err != nil {
+			return nil, fmt.Errorf("spec.prometheus.runbookBaseURL: %w", err)
+		}
 	}
 	c.Capacity = capacity(p)
 	return c, nil
@@ -175,25 +179,26 @@ func New(p profile.Profile) (*Config, error) {
 // numbers print as a person would write them.
 func round(f float64) float64 { return profile.Round(f) }
 
-// Sidecar memory from field experience: about 200Mi without tracing and
-// 400-600Mi with it, growing with the sampling rate up to 10%.
-const (
-	sidecarBaseBytes       = 200 << 20
-	sidecarTracingBytes    = 400 << 20
-	sidecarTracingMaxExtra = 200 << 20
-	samplingAtMaxMemory    = 0.10
-)
+// SidecarRequestBytes is the memory each sidecar reserves: the istio-proxy
+// request of Istio's injection template, global.proxy.resources.requests
+// (istio/istio manifests/charts/istio-control/istio-discovery/values.yaml:
+// requests 128Mi, limits 1024Mi). What a proxy uses depends on the
+// configuration it holds, not on its traffic: Istio measures about 50 MB
+// per proxy with namespace isolation (a Sidecar resource) and says "request
+// rate doesn't affect the memory consumption" (istio/istio.io
+// content/en/docs/ops/deployment/performance-and-scalability/index.md);
+// trace sampling is not among the factors it names. A proxy that holds the
+// whole mesh's configuration uses more; its live limit is what
+// IstioSidecarMemoryHigh compares with.
+const SidecarRequestBytes = 128 << 20
+
+// SidecarLimitBytes is the istio-proxy memory limit of the same template.
+const SidecarLimitBytes = 1024 << 20
 
 func capacity(p profile.Profile) Capacity {
 	s := p.Spec
-	c := Capacity{SidecarBytes: sidecarBaseBytes, SidecarReason: "no tracing: about 200Mi per sidecar"}
-	if s.Tracing.Sampling > 0 {
-		share := math.Min(s.Tracing.Sampling/samplingAtMaxMemory, 1)
-		c.SidecarBytes = sidecarTracingBytes + int64(share*sidecarTracingMaxExtra)
-		c.SidecarBytes -= c.SidecarBytes % (1 << 20) // whole MiB
-		c.SidecarReason = fmt.Sprintf("tracing at %s: 400Mi plus up to 200Mi as sampling approaches 10%%",
-			profile.FormatNumber(s.Tracing.Sampling))
-	}
+	c := Capacity{SidecarBytes: SidecarRequestBytes,
+		SidecarReason: "the istio-proxy memory request of Istio's chart (limit 1Gi); Istio measures about 50 MB per proxy with namespace isolation, more when each proxy holds the whole mesh's config, whatever its traffic or trace sampling"}
 	c.SidecarsBytes = c.SidecarBytes * int64(s.Mesh.Pods)
 	c.IstiodBytes = s.Istiod.MemoryLimit.Bytes() * int64(s.Istiod.MinReplicas)
 	c.TotalBytes = c.SidecarsBytes + c.IstiodBytes
@@ -204,8 +209,14 @@ func capacity(p profile.Profile) Capacity {
 // its path percent-encoded (escape.BaseURL), so it holds no brace, quote,
 // parenthesis or angle bracket and can stand as it is in an annotation
 // (which Prometheus expands as a template), a Markdown link or HTML. It is
-// empty for a base URL that New refuses.
+// empty for a base URL that New refuses. Without a base URL it is the
+// runbook the output carries, relative to the profile's folder
+// (RunbooksDir/<alert>.md): alert names are letters only, so it needs no
+// escaping.
 func (c *Config) RunbookURL(alert string) string {
+	if c.Profile.Spec.Prometheus.RunbookBaseURL == "" {
+		return RunbooksDir + "/" + alert + ".md"
+	}
 	base, err := escape.BaseURL(c.Profile.Spec.Prometheus.RunbookBaseURL)
 	if err != nil {
 		return ""

@@ -316,9 +316,32 @@ func TestBadProfiles(t *testing.T) {
 		{"64-character name", strings.Replace(head, "name: bad", "name: "+strings.Repeat("a", 64), 1), []string{
 			`bad.yaml:3:18: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got "` + strings.Repeat("a", 64) + `"`}},
 		{"missing name", "apiVersion: meshslo/v1alpha1\nkind: MeshProfile\n", []string{
-			`bad.yaml: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (it names the output folder), got ""`}},
+			`bad.yaml: metadata.name: missing; expected the profile's name: 1 to 63 characters of a-z, 0-9 and '-' (it names the output folder), such as payments-prod`}},
 		{"uppercase SLO name", spec("slos: [{name: Checkout, sli: availability, objective: 99.9}]"), []string{
 			`bad.yaml:5:17: spec.slos[0].name: expected 1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit, got "Checkout"`}},
+
+		// Missing required values say "missing", not the zero value they hold.
+		{"SLO without objective", spec("slos: [{name: a, sli: availability}]"), []string{
+			`bad.yaml:5:10: spec.slos[0].objective: missing; expected a percentage like 99.9`}},
+		{"SLO without name and sli", spec("slos: [{objective: 99.9}]"), []string{
+			`bad.yaml:5:10: spec.slos[0].name: missing; expected a name such as availability: 1 to 63 characters of a-z, 0-9, '-' and '_'`,
+			`bad.yaml:5:10: spec.slos[0].sli: missing; expected availability or latency`}},
+
+		// Fields set to no effect warn (effect.go).
+		{"cluster label without a cluster", spec("mesh: {clusterLabel: k8s_cluster}"), []string{
+			`bad.yaml:5:24: warning: spec.mesh.clusterLabel: has no effect without spec.mesh.cluster: the rules match k8s_cluster only when a cluster is named; set spec.mesh.cluster or remove clusterLabel (--strict makes this an error)`}},
+		{"cert-manager selector without cert-manager", spec(`prometheus: {selectors: {certManager: 'job="cert-manager"'}}`), []string{
+			`bad.yaml:5:41: warning: spec.prometheus.selectors.certManager: has no effect with spec.certificates.ca istiod: only the cert-manager mode reads cert-manager's series (--strict makes this an error)`}},
+		{"expiry thresholds with an external CA", spec("certificates: {ca: external, expiryWarning: 96h, rotationPlanning: 60d}"), []string{
+			`bad.yaml:5:47: warning: spec.certificates.expiryWarning: has no effect with spec.certificates.ca external: an external CA exports no CA certificate expiry series, so no alert reads it (--strict makes this an error)`,
+			`bad.yaml:5:70: warning: spec.certificates.rotationPlanning: has no effect with spec.certificates.ca external: an external CA exports no CA certificate expiry series, so no alert reads it (--strict makes this an error)`}},
+		{"istiod namespace without generated monitors", spec("istiod: {namespace: istio-prod}", "prometheus: {scrape: istio-sample}"), []string{
+			`bad.yaml:5:23: warning: spec.istiod.namespace: has no effect with spec.prometheus.scrape istio-sample: it places the generated ServiceMonitor, which only kube-prometheus-stack gets (--strict makes this an error)`}},
+		{"budget alert without SLOs", spec("slos: []", "errorBudget: {exhaustedFor: 30m}"), []string{
+			`bad.yaml:6:31: warning: spec.errorBudget.exhaustedFor: has no effect: spec.slos is empty, so no SLO alert is generated (--strict makes this an error)`}},
+		{"cluster label with a cluster is fine", spec("mesh: {cluster: eu-west, clusterLabel: k8s_cluster}"), nil},
+		{"a wrong cluster label gets its error only", spec("mesh: {clusterLabel: k8s-cluster}"), []string{
+			`bad.yaml:5:24: spec.mesh.clusterLabel: expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got "k8s-cluster"`}},
 
 		// Selectors and label values.
 		{"unterminated selector", spec(`prometheus: {selectors: {istiod: 'app="istiod'}}`), []string{
@@ -344,11 +367,11 @@ func TestBadProfiles(t *testing.T) {
 		{"listed service objective with a % sign", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: cart, objective: 99%}]}]"), []string{
 			`bad.yaml:5:108: spec.slos[0].services[0].objective: expected a number, got "99%"; write the percentage without the % sign, such as 99`}},
 		{"listed service without a namespace", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{name: cart}]}]"), []string{
-			`bad.yaml:5:67: spec.slos[0].services[0].namespace: expected the service's namespace (its destination_service_namespace label), got nothing`}},
+			`bad.yaml:5:67: spec.slos[0].services[0].namespace: missing; expected the service's namespace (its destination_service_namespace label)`}},
 		{"listed service name with a newline", spec(`slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, name: "cart\n} or vector(1)"}]}]`), []string{
 			`bad.yaml:5:91: spec.slos[0].services[0].name: expected text without control or invisible formatting characters, got "cart\n} or vector(1)": character 5 is U+000A (newline), a control character`}},
 		{"listed service field misspelt", spec("slos: [{name: a, sli: availability, objective: 99.9, services: [{namespace: shop, service: cart}]}]"), []string{
-			`bad.yaml:5:67: spec.slos[0].services[0].name: expected the service's name (its destination_service_name label), got nothing`,
+			`bad.yaml:5:67: spec.slos[0].services[0].name: missing; expected the service's name (its destination_service_name label)`,
 			`bad.yaml:5:85: spec.slos[0].services[0].service: unknown field; expected one of namespace, name, objective`}},
 		{"cluster with a newline", spec(`mesh: {cluster: "eu\nwest"}`), []string{
 			`bad.yaml:5:19: spec.mesh.cluster: expected text without control or invisible formatting characters, got "eu\nwest": character 3 is U+000A (newline), a control character`}},
@@ -402,7 +425,7 @@ func TestBadProfiles(t *testing.T) {
 			`testdata/bad/misspelt-fields.yaml:6:3: spec.enviroment: unknown field; did you mean "environment"?`,
 			`testdata/bad/misspelt-fields.yaml:7:12: spec.istiod.memoryLimt: unknown field; did you mean "memoryLimit"?`,
 			`testdata/bad/misspelt-fields.yaml:7:29: spec.istiod.MinReplicas: unknown field; did you mean "minReplicas"?`,
-			`testdata/bad/misspelt-fields.yaml:9:7: spec.slos[0].objective: expected a percentage between 0 and 100 (exclusive), such as 99.9, got 0`,
+			`testdata/bad/misspelt-fields.yaml:9:7: spec.slos[0].objective: missing; expected a percentage like 99.9`,
 			`testdata/bad/misspelt-fields.yaml:9:47: spec.slos[0].objectiv: unknown field; did you mean "objective"?`}},
 		{name: "duplicate-keys", want: []string{
 			`testdata/bad/duplicate-keys.yaml:7:3: spec.size: duplicate key "size"`,

@@ -76,7 +76,6 @@ func Defaults(size string) Profile {
 				Selectors:          Selectors{Istiod: `app="istiod"`},
 				RuleLabels:         map[string]string{"release": "kube-prometheus-stack"},
 				Namespace:          "monitoring",
-				RunbookBaseURL:     "https://github.com/meshslo/meshslo/blob/main/docs/runbooks",
 			},
 			SLOs:        DefaultSLOs(),
 			BurnRates:   DefaultBurnRates(),

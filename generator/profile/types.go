@@ -175,7 +175,7 @@ type Proxies struct {
 
 // Tracing is the mesh-wide trace sampling rate, 0..1.
 type Tracing struct {
-	// Sampling is the share of requests traced, from 0 to 1 (0.01 is 1%); it sizes sidecar memory in the capacity plan.
+	// Sampling is the share of requests traced, from 0 to 1 (0.01 is 1%); above 5% in production (10% in staging) it is warned about.
 	Sampling float64 `yaml:"sampling" json:"sampling"`
 }
 
@@ -224,7 +224,11 @@ type Prometheus struct {
 	RuleLabels map[string]string `yaml:"ruleLabels" json:"ruleLabels"`
 	// Namespace is where the PrometheusRule, monitors and ConfigMaps are created.
 	Namespace string `yaml:"namespace" json:"namespace"`
-	// RunbookBaseURL is where docs/runbooks/<alert>.md are published.
+	// RunbookBaseURL is the absolute http(s) URL where the runbooks are
+	// published (meshslo appends /<alert>.md). Unset, each alert's
+	// runbook_url is runbooks/<alert>.md, relative to the profile's output
+	// folder, which carries the runbooks: set it to where that folder is
+	// served so the links work from Alertmanager and Grafana too.
 	RunbookBaseURL string `yaml:"runbookBaseURL" json:"runbookBaseURL"`
 }
 

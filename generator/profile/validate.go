@@ -332,7 +332,9 @@ func validatePrometheus(v *validator, p *Prometheus) {
 	}
 	// The escaping of the URL in annotations and the README relies on
 	// these rules (config.RunbookURL).
-	if err := escape.CheckBaseURL(p.RunbookBaseURL); err != nil {
+	if p.RunbookBaseURL == "" {
+		// Unset: the alerts link the runbooks in the output (config.RunbookURL).
+	} else if err := escape.CheckBaseURL(p.RunbookBaseURL); err != nil {
 		v.add("spec.prometheus.runbookBaseURL", "%v", err)
 	} else if i := strings.IndexFunc(p.RunbookBaseURL, notURLChar); i >= 0 {
 		// Braces would also start a Prometheus template in the
@@ -490,8 +492,10 @@ func (l *Loaded) Validate() Errors {
 		if pos, ok := l.position(e.Field); ok {
 			e.Line, e.Column = pos.Line, pos.Column
 		}
+		l.missingMessage(e) // effect.go
 		errs = append(errs, e)
 	}
+	errs = append(errs, l.noEffect(errs)...) // effect.go
 	errs.Sort()
 	return errs
 }

@@ -104,6 +104,7 @@ func outputs() []Output {
 		{ConfigMapsPath, "Kubernetes resources", one(ConfigMapsPath, func(b *Built) ([]byte, error) {
 			return ConfigMaps(b.Config, b.Dashboards)
 		})},
+		{config.RunbooksDir + "/", "runbook of each alert, linked from its runbook_url unless spec.prometheus.runbookBaseURL is set", renderRunbooks},
 		{READMEPath, "this file", func(b *Built, paths []string) ([]File, error) {
 			all := append([]string(nil), paths...)
 			sort.Strings(all)

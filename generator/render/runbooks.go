@@ -2,8 +2,10 @@ package render
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 
+	"github.com/meshslo/meshslo/docs"
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/rules"
 )
@@ -56,4 +58,24 @@ func ReplaceRunbookIndex(doc, table string) (string, bool) {
 		return doc, false
 	}
 	return before + RunbookIndexBegin + "\n" + table + RunbookIndexEnd + after, true
+}
+
+// renderRunbooks copies the runbooks (docs/runbooks, embedded) into the
+// output: alert names are the file names, so runbook_url's relative form
+// (config.RunbookURL) finds them, and so do the index's relative links.
+func renderRunbooks(b *Built, _ []string) ([]File, error) {
+	entries, err := fs.ReadDir(docs.Runbooks, config.RunbooksDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []File
+	for _, e := range entries {
+		data, err := fs.ReadFile(docs.Runbooks, config.RunbooksDir+"/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		head := "<!-- " + Header(b.Config.Profile.Metadata.Name) + " Copied from docs/runbooks/" + e.Name() + " of meshslo. -->\n\n"
+		out = append(out, File{config.RunbooksDir + "/" + e.Name(), append([]byte(head), data...)})
+	}
+	return out, nil
 }

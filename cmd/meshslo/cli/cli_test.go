@@ -69,12 +69,13 @@ spec:
 		{"unknown built-in", []string{"generate", "-p", "huge", "--out", out}, ExitInvalid, nil, []string{`no built-in profile "huge" (built-in: large, medium, small)`}},
 		{"missing file", []string{"validate", filepath.Join(dir, "nope.yaml")}, ExitInvalid, nil, []string{"nope.yaml: no such profile file"}},
 		{"unknown flag is usage", []string{"generate", "--bogus"}, ExitUsage, nil, []string{"unknown flag: --bogus"}},
-		{"validate needs an argument", []string{"validate"}, ExitUsage, nil, []string{"requires at least 1 arg"}},
+		{"validate needs an argument", []string{"validate"}, ExitUsage, nil, []string{"validate requires at least 1 profile"}},
+		{"validate takes -p too", []string{"validate", good, "-p", "small"}, ExitOK, []string{"\"payments\" is valid", "\"small\" is valid"}, nil},
 		{"profiles", []string{"profiles"}, ExitOK, []string{"medium (default)", "small", "large", "16Gi"}, nil},
 		{"explain names the source of each threshold", []string{"explain", "-p", good}, ExitOK, []string{
-			"IstiodHeapNearLimit", "spec.istiod.heapWarningRatio (default)", "spec.istiod.memoryLimit (default for size medium)", "IstioSLOErrorBudgetBurn",
+			"IstiodHeapNearLimit", "spec.istiod.heapWarningRatio = 0.8 (default)", "spec.istiod.memoryLimit = 8Gi (default for size medium)", "IstioSLOErrorBudgetBurn",
 		}, nil},
-		{"explain built-in points at its file lines", []string{"explain"}, ExitOK, []string{"spec.istiod.memoryLimit (profiles/medium.yaml:"}, nil},
+		{"explain built-in points at its file lines", []string{"explain"}, ExitOK, []string{"spec.istiod.memoryLimit = 8Gi (profiles/medium.yaml:"}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,9 +210,18 @@ func TestExplainListsEveryAlert(t *testing.T) {
 				t.Errorf("explain -p %s does not list %s", name, d.Name)
 			}
 		}
+		// Each alert's block: its condition, then the fields behind it.
+		blocks := strings.Split(stdout, "\nIstio")
+		for _, b := range blocks[1:] {
+			lines := strings.Split(b, "\n")
+			if len(lines) < 3 || !strings.HasPrefix(lines[1], "    fires when  ") && !strings.HasPrefix(lines[1], "    why  ") ||
+				!strings.Contains(b, "\n    from        spec.") {
+				t.Errorf("explain -p %s: block %q names no condition or no profile field", name, "Istio"+b)
+			}
+		}
 		for _, line := range strings.Split(stdout, "\n") {
-			if strings.HasPrefix(line, "Istio") && !strings.Contains(line, "spec.") {
-				t.Errorf("explain -p %s: %q names no profile field", name, line)
+			if len([]rune(line)) > DefaultWidth {
+				t.Errorf("explain -p %s: line wider than %d columns: %q", name, DefaultWidth, line)
 			}
 		}
 	}

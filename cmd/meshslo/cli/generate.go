@@ -18,6 +18,7 @@ type generateOptions struct {
 	all      bool
 	out      string
 	check    bool
+	diff     bool
 	strict   bool
 	force    bool
 	// templates overlays the built-in dashboard templates (see templates.go).
@@ -32,7 +33,7 @@ func newGenerateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Generate writes <out>/<profile>/ for each profile: prometheus/*.yaml rule files,
 kubernetes/prometheusrule.yaml, helm/kube-prometheus-stack.values.yaml, tests/*.test.yaml
 (promtool unit tests for the rules), dashboards/*.json with kubernetes/grafana-dashboards.yaml
-(Grafana), and README.md.
+(Grafana), runbooks/<alert>.md and README.md.
 Without --profile it uses the built-in profile "` + profiles.Default + `".
 Nothing is written unless every profile of the run succeeds.
 Each profile folder gets a ` + output.ManifestName + ` listing the files meshslo wrote; a folder
@@ -45,6 +46,7 @@ without one, or holding files it does not list, is not replaced (see --force).`,
 	f.BoolVar(&o.all, "all", false, "every built-in profile")
 	f.StringVarP(&o.out, "out", "o", "out", "output directory")
 	f.BoolVar(&o.check, "check", false, "write nothing; exit 3 and list the files that would change")
+	f.BoolVar(&o.diff, "diff", false, "with --check: print a unified diff of each file that would change, instead of the list")
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
 	f.BoolVar(&o.force, "force", false, "dangerous: replaces folders meshslo did not write, deleting their files")
 	f.StringVar(&o.templates, "templates", "", "directory of jsonnet dashboard templates that replace or add to the built-in ones")
@@ -63,6 +65,9 @@ func (o *generateOptions) refs() []string {
 }
 
 func (o *generateOptions) run(stdout, stderr io.Writer) error {
+	if o.diff && !o.check {
+		return fail(ExitUsage, "generate: --diff needs --check (generate without --check writes the files instead)")
+	}
 	templates, err := templateSource(o.templates)
 	if err != nil {
 		return err
@@ -94,8 +99,16 @@ func (o *generateOptions) run(stdout, stderr io.Writer) error {
 			return fail(ExitInvalid, "checking %s: %v", o.out, err)
 		}
 		if len(diffs) > 0 {
-			for _, d := range diffs {
-				fmt.Fprintln(stdout, d)
+			if o.diff {
+				text, err := output.UnifiedDiff(o.out, outs)
+				if err != nil {
+					return fail(ExitInvalid, "checking %s: %v", o.out, err)
+				}
+				fmt.Fprint(stdout, text)
+			} else {
+				for _, d := range diffs {
+					fmt.Fprintln(stdout, d)
+				}
 			}
 			fmt.Fprintf(stderr, "%d file(s) in %s differ from what the generator writes; run without --check to update them\n", len(diffs), o.out)
 			return failSilently(ExitDrift)

@@ -2,10 +2,15 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -109,8 +114,77 @@ func (o *pushOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 		return fail(ExitInvalid, "push to %s: gave up after --timeout %s: %v", grafana.Redact(o.url), o.timeout, err)
 	}
 	if err != nil {
-		return fail(ExitInvalid, "push to %s: %v", grafana.Redact(o.url), err)
+		return fail(ExitInvalid, "push to %s: %s", grafana.Redact(o.url), explainPushError(err.Error(), o.url, o.folder))
 	}
 	fmt.Fprintf(stdout, "%d dashboard(s) in folder %q\n", len(results), o.folder)
 	return nil
+}
+
+// sdkHTTPError is how grafana-tools/sdk reports an answer other than 200
+// (rest-folder.go, rest-dashboard.go: "HTTP error %d: returns %s", the body
+// or, for an upload, Grafana's message), after dashboards/grafana has made
+// it fit to print.
+var sdkHTTPError = regexp.MustCompile(`^(.*?)HTTP error (\d{3}): returns (.*)$`)
+
+// explainPushError turns the sdk's report of a 401, 403 or 404 into what
+// it most likely means and what to check; other errors stay as they are.
+// The message stays one line.
+func explainPushError(msg, url, folder string) string {
+	m := sdkHTTPError.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	op, body := strings.TrimSuffix(m[1], ": "), m[3]
+	status, _ := strconv.Atoi(m[2])
+	said := grafanaMessage(body)
+	var hint string
+	switch status {
+	case http.StatusUnauthorized:
+		hint = "Grafana did not accept the token in " + TokenEnv + ": check that it is a service account token of this Grafana " +
+			"(or user:password of one of its users), that it has not expired or been revoked, and that --grafana-url is the Grafana that issued it"
+	case http.StatusForbidden:
+		what := "upload dashboards into folder " + strconv.Quote(folder) + " (dashboards:create and dashboards:write there)"
+		switch {
+		case strings.HasPrefix(op, "listing folders"):
+			what = "list folders (folders:read)"
+		case strings.HasPrefix(op, "creating folder"):
+			what = "create folder " + strconv.Quote(folder) + " (folders:create); create it in Grafana, or pass --folder with one the token may write to"
+		}
+		hint = "Grafana accepted the token, but its role may not " + what +
+			": give the service account the Editor role, or Edit permission on the folder"
+	case http.StatusNotFound:
+		if strings.HasPrefix(op, "uploading dashboard") {
+			hint = "Grafana found no folder to put it in: check that folder " + strconv.Quote(folder) +
+				" still exists (it may have been deleted during the push) and that --grafana-url is Grafana's base URL"
+		} else {
+			hint = "nothing at " + strings.TrimSuffix(grafana.Redact(url), "/") + "/api/folders: is --grafana-url Grafana's base URL, " +
+				"the address of its home page (with the sub-path when Grafana is served under one, such as https://example.com/grafana)?"
+		}
+	default:
+		return msg
+	}
+	if said != "" {
+		said = " (" + strconv.Quote(said) + ")"
+	}
+	return fmt.Sprintf("%s: HTTP %d %s%s: %s", op, status, http.StatusText(status), said, hint)
+}
+
+// grafanaMessage is the message of a Grafana error body ({"message": ...}),
+// the body itself when it is not JSON, cut to a line's worth.
+func grafanaMessage(body string) string {
+	var v struct {
+		Message string `json:"message"`
+	}
+	// The body arrives made printable: a final newline as \n.
+	text := strings.TrimSpace(body)
+	for _, esc := range []string{`\n`, `\r`} {
+		text = strings.TrimSpace(strings.TrimSuffix(text, esc))
+	}
+	if json.Unmarshal([]byte(text), &v) == nil && v.Message != "" {
+		text = v.Message
+	}
+	if r := []rune(text); len(r) > 160 {
+		text = string(r[:160]) + "…"
+	}
+	return text
 }

@@ -11,14 +11,20 @@ import (
 
 func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
 	var strict bool
+	var refs []string
 	cmd := &cobra.Command{
-		Use:   "validate PROFILE...",
+		Use:   "validate [PROFILE...] [-p PROFILE]...",
 		Short: "Check profiles and print every problem with file:line, field and what was expected",
 		Long: `Validate loads and checks each profile, then builds everything generate would
 write, in memory, so a profile validate passes is one generate accepts.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args)+len(refs) == 0 {
+				return fmt.Errorf("validate requires at least 1 profile: a file or built-in name, as an argument or with -p")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			loaded, err := loadAll(args, strict, stderr)
+			loaded, err := loadAll(append(args, refs...), strict, stderr)
 			if err != nil {
 				return err
 			}
@@ -35,5 +41,6 @@ write, in memory, so a profile validate passes is one generate accepts.`,
 		},
 	}
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings as errors")
+	cmd.Flags().StringArrayVarP(&refs, "profile", "p", nil, "built-in profile name or profile file; may repeat (as do arguments)")
 	return cmd
 }
