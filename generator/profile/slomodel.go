@@ -160,9 +160,7 @@ func validateSLOModel(v *validator, s *Spec) {
 		if m := slo.MinRequests; m != nil && (*m < 0 || *m > MaxMinRequests) {
 			v.add(f+".minRequests", "expected a number of requests from 0 (no guard) to %d, got %d", MaxMinRequests, *m)
 		}
-		if slo.NoDataFor != 0 {
-			v.within(f+".noDataFor", slo.NoDataFor, Duration(time.Minute), MaxFor, "a no-data hold", false)
-		}
+		v.forDuration(f+".noDataFor", slo.NoDataFor)
 		checkTierOverrides(v, f, slo, s.BurnRates)
 	}
 	checkOverlaps(v, s.SLOs)

@@ -314,7 +314,7 @@ type SLO struct {
 	MinRequests *int `yaml:"minRequests" json:"minRequests,omitempty"`
 	// NoDataFor is how long the SLO's SLI may have no series before
 	// IstioSLONoData tickets; by default it scales with the objective: a
-	// tenth of the budget's time (budget x window / 10), 5m to 1h.
+	// tenth of the budget's time (budget x window / 10), 5m to 1h; unset or 0 keeps that default.
 	NoDataFor Duration `yaml:"noDataFor" json:"noDataFor,omitempty"`
 	// Tiers change the shared burn tiers (spec.burnRates) for this SLO,
 	// each entry naming a tier by its long window.
