@@ -337,47 +337,57 @@ func boolNode(b bool) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(b)}
 }
 
+// routeKeys name a route's fields in one of the two spellings:
+// alertmanager.yaml's snake_case and the AlertmanagerConfig CRD's camelCase.
+type routeKeys struct{ groupBy, groupWait, groupInterval, repeatInterval, mute string }
+
+var (
+	snakeKeys = routeKeys{"group_by", "group_wait", "group_interval", "repeat_interval", "mute_time_intervals"}
+	camelKeys = routeKeys{"groupBy", "groupWait", "groupInterval", "repeatInterval", "muteTimeIntervals"}
+)
+
+// routeNode writes a route and its children with keys k; matchers writes
+// a route's matchers the way the format has them.
+func routeNode(r AMRoute, k routeKeys, matchers func(selector.Matchers) *yaml.Node) *yaml.Node {
+	n := mapping()
+	if r.Receiver != "" {
+		n.Content = append(n.Content, scalar("receiver"), scalar(r.Receiver))
+	}
+	if len(r.Matchers) > 0 {
+		n.Content = append(n.Content, scalar("matchers"), matchers(r.Matchers))
+	}
+	if len(r.GroupBy) > 0 {
+		n.Content = append(n.Content, scalar(k.groupBy), flowStrs(r.GroupBy...))
+	}
+	if r.Timing != nil {
+		n.Content = append(n.Content,
+			scalar(k.groupWait), scalar(r.Timing.GroupWait.String()),
+			scalar(k.groupInterval), scalar(r.Timing.GroupInterval.String()),
+			scalar(k.repeatInterval), scalar(r.Timing.RepeatInterval.String()))
+	}
+	if r.Continue {
+		n.Content = append(n.Content, scalar("continue"), boolNode(true))
+	}
+	if len(r.Mute) > 0 {
+		n.Content = append(n.Content, scalar(k.mute), flowStrs(r.Mute...))
+	}
+	if len(r.Routes) > 0 {
+		items := make([]*yaml.Node, len(r.Routes))
+		for i, c := range r.Routes {
+			items[i] = routeNode(c, k, matchers)
+		}
+		n.Content = append(n.Content, scalar("routes"), sequence(items...))
+	}
+	n.HeadComment = r.Comment
+	return n
+}
+
 // alertmanagerNode is the configuration as alertmanager.yaml writes it
 // (snake_case; prometheus/alertmanager config/config.go). It is also the
 // Helm values' alertmanager.config.
 func (am Alertmanager) alertmanagerNode() *yaml.Node {
-	var route func(r AMRoute) *yaml.Node
-	route = func(r AMRoute) *yaml.Node {
-		n := mapping()
-		if r.Receiver != "" {
-			n.Content = append(n.Content, scalar("receiver"), scalar(r.Receiver))
-		}
-		if len(r.Matchers) > 0 {
-			ms := make([]string, len(r.Matchers))
-			for i, m := range r.Matchers {
-				ms[i] = m.String()
-			}
-			n.Content = append(n.Content, scalar("matchers"), strs(ms...))
-		}
-		if len(r.GroupBy) > 0 {
-			n.Content = append(n.Content, scalar("group_by"), flowStrs(r.GroupBy...))
-		}
-		if r.Timing != nil {
-			n.Content = append(n.Content,
-				scalar("group_wait"), scalar(r.Timing.GroupWait.String()),
-				scalar("group_interval"), scalar(r.Timing.GroupInterval.String()),
-				scalar("repeat_interval"), scalar(r.Timing.RepeatInterval.String()))
-		}
-		if r.Continue {
-			n.Content = append(n.Content, scalar("continue"), boolNode(true))
-		}
-		if len(r.Mute) > 0 {
-			n.Content = append(n.Content, scalar("mute_time_intervals"), flowStrs(r.Mute...))
-		}
-		if len(r.Routes) > 0 {
-			items := make([]*yaml.Node, len(r.Routes))
-			for i, c := range r.Routes {
-				items[i] = route(c)
-			}
-			n.Content = append(n.Content, scalar("routes"), sequence(items...))
-		}
-		n.HeadComment = r.Comment
-		return n
+	route := func(r AMRoute) *yaml.Node {
+		return routeNode(r, snakeKeys, func(ms selector.Matchers) *yaml.Node { return strs(matcherStrings(ms)...) })
 	}
 	root := mapping("route", route(am.Route))
 	receivers := sequence()
@@ -465,40 +475,7 @@ func AlertmanagerConfigYAML(c *config.Config, files []rules.File) ([]byte, error
 		}
 		return n
 	}
-	var route func(r AMRoute) *yaml.Node
-	route = func(r AMRoute) *yaml.Node {
-		n := mapping()
-		if r.Receiver != "" {
-			n.Content = append(n.Content, scalar("receiver"), scalar(r.Receiver))
-		}
-		if len(r.Matchers) > 0 {
-			n.Content = append(n.Content, scalar("matchers"), matchers(r.Matchers))
-		}
-		if len(r.GroupBy) > 0 {
-			n.Content = append(n.Content, scalar("groupBy"), flowStrs(r.GroupBy...))
-		}
-		if r.Timing != nil {
-			n.Content = append(n.Content,
-				scalar("groupWait"), scalar(r.Timing.GroupWait.String()),
-				scalar("groupInterval"), scalar(r.Timing.GroupInterval.String()),
-				scalar("repeatInterval"), scalar(r.Timing.RepeatInterval.String()))
-		}
-		if r.Continue {
-			n.Content = append(n.Content, scalar("continue"), boolNode(true))
-		}
-		if len(r.Mute) > 0 {
-			n.Content = append(n.Content, scalar("muteTimeIntervals"), flowStrs(r.Mute...))
-		}
-		if len(r.Routes) > 0 {
-			items := make([]*yaml.Node, len(r.Routes))
-			for i, c := range r.Routes {
-				items[i] = route(c)
-			}
-			n.Content = append(n.Content, scalar("routes"), sequence(items...))
-		}
-		n.HeadComment = r.Comment
-		return n
-	}
+	route := func(r AMRoute) *yaml.Node { return routeNode(r, camelKeys, matchers) }
 	spec := mapping("route", route(am.Route))
 	receivers := sequence()
 	for _, r := range am.Receivers {
