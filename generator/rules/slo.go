@@ -47,6 +47,10 @@ const baseWindow = profile.Duration(5 * time.Minute)
 // need more gets an intermediate tile window, so expressions stay readable.
 const maxTerms = 12
 
+// SLIRequestsRate names the recorded request rate over a window, which the
+// traffic guard and IstioSLONoData read.
+func SLIRequestsRate(window profile.Duration) string { return requestsRatePrefix + window.String() }
+
 // SLIErrorRatio names the recorded error ratio over a window.
 func SLIErrorRatio(window profile.Duration) string { return SLIErrorRatioPrefix + window.String() }
 

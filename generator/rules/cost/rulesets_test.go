@@ -85,7 +85,9 @@ func slothFiles(c *config.Config, ours []rules.File, periodFromRaw bool) []rules
 				r5m := selector.Matchers{selector.Equal("slo", s.Name)}.Metric(rules.SLIErrorRatio(5 * profile.Duration(time.Minute)))
 				expr = "sum_over_time(" + r5m + "[" + w.String() + "])\n/ count_over_time(" + r5m + "[" + w.String() + "])"
 			}
-			g.Rules = append(g.Rules, rules.Rule{Record: rules.SLIErrorRatio(w), Expr: expr, Labels: map[string]string{"slo": s.Name}})
+			g.Rules = append(g.Rules, rules.Rule{Record: rules.SLIErrorRatio(w), Expr: expr, Labels: map[string]string{"slo": s.Name}},
+				// The alerts' traffic guard and no-data check read it.
+				rules.Rule{Record: rules.SLIRequestsRate(w), Expr: rawRequests(s, w), Labels: map[string]string{"slo": s.Name}})
 		}
 		sel := selector.Matchers{selector.Equal("slo", s.Name)}
 		g.Rules = append(g.Rules, rules.Rule{Record: rules.SLOPeriodBudgetRemaining,
@@ -114,6 +116,15 @@ func rawRatio(s config.SLO, w profile.Duration) string {
 		return "(" + count + " - " + fast + ")\n/ " + count
 	}
 	return rate(s.Requests.With(selector.Regex("response_code", "5..")), "istio_requests_total") + "\n/ " + rate(s.Requests, "istio_requests_total")
+}
+
+// rawRequests is an SLO's request rate over w from the raw counters.
+func rawRequests(s config.SLO, w profile.Duration) string {
+	metric := "istio_requests_total"
+	if s.SLI == profile.SLILatency {
+		metric = "istio_request_duration_milliseconds_count"
+	}
+	return "sum by (" + strings.Join(rules.ServiceLabels, ", ") + ") (rate(" + s.Requests.Metric(metric) + "[" + w.String() + "]))"
 }
 
 // lowerFiles is the physical minimum: every raw series an SLI needs read
