@@ -44,7 +44,7 @@ var RequestLabels = []string{
 }
 
 // Sampling rates above these are warned about: tracing every twentieth
-// request in production costs sidecar memory and collector capacity.
+// request in production costs CPU in every sidecar and collector capacity.
 var samplingWarnAbove = map[string]float64{"production": 0.05, "staging": 0.10}
 
 type validator struct{ errs Errors }
@@ -156,7 +156,7 @@ func Validate(p *Profile) Errors {
 	if !(s.Tracing.Sampling >= 0 && s.Tracing.Sampling <= 1) {
 		v.add("spec.tracing.sampling", "expected a sampling rate from 0 to 1, got %s", FormatNumber(s.Tracing.Sampling))
 	} else if limit, ok := samplingWarnAbove[s.Environment]; ok && s.Tracing.Sampling > limit {
-		v.warn("spec.tracing.sampling", "%s samples more than %s of requests in %s; this costs sidecar memory and collector capacity (--strict makes this an error)",
+		v.warn("spec.tracing.sampling", "%s samples more than %s of requests in %s; this costs CPU in every sidecar and collector capacity (--strict makes this an error)",
 			FormatNumber(s.Tracing.Sampling), FormatNumber(limit), s.Environment)
 	}
 	validateCertificates(v, &s.Certificates)

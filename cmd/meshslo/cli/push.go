@@ -18,6 +18,7 @@ import (
 	"github.com/meshslo/meshslo/dashboards"
 	"github.com/meshslo/meshslo/dashboards/grafana"
 	"github.com/meshslo/meshslo/generator/generate"
+	"github.com/meshslo/meshslo/generator/render"
 	"github.com/meshslo/meshslo/profiles"
 )
 
@@ -52,7 +53,7 @@ push, all requests together.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.url, "grafana-url", "", "Grafana base URL, such as https://grafana.example.com (required)")
-	f.StringVar(&o.folder, "folder", "Istio", "Grafana folder to upload into; created if missing")
+	f.StringVar(&o.folder, "folder", render.DashboardFolder, "Grafana folder to upload into; created if missing")
 	f.StringArrayVarP(&o.profiles, "profile", "p", nil, "built-in profile name or profile file; may repeat (default "+profiles.Default+")")
 	f.StringVar(&o.templates, "templates", "", "directory of jsonnet templates that replace or add to the built-in ones")
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up on Grafana after this long, for the whole push (must be positive)")
