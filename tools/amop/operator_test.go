@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -72,7 +73,60 @@ const baseConfig = `route:
 receivers:
 - name: 'null'`
 
-// baseReceiver is baseConfig's root receiver: where an alert that no
+// chartBase is the base configuration under kube-prometheus-stack: the
+// chart writes alertmanager.config into the Alertmanager's config Secret
+// (prometheus-community/helm-charts cf408a290, the 88.5.3 that tools/kube
+// pins, charts/kube-prometheus-stack/values.yaml alertmanager.config, as
+// it stands).
+const chartBase = `global:
+  resolve_timeout: 5m
+inhibit_rules:
+  - source_matchers:
+      - 'severity = critical'
+    target_matchers:
+      - 'severity =~ warning|info'
+    equal:
+      - 'namespace'
+      - 'alertname'
+  - source_matchers:
+      - 'severity = warning'
+    target_matchers:
+      - 'severity = info'
+    equal:
+      - 'namespace'
+      - 'alertname'
+  - source_matchers:
+      - 'alertname = InfoInhibitor'
+    target_matchers:
+      - 'severity = info'
+    equal:
+      - 'namespace'
+  - target_matchers:
+      - 'alertname = InfoInhibitor'
+route:
+  group_by: ['namespace']
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 12h
+  receiver: 'null'
+  routes:
+  - receiver: 'null'
+    matchers:
+      - alertname = "Watchdog"
+receivers:
+- name: 'null'
+templates:
+- '/etc/alertmanager/config/*.tmpl'
+`
+
+// bases are the two base configurations the object is merged into; both
+// have 'null' as the root receiver.
+var bases = []struct{ name, config string }{
+	{"operator-default", baseConfig},
+	{"kube-prometheus-stack", chartBase},
+}
+
+// baseReceiver is the bases' root receiver: where an alert that no
 // AlertmanagerConfig route takes ends up.
 const baseReceiver = "null"
 
@@ -316,7 +370,7 @@ type merged struct {
 // merge runs the operator's config generation for an Alertmanager named
 // main in amNamespace with the matcher strategy and Alertmanager version
 // given, selecting the object by the labels the generator gives it.
-func merge(t *testing.T, data []byte, strategy monitoringv1.AlertmanagerConfigMatcherStrategyType, amNamespace, version string) merged {
+func merge(t *testing.T, base string, data []byte, strategy monitoringv1.AlertmanagerConfigMatcherStrategyType, amNamespace, version string) merged {
 	t.Helper()
 	amc := decode(t, data)
 	am := &monitoringv1.Alertmanager{
@@ -347,7 +401,7 @@ func merge(t *testing.T, data []byte, strategy monitoringv1.AlertmanagerConfigMa
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cb := alertmanager.NewConfigBuilder(logger, v, assets.NewTestStoreBuilder(), am)
-	if err := cb.InitializeFromRawConfiguration([]byte(baseConfig)); err != nil {
+	if err := cb.InitializeFromRawConfiguration([]byte(base)); err != nil {
 		t.Fatal(err)
 	}
 	key := amc.Namespace + "/" + amc.Name
@@ -389,15 +443,17 @@ func TestOperatorMergePassesAmtool(t *testing.T) {
 			monitoringv1.NoneConfigMatcherStrategyType,
 		} {
 			for _, version := range []string{amVersion, operator.DefaultAlertmanagerVersion} {
-				m := merge(t, c.amc, strategy, ns, version)
-				if len(m.warnings) > 0 {
-					t.Errorf("%s %s %s: the operator warns:\n%s", c.name, strategy, version, strings.Join(m.warnings, "\n"))
+				for _, base := range bases {
+					m := merge(t, base.config, c.amc, strategy, ns, version)
+					if len(m.warnings) > 0 {
+						t.Errorf("%s %s %s %s: the operator warns:\n%s", c.name, base.name, strategy, version, strings.Join(m.warnings, "\n"))
+					}
+					f := filepath.Join(dir, fmt.Sprintf("%s-%s-%s-%s.yaml", c.name, base.name, strategy, version))
+					if err := os.WriteFile(f, m.yaml, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					files = append(files, f)
 				}
-				f := filepath.Join(dir, fmt.Sprintf("%s-%s-%s.yaml", c.name, strategy, version))
-				if err := os.WriteFile(f, m.yaml, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				files = append(files, f)
 			}
 		}
 	}
@@ -405,7 +461,8 @@ func TestOperatorMergePassesAmtool(t *testing.T) {
 	if err != nil {
 		t.Fatalf("amtool check-config: %v\n%s", err, out)
 	}
-	if n := strings.Count(string(out), "SUCCESS"); n != len(files) {
+	// Template globs print a SUCCESS line of their own: count the files'.
+	if n := len(regexp.MustCompile(`(?m)^Checking '[^']*'\s+SUCCESS$`).FindAll(out, -1)); n != len(files) {
 		t.Fatalf("amtool check-config: %d of %d merged configurations passed:\n%s", n, len(files), out)
 	}
 	t.Logf("%d merged configurations pass amtool check-config", len(files))
@@ -415,47 +472,51 @@ func TestOperatorMergePassesAmtool(t *testing.T) {
 // namespace, OnNamespaceExceptForAlertmanagerNamespace), amtool config
 // routes test sends every generated alert, with its static labels, through
 // the merged route tree, and each reaches exactly the receivers the profile
-// names, with the operator's <namespace>/<name>/ in front. Under None the
-// operator writes the very same configuration.
+// names, with the operator's <namespace>/<name>/ in front, merged into the
+// operator's default base and into kube-prometheus-stack's (whose Watchdog
+// route comes after the object's). Under None the operator writes the
+// very same configuration.
 func TestOperatorMergeRoutesEveryAlert(t *testing.T) {
 	amtool := tool(t, "AMTOOL", "amtool")
 	for _, c := range cases(t) {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			amc := decode(t, c.amc)
-			m := merge(t, c.amc, monitoringv1.OnNamespaceExceptForAlertmanagerNamespaceConfigMatcherStrategyType, amc.Namespace, amVersion)
-			none := merge(t, c.amc, monitoringv1.NoneConfigMatcherStrategyType, amc.Namespace, amVersion)
-			if !bytes.Equal(m.yaml, none.yaml) {
-				t.Errorf("None and OnNamespaceExceptForAlertmanagerNamespace (in %s) merge differently:\n%s\n---\n%s", amc.Namespace, m.yaml, none.yaml)
-			}
-			cfg := load(t, m.yaml)
-			nsMatcher := `namespace="` + amc.Namespace + `"`
-			if ms := matcherStrings(cfg.Route.Routes[0].Matchers); slices.Contains(ms, nsMatcher) {
-				t.Errorf("the operator added %s to the top route under the recommended strategy: %v", nsMatcher, ms)
-			}
-			for i, r := range cfg.InhibitRules {
-				if slices.Contains(matcherStrings(r.SourceMatchers), nsMatcher) || slices.Contains(matcherStrings(r.TargetMatchers), nsMatcher) {
-					t.Errorf("the operator added %s to inhibit rule %d under the recommended strategy", nsMatcher, i)
+		for _, base := range bases {
+			t.Run(c.name+"/"+base.name, func(t *testing.T) {
+				t.Parallel()
+				amc := decode(t, c.amc)
+				m := merge(t, base.config, c.amc, monitoringv1.OnNamespaceExceptForAlertmanagerNamespaceConfigMatcherStrategyType, amc.Namespace, amVersion)
+				none := merge(t, base.config, c.amc, monitoringv1.NoneConfigMatcherStrategyType, amc.Namespace, amVersion)
+				if !bytes.Equal(m.yaml, none.yaml) {
+					t.Errorf("None and OnNamespaceExceptForAlertmanagerNamespace (in %s) merge differently:\n%s\n---\n%s", amc.Namespace, m.yaml, none.yaml)
 				}
-			}
-			file := writeTemp(t, m.yaml)
-			a := c.b.Config.Profile.Spec.Alerting
-			reached := map[string]bool{}
-			routeAll(t, amtool, file, c.sets, func(lbls map[string]string) []string {
-				var want []string
-				for _, r := range expectedReceivers(t, a, lbls) {
-					want = append(want, prefix(amc, r))
-					reached[r] = true
+				cfg := load(t, m.yaml)
+				nsMatcher := `namespace="` + amc.Namespace + `"`
+				if ms := matcherStrings(cfg.Route.Routes[0].Matchers); slices.Contains(ms, nsMatcher) {
+					t.Errorf("the operator added %s to the top route under the recommended strategy: %v", nsMatcher, ms)
 				}
-				return want
+				for i, r := range cfg.InhibitRules {
+					if slices.Contains(matcherStrings(r.SourceMatchers), nsMatcher) || slices.Contains(matcherStrings(r.TargetMatchers), nsMatcher) {
+						t.Errorf("the operator added %s to inhibit rule %d under the recommended strategy", nsMatcher, i)
+					}
+				}
+				file := writeTemp(t, m.yaml)
+				a := c.b.Config.Profile.Spec.Alerting
+				reached := map[string]bool{}
+				routeAll(t, amtool, file, c.sets, func(lbls map[string]string) []string {
+					var want []string
+					for _, r := range expectedReceivers(t, a, lbls) {
+						want = append(want, prefix(amc, r))
+						reached[r] = true
+					}
+					return want
+				})
+				for _, r := range a.Receivers {
+					if !reached[r.Name] {
+						t.Errorf("no generated alert reaches receiver %s", r.Name)
+					}
+				}
+				t.Logf("%d label sets routed through the merged configuration", len(c.sets))
 			})
-			for _, r := range a.Receivers {
-				if !reached[r.Name] {
-					t.Errorf("no generated alert reaches receiver %s", r.Name)
-				}
-			}
-			t.Logf("%d label sets routed through the merged configuration", len(c.sets))
-		})
+		}
 	}
 }
 
@@ -472,8 +533,8 @@ func TestOperatorOnNamespaceReachesNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			amc := decode(t, c.amc)
-			m := merge(t, c.amc, monitoringv1.OnNamespaceConfigMatcherStrategyType, amc.Namespace, amVersion)
-			other := merge(t, c.amc, monitoringv1.OnNamespaceExceptForAlertmanagerNamespaceConfigMatcherStrategyType, otherNamespace, amVersion)
+			m := merge(t, baseConfig, c.amc, monitoringv1.OnNamespaceConfigMatcherStrategyType, amc.Namespace, amVersion)
+			other := merge(t, baseConfig, c.amc, monitoringv1.OnNamespaceExceptForAlertmanagerNamespaceConfigMatcherStrategyType, otherNamespace, amVersion)
 			if !bytes.Equal(m.yaml, other.yaml) {
 				t.Errorf("OnNamespaceExceptForAlertmanagerNamespace in %s differs from OnNamespace", otherNamespace)
 			}
@@ -523,7 +584,7 @@ func TestOperatorKeepsInhibitionAndWindows(t *testing.T) {
 	for _, c := range cases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			amc := decode(t, c.amc)
-			cfg := load(t, merge(t, c.amc, monitoringv1.OnNamespaceExceptForAlertmanagerNamespaceConfigMatcherStrategyType, amc.Namespace, amVersion).yaml)
+			cfg := load(t, merge(t, baseConfig, c.amc, monitoringv1.OnNamespaceExceptForAlertmanagerNamespaceConfigMatcherStrategyType, amc.Namespace, amVersion).yaml)
 			plain := load(t, c.out.Files[render.AlertmanagerPath])
 
 			if len(cfg.InhibitRules) != len(amc.Spec.InhibitRules) || len(cfg.InhibitRules) != len(plain.InhibitRules) {
