@@ -154,13 +154,14 @@ func (b *builder) controlPlane() File {
 			b.alert(down,
 				b.istiodDownExpr(up, down.Value),
 				"No istiod instance of a revision is up.",
-				"No istiod target {{ with $labels.revision }}of revision {{ . }} {{ end }}has been up for "+down.For.String()+
-					". Its proxies keep their last config but get no updates, new pods of its namespaces cannot start with a sidecar and its certificates are not renewed."),
+				"No istiod target of revision {{ $labels.revision }} has been up for "+down.For.String()+
+					" (with no revision named, no istiod of any revision, or the scrape stores no istio_io_rev). Its proxies keep their last config but get no updates, "+
+					"new pods of its namespaces cannot start with a sidecar and its certificates are not renewed."),
 			b.alert(replicas,
 				"sum by (revision) ("+byRevision(up)+") < "+num(replicas.Value),
 				"Fewer istiod instances of a revision are up than the profile's minimum.",
-				"Only {{ $value }} istiod targets {{ with $labels.revision }}of revision {{ . }} {{ end }}are up; the profile asks for at least "+replicas.Shown+
-					". One more failure leaves its proxies without a control plane."),
+				"Only {{ $value }} istiod targets of revision {{ $labels.revision }} are up; the profile asks for at least "+replicas.Shown+
+					" per revision. One more failure leaves its proxies without a control plane."),
 			b.alert(cpuT[0],
 				IstiodCPURatio+" >= "+num(cpuT[0].Value),
 				"istiod uses most of its CPU limit.",
@@ -370,7 +371,7 @@ var controlPlaneAlerts = []*Descriptor{
 			return []Threshold{{Alert: AlertIstiodDown, Severity: profile.SeverityCritical,
 				Condition: fmt.Sprintf("no istiod target of a revision up for %s, where proxies were connected to it when it was last seen (within %s), "+
 					"the profile lists it, or no istiod of any revision is up", i.DownFor, ConnectedLookback),
-				Fields: []string{"spec.istiod.downFor", "spec.istiod.revisions"},
+				Fields: []string{"spec.istiod.downFor"},
 				Value:  0, Shown: "0", For: i.DownFor}}
 		},
 	},
