@@ -231,7 +231,11 @@ const scrapedRevisionLabel = "istio_io_rev"
 // A revision uninstalled after its proxies moved to another was last seen
 // serving none (istiod keeps pilot_xds at 0 once its proxies leave:
 // istio/istio pilot/pkg/xds/monitoring.go recordXDSClients), and does not.
-const ConnectedLookback = profile.Duration(24 * time.Hour)
+// A day, or twice downFor where that is longer, so the page fires for at
+// least as long as it was held.
+func ConnectedLookback(c *config.Config) profile.Duration {
+	return max(profile.Duration(24*time.Hour), 2*c.Profile.Spec.Istiod.DownFor)
+}
 
 // byRevision copies istio_io_rev into the revision label of expr's series.
 func byRevision(expr string) string {
@@ -245,7 +249,7 @@ func byRevision(expr string) string {
 // revision known at all it fires without a revision label, as before.
 func (b *builder) istiodDownExpr(up string, value float64) string {
 	upBy := "sum by (revision) (" + byRevision(up) + ")"
-	connected := "last_over_time(" + ProxiesConnected + "[" + ConnectedLookback.String() + "]) > 0"
+	connected := "last_over_time(" + ProxiesConnected + "[" + ConnectedLookback(b.c).String() + "]) > 0"
 	watched := []string{connected}
 	for _, r := range b.c.Profile.Spec.Istiod.Revisions {
 		watched = append(watched, `label_replace(vector(1), "`+RevisionLabel+`", `+strconv.Quote(r.Name)+`, "", "")`)
@@ -370,7 +374,7 @@ var controlPlaneAlerts = []*Descriptor{
 			i := c.Profile.Spec.Istiod
 			return []Threshold{{Alert: AlertIstiodDown, Severity: profile.SeverityCritical,
 				Condition: fmt.Sprintf("no istiod target of a revision up for %s, where proxies were connected to it when it was last seen (within %s), "+
-					"the profile lists it, or no istiod of any revision is up", i.DownFor, ConnectedLookback),
+					"the profile lists it, or no istiod of any revision is up", i.DownFor, ConnectedLookback(c)),
 				Fields: []string{"spec.istiod.downFor"},
 				Value:  0, Shown: "0", For: i.DownFor}}
 		},

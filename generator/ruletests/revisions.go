@@ -84,7 +84,9 @@ func (b *builder) revIstiod(rev string, k int) lbls {
 	if _, ok := l["pod_template_hash"]; ok {
 		out = out.with("pod_template_hash", hash)
 	}
-	return out
+	// A selector on pod names that revisioned Deployments do not match
+	// (pod=~"istiod-[a-z0-9]+-[a-z0-9]{5}") gets a name it does match.
+	return b.fitted(out, b.c.Selectors.Istiod, "istiod")
 }
 
 // revisionIndex spreads revisions over pod address ranges.
