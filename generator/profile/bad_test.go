@@ -134,6 +134,16 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:22: spec.certificates.ca: expected one of istiod, plugged, cert-manager, external, got "vault"`}},
 		{"rotation planning after the warning", spec("certificates: {rotationPlanning: 2d}"), []string{
 			`bad.yaml:5:36: spec.certificates.rotationPlanning: expected more time left than spec.certificates.expiryWarning (3d), so planning comes before the warning, got 2d`}},
+		{"revision name not a DNS label", spec("istiod: {revisions: [{name: 1.25}]}"), []string{
+			`bad.yaml:5:31: spec.istiod.revisions[0].name: expected a revision as in istio.io/rev (1 to 63 characters of a-z, 0-9 and '-', such as 1-25), got "1.25"`}},
+		{"revision name missing", spec("istiod: {revisions: [{tag: canary}]}"), []string{
+			`bad.yaml:5:24: spec.istiod.revisions[0].name: expected a revision as in istio.io/rev (1 to 63 characters of a-z, 0-9 and '-', such as 1-25), got ""`}},
+		{"duplicate revision", spec("istiod: {revisions: [{name: 1-24, tag: stable}, {name: 1-24}]}"), []string{
+			`bad.yaml:5:58: spec.istiod.revisions[1].name: duplicate revision "1-24" (also spec.istiod.revisions[0])`}},
+		{"duplicate revision tag", spec("istiod: {revisions: [{name: 1-24, tag: stable}, {name: 1-25, tag: stable}]}"), []string{
+			`bad.yaml:5:69: spec.istiod.revisions[1].tag: duplicate tag "stable" (also spec.istiod.revisions[0]): a tag points at one revision`}},
+		{"revision tag not a DNS label", spec("istiod: {revisions: [{name: 1-25, tag: Canary_1}]}"), []string{
+			`bad.yaml:5:42: spec.istiod.revisions[0].tag: expected a revision tag (1 to 63 characters of a-z, 0-9 and '-', such as canary), got "Canary_1"`}},
 		{"istiod namespace not a DNS label", spec("istiod: {namespace: Istio_System}"), []string{
 			`bad.yaml:5:23: spec.istiod.namespace: expected a Kubernetes namespace name (1 to 63 characters of a-z, 0-9 and '-'), got "Istio_System"`}},
 		{"certificate critical before warning", spec("certificates: {expiryWarning: 24h, expiryCritical: 48h}"), []string{

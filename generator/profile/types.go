@@ -146,6 +146,25 @@ type Istiod struct {
 	// Namespace is where istiod and its Services run: the generated
 	// ServiceMonitor looks there.
 	Namespace string `yaml:"namespace" json:"namespace"`
+	// Revisions are the control planes the mesh runs side by side, one
+	// per istio.io/rev (a canary upgrade runs two: 1-24 tagged stable,
+	// 1-25 tagged canary). IstiodDown and IstiodReplicasBelowMinimum are
+	// per revision either way, with revisions found from the series; a
+	// revision listed here pages when none of its istiods is up even
+	// while no proxy is connected to it and its targets are gone. Empty:
+	// one control plane, as before.
+	Revisions []Revision `yaml:"revisions" json:"revisions,omitempty"`
+}
+
+// Revision is one istiod revision (istio.io/rev) and the tag pointing at it.
+type Revision struct {
+	// Name is the revision as in the istio.io/rev label of its istiod pods
+	// and Service (istioctl install --revision 1-25; "default" for an
+	// istiod installed without one): a DNS label, unique in the profile.
+	Name string `yaml:"name" json:"name"`
+	// Tag is the revision tag that points at it (stable, canary; istioctl
+	// tag set), unique in the profile, or empty.
+	Tag string `yaml:"tag" json:"tag,omitempty"`
 }
 
 // Proxies sets the data-plane thresholds.

@@ -254,6 +254,37 @@ func validateIstiod(v *validator, i *Istiod) {
 	if len(validation.IsDNS1123Label(i.Namespace)) > 0 {
 		v.add("spec.istiod.namespace", "expected a Kubernetes namespace name (1 to 63 characters of a-z, 0-9 and '-'), got %q", i.Namespace)
 	}
+	validateRevisions(v, i.Revisions)
+}
+
+// validateRevisions holds revision names to what Istio accepts (a DNS
+// label: istio/istio operator/pkg/apis/validation/validation.go, "invalid
+// revision specified") and names and tags to one entry each.
+func validateRevisions(v *validator, revs []Revision) {
+	names, tags := map[string]int{}, map[string]int{}
+	for k, r := range revs {
+		f := fmt.Sprintf("spec.istiod.revisions[%d]", k)
+		switch {
+		case len(validation.IsDNS1123Label(r.Name)) > 0:
+			v.add(f+".name", "expected a revision as in istio.io/rev (1 to 63 characters of a-z, 0-9 and '-', such as 1-25), got %q", r.Name)
+		default:
+			if j, dup := names[r.Name]; dup {
+				v.add(f+".name", "duplicate revision %q (also spec.istiod.revisions[%d])", r.Name, j)
+			} else {
+				names[r.Name] = k
+			}
+		}
+		if r.Tag == "" {
+			continue
+		}
+		if len(validation.IsDNS1123Label(r.Tag)) > 0 {
+			v.add(f+".tag", "expected a revision tag (1 to 63 characters of a-z, 0-9 and '-', such as canary), got %q", r.Tag)
+		} else if j, dup := tags[r.Tag]; dup {
+			v.add(f+".tag", "duplicate tag %q (also spec.istiod.revisions[%d]): a tag points at one revision", r.Tag, j)
+		} else {
+			tags[r.Tag] = k
+		}
+	}
 }
 
 func validateProxies(v *validator, p *Proxies) {

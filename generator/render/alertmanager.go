@@ -256,26 +256,50 @@ func inhibitRules(c *config.Config, alerts []string) []AMInhibit {
 	}
 
 	// What follows from an alert (the descriptors' Silences), in the same
-	// cluster.
+	// cluster, and in the same instance where the target has the source's
+	// instance labels too (IstiodDown of one revision silences that
+	// revision's IstiodReplicasBelowMinimum, not another's). Targets
+	// without them (stale proxies carry no revision) are silenced
+	// cluster-wide: labels missing on one side would never compare equal.
 	for _, d := range rules.Descriptors {
 		if !slices.Contains(alerts, d.Name) {
 			continue
 		}
-		var targets []string
+		var order []string
+		byShared := map[string][]string{}
 		for _, s := range d.Silences {
-			if slices.Contains(alerts, s) {
-				targets = append(targets, s)
+			if !slices.Contains(alerts, s) {
+				continue
 			}
+			var shared []string
+			if t := rules.DescriptorOf(s); t != nil {
+				for _, l := range d.InstanceLabels {
+					if slices.Contains(t.InstanceLabels, l) {
+						shared = append(shared, l)
+					}
+				}
+			}
+			k := strings.Join(shared, ",")
+			if _, ok := byShared[k]; !ok {
+				order = append(order, k)
+			}
+			byShared[k] = append(byShared[k], s)
 		}
-		if len(targets) == 0 {
-			continue
+		for _, k := range order {
+			comment := d.Name + " silences what follows from it in the same cluster."
+			equal := []string{cluster}
+			if k != "" {
+				shared := strings.Split(k, ",")
+				comment = d.Name + " silences what follows from it in the same cluster and " + strings.Join(shared, ", ") + "."
+				equal = append(equal, shared...)
+			}
+			out = append(out, AMInhibit{
+				Comment: comment,
+				Source:  selector.Matchers{selector.Equal("alertname", d.Name)},
+				Target:  selector.Matchers{oneOf("alertname", byShared[k])},
+				Equal:   equal,
+			})
 		}
-		out = append(out, AMInhibit{
-			Comment: d.Name + " silences what follows from it in the same cluster.",
-			Source:  selector.Matchers{selector.Equal("alertname", d.Name)},
-			Target:  selector.Matchers{oneOf("alertname", targets)},
-			Equal:   []string{cluster},
-		})
 	}
 	return out
 }

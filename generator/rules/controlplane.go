@@ -2,6 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/config"
@@ -14,6 +17,10 @@ const (
 	IstiodHeapRatio       = "namespace_pod:istiod_heap_to_memory_limit:ratio"
 	IstiodCPURatio        = "namespace_pod:istiod_cpu_to_limit:ratio"
 	IstiodCPURequestRatio = "namespace_pod:istiod_cpu_to_request:ratio"
+	// ProxiesConnected is how many proxies each revision's istiods serve
+	// (pilot_xds, per revision), 0 for a revision whose istiods are up and
+	// serve none; absent while none of them is up.
+	ProxiesConnected = "revision:istio_proxies_connected:sum"
 )
 
 func (b *builder) controlPlane() File {
@@ -45,6 +52,13 @@ func (b *builder) controlPlane() File {
 
 	cpuUsed := "sum by (namespace, pod) (rate(" + cadvisor.Metric("container_cpu_usage_seconds_total") + "[5m]))"
 	cpu := ksm.With(selector.Equal("resource", "cpu"))
+	connected := record(ProxiesConnected, lines(
+		"sum by (revision) ("+byRevision(istiod.Metric("pilot_xds"))+")",
+		"or on (revision)",
+		"0 * sum by (revision) ("+byRevision(up+" == 1")+")",
+	), "Proxies connected to each revision's istiods (pilot_xds counts xDS clients per proxy version: istio/istio "+
+		"pilot/pkg/xds/monitoring.go), 0 for a revision that is up and serves none. IstiodDown reads its last value "+
+		"once a revision's istiods are gone.")
 	cpuRatio := record(IstiodCPURatio, lines(
 		cpuUsed,
 		"/ on (namespace, pod) group_left (limit_source)",
@@ -134,19 +148,20 @@ func (b *builder) controlPlane() File {
 			heapRatio,
 			cpuRatio,
 			cpuRequestRatio,
+			connected,
 			heapAlert(heapT[0]),
 			heapAlert(heapT[1]),
 			b.alert(down,
-				// "or vector(0)" covers targets that are gone as well as down,
-				// with the same (empty) label set, so the alert does not
-				// resolve and restart its hold when the last target vanishes.
-				"(sum("+up+") or vector(0)) == "+num(down.Value),
-				"No istiod instance is up.",
-				"No istiod target has been up for "+down.For.String()+". Proxies keep their last config but get no updates, new pods cannot start with a sidecar and certificates are not renewed."),
+				b.istiodDownExpr(up, down.Value),
+				"No istiod instance of a revision is up.",
+				"No istiod target of revision {{ $labels.revision }} has been up for "+down.For.String()+
+					" (with no revision named, no istiod of any revision, or the scrape stores no istio_io_rev). Its proxies keep their last config but get no updates, "+
+					"new pods of its namespaces cannot start with a sidecar and its certificates are not renewed."),
 			b.alert(replicas,
-				"sum("+up+") < "+num(replicas.Value),
-				"Fewer istiod instances are up than the profile's minimum.",
-				"Only {{ $value }} istiod targets are up; the profile asks for at least "+replicas.Shown+". One more failure leaves the mesh without a control plane."),
+				"sum by (revision) ("+byRevision(up)+") < "+num(replicas.Value),
+				"Fewer istiod instances of a revision are up than the profile's minimum.",
+				"Only {{ $value }} istiod targets of revision {{ $labels.revision }} are up; the profile asks for at least "+replicas.Shown+
+					" per revision. One more failure leaves its proxies without a control plane."),
 			b.alert(cpuT[0],
 				IstiodCPURatio+" >= "+num(cpuT[0].Value),
 				"istiod uses most of its CPU limit.",
@@ -191,6 +206,80 @@ func (b *builder) controlPlane() File {
 					"). Istio's webhooks fail closed: pods cannot be created (injection) or Istio config cannot be applied (validation)."),
 		)},
 	}
+}
+
+// RevisionLabel is the label the per-revision alerts carry: the istiod
+// target's istio.io/rev. istiod's pods and its Service carry istio.io/rev
+// (the revision, "default" without one: istio/istio
+// manifests/charts/istio-control/istio-discovery/templates/deployment.yaml
+// and service.yaml). Under kube-prometheus-stack the generated
+// ServiceMonitor keeps the Service's as istio_io_rev (targetLabels); Istio's
+// addon Prometheus keeps every pod label (samples/addons/prometheus.yaml,
+// job kubernetes-pods: labelmap __meta_kubernetes_pod_label_(.+)), so the
+// pod's arrives as istio_io_rev too. A custom setup without the label gets
+// one group without a revision label: the alerts then sum every istiod,
+// as before.
+const RevisionLabel = "revision"
+
+// scrapedRevisionLabel is the stored name of istio.io/rev.
+const scrapedRevisionLabel = "istio_io_rev"
+
+// ConnectedLookback is how far back IstiodDown looks for the last count
+// of proxies connected to a revision (ProxiesConnected): once its istiods
+// are down or gone their pilot_xds series are too, and a revision that
+// served proxies when it was last seen, within the lookback, still pages.
+// A revision uninstalled after its proxies moved to another was last seen
+// serving none (istiod keeps pilot_xds at 0 once its proxies leave:
+// istio/istio pilot/pkg/xds/monitoring.go recordXDSClients), and does not.
+// A day, or twice downFor where that is longer, so the page fires for at
+// least as long as it was held.
+func ConnectedLookback(c *config.Config) profile.Duration {
+	return max(profile.Duration(24*time.Hour), 2*c.Profile.Spec.Istiod.DownFor)
+}
+
+// byRevision copies istio_io_rev into the revision label of expr's series.
+func byRevision(expr string) string {
+	return `label_replace(` + expr + `, "` + RevisionLabel + `", "$1", "` + scrapedRevisionLabel + `", "(.+)")`
+}
+
+// istiodDownExpr fires per revision whose istiods are all down or gone,
+// when proxies were connected to it within ConnectedLookback, the profile
+// names it, or no istiod of any revision is up (one control plane: as
+// before, a page whenever none is up). With no istiod target and no
+// revision known at all it fires without a revision label, as before.
+func (b *builder) istiodDownExpr(up string, value float64) string {
+	upBy := "sum by (revision) (" + byRevision(up) + ")"
+	connected := "last_over_time(" + ProxiesConnected + "[" + ConnectedLookback(b.c).String() + "]) > 0"
+	watched := []string{connected}
+	for _, r := range b.c.Profile.Spec.Istiod.Revisions {
+		watched = append(watched, `label_replace(vector(1), "`+RevisionLabel+`", `+strconv.Quote(r.Name)+`, "", "")`)
+	}
+	known := strings.Join(watched, "\n  or on (revision)\n    ")
+	return lines(
+		"(",
+		"    "+upBy,
+		"  or on (revision)",
+		"    0 * (",
+		"      "+strings.ReplaceAll(known, "\n", "\n    "),
+		"    )",
+		") == "+num(value),
+		"and on (revision)",
+		"(",
+		"    "+known,
+		"  or on (revision)",
+		"    "+upBy+" unless on () (sum("+up+") > 0)",
+		")",
+		"or",
+		"(",
+		"    vector(0)",
+		"  unless on ()",
+		"    (",
+		"        group("+up+")",
+		"      or",
+		"        "+strings.ReplaceAll(known, "\n", "\n    "),
+		"    )",
+		")",
+	)
 }
 
 // ConflictGauges are istiod's gauges of conflicting or duplicate config that
@@ -260,6 +349,9 @@ var controlPlaneAlerts = []*Descriptor{
 	},
 	{
 		Name: AlertIstiodDown,
+		// One page per revision: a canary down is not the stable
+		// revision's incident.
+		InstanceLabels: []string{RevisionLabel},
 		// With no istiod up, these follow within minutes to hours and say
 		// nothing the page does not: they are muted while it fires.
 		Silences: []string{
@@ -277,21 +369,24 @@ var controlPlaneAlerts = []*Descriptor{
 			// certificates stop rotating (they live 24h, rotate at half).
 			AlertIstioCertificateSigningFailures, AlertIstioWorkloadCertRotation,
 		},
-		Meaning: "no istiod target is up: no config pushes, injection or certificate signing",
+		Meaning: "no istiod target of a revision is up: its proxies get no config pushes, its injection and certificate signing stop",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			return []Threshold{{Alert: AlertIstiodDown, Severity: profile.SeverityCritical,
-				Condition: fmt.Sprintf("no istiod target up for %s", i.DownFor), Fields: []string{"spec.istiod.downFor"},
-				Value: 0, Shown: "0", For: i.DownFor}}
+				Condition: fmt.Sprintf("no istiod target of a revision up for %s, where proxies were connected to it when it was last seen (within %s), "+
+					"the profile lists it, or no istiod of any revision is up", i.DownFor, ConnectedLookback(c)),
+				Fields: []string{"spec.istiod.downFor"},
+				Value:  0, Shown: "0", For: i.DownFor}}
 		},
 	},
 	{
-		Name:    AlertIstiodReplicasBelowMinimum,
-		Meaning: "fewer istiod replicas up than the minimum ({warning}): no redundancy",
+		Name:           AlertIstiodReplicasBelowMinimum,
+		InstanceLabels: []string{RevisionLabel},
+		Meaning:        "fewer istiod replicas of a revision up than the minimum ({warning}): no redundancy",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			return []Threshold{{Alert: AlertIstiodReplicasBelowMinimum, Severity: profile.SeverityWarning,
-				Condition: fmt.Sprintf("fewer than %d istiod targets up for %s", i.MinReplicas, i.ReplicasFor),
+				Condition: fmt.Sprintf("fewer than %d istiod targets of a revision up for %s", i.MinReplicas, i.ReplicasFor),
 				Fields:    []string{"spec.istiod.minReplicas", "spec.istiod.replicasFor"},
 				Value:     float64(i.MinReplicas), Shown: num(float64(i.MinReplicas)), For: i.ReplicasFor, Draw: "istiod.minReplicas",
 				Panels: []string{"oncall/istiod instances up", "executive/istiod up"}}}

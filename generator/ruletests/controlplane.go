@@ -22,12 +22,13 @@ func (b *builder) controlPlane() *suite {
 	s.alerts = []string{"IstiodHeapNearLimit", "IstiodDown", "IstiodReplicasBelowMinimum", "IstiodHighCPU",
 		"IstioXDSRejects", "IstioXDSPushErrors", "IstiodPushLatencyHigh", "IstioConfigConflicts", "IstioSidecarInjectionFailures",
 		"IstioWebhookFailures"}
-	s.records = []string{rules.IstiodHeapRatio, rules.IstiodCPURatio, rules.IstiodCPURequestRatio}
+	s.records = []string{rules.IstiodHeapRatio, rules.IstiodCPURatio, rules.IstiodCPURequestRatio, rules.ProxiesConnected}
 	for _, w := range []*watch{b.heapWatch(), b.downWatch(), b.replicasWatch(), b.cpuWatch(), b.rejectsWatch(),
 		b.pushErrorsWatch(), b.pushLatencyWatch(), b.conflictsWatch(), b.injectionWatch(), b.webhookWatch()} {
 		s.Tests = append(s.Tests, b.edgeCases(w)...)
 	}
 	s.Tests = append(s.Tests, b.heapLiveLimit(), b.istiodAbsent(), b.conflictKinds())
+	s.Tests = append(s.Tests, b.revisionCases()...)
 	s.Tests = append(s.Tests, b.cpuHPA()...)
 	return s
 }
@@ -148,17 +149,21 @@ func (b *builder) heapLiveLimit() *testGroup {
 	return g
 }
 
-// upInputs are the istiod targets' up series: the first level pods are up.
+// upInputs are the istiod targets' up series: the first level pods of the
+// first watched revision are up, every pod of the others (revisions the
+// profile lists besides) throughout.
 func (b *builder) upInputs(level func(profile.Duration) float64, n int) []series {
 	var out []series
-	for k, p := range b.istiods() {
-		v := mapf(b.levels(level, n), func(up float64) float64 {
-			if float64(k) < up {
-				return 1
-			}
-			return 0
-		})
-		out = append(out, series{p.of("up"), gauge(v)})
+	for j, rev := range b.watchedRevisions() {
+		for k, p := range b.revisionPods(rev) {
+			v := mapf(b.levels(level, n), func(up float64) float64 {
+				if j > 0 || float64(k) < up {
+					return 1
+				}
+				return 0
+			})
+			out = append(out, series{p.of("up"), gauge(v)})
+		}
 	}
 	return out
 }
@@ -166,7 +171,7 @@ func (b *builder) upInputs(level func(profile.Duration) float64, n int) []series
 func (b *builder) downWatch() *watch {
 	all := float64(len(b.istiods()))
 	return &watch{
-		alert: "IstiodDown", baseline: all, labels: lbls{}, inputs: b.upInputs,
+		alert: "IstiodDown", baseline: all, labels: revisionOf(b.watchedRevisions()[0]), inputs: b.upInputs,
 		show: func(f float64) string { return num(f) + " of " + num(all) + " up" },
 		sevs: []sev{{rule: b.rule("IstiodDown", nil), holds: func(q float64) bool { return q == 0 }, above: 0, below: 1}},
 	}
@@ -176,25 +181,31 @@ func (b *builder) replicasWatch() *watch {
 	all := float64(len(b.istiods()))
 	minimum := float64(b.c.Profile.Spec.Istiod.MinReplicas)
 	return &watch{
-		alert: "IstiodReplicasBelowMinimum", baseline: all, labels: lbls{}, inputs: b.upInputs,
+		alert: "IstiodReplicasBelowMinimum", baseline: all, labels: revisionOf(b.watchedRevisions()[0]), inputs: b.upInputs,
 		show: func(f float64) string { return num(f) + " of " + num(all) + " up" },
 		sevs: []sev{{rule: b.rule("IstiodReplicasBelowMinimum", nil), holds: lt(minimum), above: minimum - 1, below: minimum}},
 	}
 }
 
-// istiodAbsent: with no istiod target at all, IstiodDown fires with the
-// same (empty) label set as when the targets are down.
+// istiodAbsent: with no istiod target at all, IstiodDown fires for each
+// revision the profile lists, else once without a revision label.
 func (b *builder) istiodAbsent() *testGroup {
 	i := b.c.Profile.Spec.Istiod
 	at := b.ceilStep(i.DownFor)
-	want := lbls{}
+	var fs []fired
+	for _, r := range b.listedRevisions() {
+		fs = append(fs, fired{b.rule("IstiodDown", nil), revisionOf(r), 0})
+	}
+	if len(fs) == 0 {
+		fs = []fired{{b.rule("IstiodDown", nil), lbls{}, 0}}
+	}
 	// A series of another job keeps the test database from being empty.
 	other := b.cadvisor("istio-system", "istio-ingressgateway-5b7c9d8f6-"+podSuffix(0), catalogue.SidecarContainer, "docker.io/istio/proxyv2:1.28.1")
 	return &testGroup{
 		Name:        "IstiodDown fires when no istiod target exists at all",
 		Interval:    b.step.String(),
 		InputSeries: []series{{other.of("container_memory_working_set_bytes"), gauge(constant(1<<27, b.samples(at)))}},
-		AlertTests:  []alertTest{b.expect(at, "IstiodDown", fired{b.rule("IstiodDown", nil), want, 1})},
+		AlertTests:  []alertTest{b.expect(at, "IstiodDown", fs...)},
 	}
 }
 
