@@ -118,24 +118,8 @@ func startAlertmanager(t *testing.T, bin, configFile, dir string) string {
 	)
 	log, exited := promserver.StartProcess(t, "alertmanager", cmd)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			t.Fatalf("alertmanager exited before it was ready: %v\n%s", err, log.String())
-		default:
-		}
-		if resp, err := http.Get(base + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager not ready after 30s:\n%s", log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	promserver.WaitReady(t, "alertmanager", base, log, exited)
+	return base
 }
 
 // amAlert is an alert as Alertmanager's API v2 lists it.
@@ -362,22 +346,6 @@ func startReloadablePrometheus(t *testing.T, bin, configFile, dir string) (*serv
 			t.Fatalf("reloading prometheus: %v", err)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			t.Fatalf("prometheus exited before it was ready: %v\n%s", err, log.String())
-		default:
-		}
-		if resp, err := http.Get(s.Base + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s, reload
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready after 30s:\n%s", log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	promserver.WaitReady(t, "prometheus", s.Base, log, exited)
+	return s, reload
 }

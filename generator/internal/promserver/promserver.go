@@ -102,21 +102,30 @@ func Start(t testing.TB, bin, configFile, dir string) *Server {
 	)
 	log, exited := StartProcess(t, "prometheus", cmd)
 	s := &Server{Base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	WaitReady(t, "prometheus", s.Base, log, exited)
+	return s
+}
+
+// WaitReady waits up to 30s for the process started by StartProcess to
+// answer 200 on base/-/ready (Prometheus and Alertmanager both do), and
+// fails the test with its log if it exits first or never does.
+func WaitReady(t testing.TB, name, base string, log *Buffer, exited <-chan error) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
 		case err := <-exited:
-			t.Fatalf("prometheus exited before it was ready: %v\n%s", err, log.String())
+			t.Fatalf("%s exited before it was ready: %v\n%s", name, err, log.String())
 		default:
 		}
-		if resp, err := http.Get(s.Base + "/-/ready"); err == nil {
+		if resp, err := http.Get(base + "/-/ready"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s
+				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready after 30s:\n%s", log.String())
+			t.Fatalf("%s not ready after 30s:\n%s", name, log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
