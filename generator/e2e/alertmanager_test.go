@@ -178,18 +178,7 @@ func TestAlertmanagerDeliversOneNotificationPerIncident(t *testing.T) {
 	}
 	amBase := startAlertmanager(t, amBin, amFile, dir)
 
-	m := newMesh(time.Now())
-	injectFaults(t, c, m)
-	var mu sync.Mutex
-	var istiods []*url.URL
-	for _, i := range m.istiods {
-		istiods = append(istiods, serve(t, handler(&mu, func(e *exposition) { m.istiodMetrics(i, e) })))
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/stats/prometheus", handler(&mu, m.envoyMetrics))
-	mux.Handle("/metrics/cadvisor", handler(&mu, m.cadvisorMetrics))
-	mux.Handle("/ksm", handler(&mu, m.kubeStateMetrics))
-	sidecars := serve(t, mux)
+	m, istiods, sidecars := serveFaultyMesh(t, c)
 	// Prometheus applies its first scrape targets a few seconds after it
 	// starts (discovery updates come every 5s), so with the test's 3s
 	// holds IstiodDown fires once before istiod is first scraped. It

@@ -215,18 +215,7 @@ func TestRealPrometheus(t *testing.T) {
 	ruleDir := filepath.Join(dir, "rules")
 	files := writeRules(t, c, ruleDir)
 
-	m := newMesh(time.Now())
-	injectFaults(t, c, m)
-	var mu sync.Mutex
-	var istiods []*url.URL
-	for _, i := range m.istiods {
-		istiods = append(istiods, serve(t, handler(&mu, func(e *exposition) { m.istiodMetrics(i, e) })))
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/stats/prometheus", handler(&mu, m.envoyMetrics))
-	mux.Handle("/metrics/cadvisor", handler(&mu, m.cadvisorMetrics))
-	mux.Handle("/ksm", handler(&mu, m.kubeStateMetrics))
-	sidecars := serve(t, mux)
+	m, istiods, sidecars := serveFaultyMesh(t, c)
 	configFile := filepath.Join(dir, "prometheus.yml")
 	writeConfig(t, configFile, ruleDir, m, istiods, sidecars)
 
@@ -402,4 +391,23 @@ func checkRecorded(ctx context.Context, t *testing.T, srv *server, c *config.Con
 			t.Errorf("%s: unexpected series %v", ch.query, sortedKeys(got))
 		}
 	}
+}
+
+// serveFaultyMesh builds the synthetic mesh with the scenario's faults and
+// serves its exporters: one target per istiod, and one for the sidecars,
+// cAdvisor and kube-state-metrics paths.
+func serveFaultyMesh(t *testing.T, c *config.Config) (*mesh, []*url.URL, *url.URL) {
+	t.Helper()
+	m := newMesh(time.Now())
+	injectFaults(t, c, m)
+	var mu sync.Mutex
+	var istiods []*url.URL
+	for _, i := range m.istiods {
+		istiods = append(istiods, serve(t, handler(&mu, func(e *exposition) { m.istiodMetrics(i, e) })))
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/stats/prometheus", handler(&mu, m.envoyMetrics))
+	mux.Handle("/metrics/cadvisor", handler(&mu, m.cadvisorMetrics))
+	mux.Handle("/ksm", handler(&mu, m.kubeStateMetrics))
+	return m, istiods, serve(t, mux)
 }
