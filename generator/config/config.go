@@ -104,7 +104,9 @@ const Reporter = "destination"
 func New(p profile.Profile) (*Config, error) {
 	c := &Config{Profile: p}
 	var cluster []*labels.Matcher
-	if p.Spec.Mesh.Cluster != "" {
+	// An external cluster label is not on the series the rules read
+	// (Prometheus adds it on the way out): selecting on it selects nothing.
+	if p.Spec.Mesh.Cluster != "" && p.Spec.Mesh.ClusterInSeries() {
 		cluster = append(cluster, selector.Equal(p.Spec.Mesh.ClusterLabel, p.Spec.Mesh.Cluster))
 	}
 	sel := p.Spec.Prometheus.Selectors

@@ -72,7 +72,7 @@ func TestRulesFollowTheirDescriptors(t *testing.T) {
 				if w.Shown == rules.NoSeries {
 					// Alerts on missing series compare nothing: they
 					// test for absence, with absent() or unless.
-					if !strings.Contains(r.Expr, "absent(") && !strings.Contains(r.Expr, "\nunless ") {
+					if !strings.Contains(r.Expr, "absent(") && !regexp.MustCompile(`\n\s*unless `).MatchString(r.Expr) {
 						t.Errorf("%s: %s rule %d is about missing series but tests for none:\n%s", name, d.Name, i, r.Expr)
 					}
 				} else if !slices.Contains(comparedNumbers(t, r.Expr), w.Value) {

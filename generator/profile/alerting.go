@@ -64,7 +64,9 @@ func (s *Spec) GroupBy() []string {
 		return s.Alerting.GroupBy
 	}
 	out := slices.Clone(DefaultGroupBy)
-	if s.Mesh.Cluster != "" {
+	// Several clusters: their label is on every alert, from the series or
+	// from each Prometheus' external labels.
+	if s.Mesh.Cluster != "" || s.Mesh.MultiCluster() {
 		out = append(out, s.Mesh.ClusterLabel)
 	}
 	return out

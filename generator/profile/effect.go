@@ -60,7 +60,7 @@ func (l *Loaded) noEffect(errs Errors) Errors {
 			Msg: fmt.Sprintf(format, args...) + " (--strict makes this an error)"})
 	}
 	// config.New matches the cluster label only when a cluster is named.
-	if s.Mesh.Cluster == "" {
+	if s.Mesh.Cluster == "" && !s.Mesh.MultiCluster() {
 		warn("spec.mesh.clusterLabel", "has no effect without spec.mesh.cluster: the rules match %s only when a cluster is named; set spec.mesh.cluster or remove clusterLabel", s.Mesh.ClusterLabel)
 	}
 	// Only the cert-manager CA mode reads cert-manager's series (rules/certificates.go).

@@ -80,11 +80,63 @@ type Mesh struct {
 	Cluster string `yaml:"cluster" json:"cluster"`
 	// ClusterLabel is the label that carries Cluster on every series.
 	ClusterLabel string `yaml:"clusterLabel" json:"clusterLabel"`
+	// Clusters describes a mesh of several clusters watched by one rule set
+	// (multi-primary or primary-remote); empty for one cluster.
+	Clusters Clusters `yaml:"clusters" json:"clusters"`
 	// LatencyBuckets are the bucket boundaries, in milliseconds, of the
 	// meshes' istio_request_duration_milliseconds histogram when they set
 	// them (Istio's sidecar.istio.io/statsHistogramBuckets pod annotation);
 	// empty keeps Envoy's defaults. A latency threshold must be one of them.
 	LatencyBuckets []float64 `yaml:"latencyBuckets" json:"latencyBuckets,omitempty"`
+}
+
+// Clusters is a fleet of clusters in one mesh. With a multi-cluster
+// topology every rule keeps clusterLabel through its aggregations, so one
+// rule set evaluated over all clusters' series alerts per cluster; cluster
+// (one name) must then be empty.
+type Clusters struct {
+	// Topology is single (one cluster; the default), multi-primary (an istiod in every cluster) or primary-remote (istiods only in the primaries).
+	Topology string `yaml:"topology" json:"topology"`
+	// LabelSource says where clusterLabel comes from: series (every stored series carries it, as on a central Prometheus or ruler) or external (each cluster's Prometheus adds it on the way out as an external label, so the rules neither select on it nor group by it and still fire locally).
+	LabelSource string `yaml:"labelSource" json:"labelSource"`
+	// Names are the clusters' values of clusterLabel; optional. Listed, a cluster whose series are all missing still alerts (IstiodDown, no-data alerts per cluster); unlisted, clusters are the ones with any up series.
+	Names []string `yaml:"names" json:"names,omitempty"`
+	// Primaries are the names of the clusters that run istiod under primary-remote (default: the first name); the control-plane alerts expect an istiod only there.
+	Primaries []string `yaml:"primaries" json:"primaries,omitempty"`
+}
+
+// Topologies and label sources of spec.mesh.clusters.
+const (
+	TopologySingle        = "single"
+	TopologyMultiPrimary  = "multi-primary"
+	TopologyPrimaryRemote = "primary-remote"
+	LabelSourceSeries     = "series"
+	LabelSourceExternal   = "external"
+)
+
+// MultiCluster reports whether the profile covers several clusters.
+func (m Mesh) MultiCluster() bool {
+	return m.Clusters.Topology == TopologyMultiPrimary || m.Clusters.Topology == TopologyPrimaryRemote
+}
+
+// ClusterInSeries reports whether the stored series carry the cluster
+// label, so rules may select on it (a named cluster) and must keep it
+// through their aggregations (several clusters).
+func (m Mesh) ClusterInSeries() bool { return m.Clusters.LabelSource != LabelSourceExternal }
+
+// ControlPlaneClusters are the listed clusters that run istiod: every name
+// under multi-primary, the primaries under primary-remote.
+func (m Mesh) ControlPlaneClusters() []string {
+	if m.Clusters.Topology != TopologyPrimaryRemote {
+		return m.Clusters.Names
+	}
+	if len(m.Clusters.Primaries) > 0 {
+		return m.Clusters.Primaries
+	}
+	if len(m.Clusters.Names) > 0 {
+		return m.Clusters.Names[:1]
+	}
+	return nil
 }
 
 // Istiod sizes the control plane and sets its alert thresholds. Fields

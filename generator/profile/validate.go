@@ -203,6 +203,7 @@ func validateMesh(v *validator, s *Spec) {
 			m.ClusterLabel, strings.Join(ownLabels, ", "))
 	}
 	checkLabelValue(v, "spec.mesh.cluster", m.Cluster)
+	validateClusters(v, m)
 }
 
 // Upper bounds on mesh size and replicas.

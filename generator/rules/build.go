@@ -11,13 +11,14 @@ import (
 // Build returns every rule file for the config, in a fixed order.
 func Build(c *config.Config) []File {
 	b := &builder{c: c}
-	return []File{
+	// Several clusters: every expression keeps the cluster label (clusters.go).
+	return PerCluster(c, []File{
 		b.controlPlane(),
 		b.proxies(),
 		b.certificates(),
 		b.sloRecordings(),
 		b.sloAlerts(),
-	}
+	})
 }
 
 type builder struct{ c *config.Config }

@@ -126,10 +126,7 @@ func (b *builder) controlPlane() File {
 	// The API server counts the calls it could not make to a webhook; istiod
 	// counts nothing when it cannot be reached. Selected by the webhook
 	// names alone (and the cluster), as the API server's job varies.
-	apiserver := selector.Matchers{}
-	if m := c.Profile.Spec.Mesh; m.Cluster != "" {
-		apiserver = apiserver.With(selector.Equal(m.ClusterLabel, m.Cluster))
-	}
+	apiserver := ClusterMatcher(c)
 	webhookCalls := apiserver.With(selector.Regex("name", istioWebhooks), selector.Equal("error_type", "calling_webhook_error")).
 		Metric("apiserver_admission_webhook_rejection_count")
 

@@ -137,11 +137,7 @@ func largestDivisor(n, max int) int {
 // cluster when the profile names one, so series federated from several
 // clusters stay apart.
 func (b *builder) serviceLabels() []string {
-	mesh := b.c.Profile.Spec.Mesh
-	if mesh.Cluster != "" {
-		return append([]string{mesh.ClusterLabel}, ServiceLabels...)
-	}
-	return ServiceLabels
+	return AggregationLabels(b.c, ServiceLabels...)
 }
 
 func by(labels ...string) string { return "sum by (" + strings.Join(labels, ", ") + ") " }
@@ -427,9 +423,7 @@ func (b *builder) sloNoData(s config.SLO, si int) Rule {
 		description = "{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has had no " + s.Name +
 			" SLI series for " + th.For.String() + " (its error budget is {{ $value | humanizePercentage }}): no istio_requests_total series reach the SLO, so its burn alerts cannot fire."
 	} else {
-		if m := b.c.Profile.Spec.Mesh; m.Cluster != "" {
-			sel = sel.With(selector.Equal(m.ClusterLabel, m.Cluster))
-		}
+		sel = sel.With(ClusterMatcher(b.c)...)
 		expr = "absent(" + sel.Metric(SLIRequestsRate5m) + ")"
 		description = "No service has had " + s.Name + " SLI series for " + th.For.String() +
 			": no istio_requests_total series match the SLO, so none of its alerts can fire."
