@@ -44,7 +44,7 @@ func Defaults(size string) Profile {
 		Spec: Spec{
 			Environment: DefaultEnvironment,
 			Size:        size,
-			Mesh:        Mesh{Services: sd.services, Pods: sd.pods, ClusterLabel: "cluster",
+			Mesh: Mesh{Services: sd.services, Pods: sd.pods, ClusterLabel: "cluster",
 				Clusters: Clusters{Topology: TopologySingle, LabelSource: LabelSourceSeries}},
 			Istiod: Istiod{
 				MemoryLimit:        sd.istiodMemory,
