@@ -174,6 +174,10 @@ func (s Source) Build(c *config.Config, files []rules.File) ([]Dashboard, error)
 		if err != nil {
 			return nil, fmt.Errorf("dashboard template %s: %v", file, err)
 		}
+		// Several clusters: a cluster picker and its matcher (clusters.go).
+		if pretty, err = perClusterDashboard(c, pretty); err != nil {
+			return nil, fmt.Errorf("dashboard template %s: %v", file, err)
+		}
 		var head struct {
 			UID   string `json:"uid"`
 			Title string `json:"title"`
