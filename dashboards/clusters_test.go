@@ -15,7 +15,7 @@ import (
 func TestSelectCluster(t *testing.T) {
 	for q, want := range map[string]string{
 		`sum(rate(x{a=~"$namespace"}[$__rate_interval]))`:  `sum(rate(x{a=~"$namespace",cluster="$cluster"}[$__rate_interval]))`,
-		`max(y) / on (pod) z{pod="\x24name"}`:               `max(y{cluster="$cluster"}) / on (pod) z{cluster="$cluster",pod="\x24name"}`,
+		`max(y) / on (pod) z{pod="\x24name"}`:              `max(y{cluster="$cluster"}) / on (pod) z{cluster="$cluster",pod="\x24name"}`,
 		`increase(x[$__range] @ end()) and w{cluster="a"}`: `increase(x{cluster="$cluster"}[$__range] @ end()) and w{cluster="a"}`,
 	} {
 		got, err := selectCluster(q, "cluster")
