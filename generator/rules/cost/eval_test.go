@@ -65,6 +65,10 @@ type ruleSet struct {
 	// the series they wrote in the last cycle (storage cost).
 	records  map[string]int
 	recorded atomic.Int64
+	// perMinute is the last cycle's samples with each group's weighted by
+	// how often it runs in a minute (Pyrra's groups run every 30s and
+	// 2m30s; groups without an interval take the bench's 1m).
+	perMinute float64
 }
 
 // loadRuleSet writes each file (name -> YAML) to a temporary folder and
@@ -146,9 +150,12 @@ func (rs *ruleSet) query(ctx context.Context, qs string, t time.Time) (promql.Ve
 func (rs *ruleSet) cycle(ctx context.Context, ts time.Time) (int64, time.Duration, error) {
 	rs.samples.Store(0)
 	rs.recorded.Store(0)
+	rs.perMinute = 0
 	start := time.Now()
 	for _, g := range rs.groups {
+		before := rs.samples.Load()
 		g.Eval(ctx, ts)
+		rs.perMinute += float64(rs.samples.Load()-before) * float64(time.Minute) / float64(g.Interval())
 		for _, r := range g.Rules() {
 			if err := r.LastError(); err != nil {
 				return 0, 0, fmt.Errorf("%s: group %s, rule %s: %w", rs.name, g.Name(), r.Name(), err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -57,6 +58,10 @@ type peerSLO struct {
 	// bucket (the good events) and _count.
 	Errors, Total string
 	Latency       bool
+	// PyrraSuccess is the threshold bucket with le as one value, as
+	// Pyrra's latency indicator takes it (its Prometheus 3 migration
+	// mode, on by default, matches both "250" and "250.0" itself).
+	PyrraSuccess string
 }
 
 // peerSLOs turns the config's SLOs into selectors on the raw series. A
@@ -80,9 +85,10 @@ func peerSLOs(c *config.Config) []peerSLO {
 		if s.SLI == profile.SLILatency {
 			p.Latency = true
 			// The same le matcher as ours (generator/rules: a bucket
-			// boundary as Prometheus 2 and 3 both store it).
+			// boundary as Prometheus 2 and 3 store it, "250" and "250.0").
 			le := strings.TrimSuffix(profile.FormatNumber(float64(time.Duration(s.Threshold).Milliseconds())), ".0")
-			p.Errors = ms.With(selector.Equal("le", le)).Metric("istio_request_duration_milliseconds_bucket")
+			p.Errors = ms.With(selector.Regex("le", regexp.QuoteMeta(le)+`(\.0)?`)).Metric("istio_request_duration_milliseconds_bucket")
+			p.PyrraSuccess = ms.With(selector.Equal("le", le)).Metric("istio_request_duration_milliseconds_bucket")
 			p.Total = ms.Metric("istio_request_duration_milliseconds_count")
 		} else {
 			p.Errors = ms.With(selector.Regex("response_code", "5..")).Metric("istio_requests_total")
@@ -155,7 +161,7 @@ func pyrraSpecs(c *config.Config, perf bool) []namedFile {
 		}
 		grouping := "[" + strings.Join(meshrules.ServiceLabels, ", ") + "]"
 		if s.Latency {
-			fmt.Fprintf(&sb, "  indicator:\n    latency:\n      success: {metric: %q}\n      total: {metric: %q}\n      grouping: %s\n", s.Errors, s.Total, grouping)
+			fmt.Fprintf(&sb, "  indicator:\n    latency:\n      success: {metric: %q}\n      total: {metric: %q}\n      grouping: %s\n", s.PyrraSuccess, s.Total, grouping)
 		} else {
 			fmt.Fprintf(&sb, "  indicator:\n    ratio:\n      errors: {metric: %q}\n      total: {metric: %q}\n      grouping: %s\n", s.Errors, s.Total, grouping)
 		}
@@ -230,6 +236,17 @@ func pyrraRules(tb testing.TB, bin string, c *config.Config, perf bool) []namedF
 	if len(files) == 0 {
 		tb.Fatal("pyrra generate wrote no rule file")
 	}
+	// Performance mode's -long file reads what its -short file records:
+	// evaluate -short first, so that cycles repeated at one timestamp
+	// read the same values (else the second writes a different sample at
+	// a timestamp the first has written, which the TSDB refuses).
+	rank := func(name string) string {
+		if base, ok := strings.CutSuffix(name, "-long"); ok {
+			return base + "\x01"
+		}
+		return strings.TrimSuffix(name, "-short") + "\x00"
+	}
+	sort.SliceStable(files, func(i, j int) bool { return rank(files[i].name) < rank(files[j].name) })
 	return files
 }
 
