@@ -117,9 +117,21 @@ func slothSpec(c *config.Config) []byte {
 		fmt.Fprintf(&sb, "  - name: %s\n    objective: %s\n    sli:\n      events:\n        error_query: %q\n        total_query: %q\n",
 			s.Name, profile.FormatNumber(s.Objective), errQuery, rate(s.Total))
 		fmt.Fprintf(&sb, "    alerting:\n      name: %s\n      page_alert: {labels: {severity: critical}}\n      ticket_alert: {labels: {severity: warning}}\n",
-			"Sloth"+strings.ReplaceAll(strings.Title(s.Name), "-", ""))
+			slothAlertName(s.Name))
 	}
 	return []byte(sb.String())
+}
+
+// slothAlertName is Sloth's alert for an SLO: payments-latency ->
+// SlothPaymentsLatency.
+func slothAlertName(slo string) string {
+	name := "Sloth"
+	for _, part := range strings.Split(slo, "-") {
+		if part != "" {
+			name += strings.ToUpper(part[:1]) + part[1:]
+		}
+	}
+	return name
 }
 
 // slothWindows is a Sloth AlertWindows catalogue with the profile's burn
