@@ -36,9 +36,20 @@ AM_SRC       := $(CURDIR)/tools/alertmanager/.build/alertmanager
 GRAFANA_SCHEMA_CHECK := $(BIN)/grafana-schema-check
 GRAFANA_DEPS := tools/grafana/go.mod tools/grafana/go.sum tools/grafana/main.go
 
-export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER GRAFANA_SCHEMA_CHECK
+# The real peers for the cost benchmark (make bench): Sloth v0.16.0 and
+# Pyrra v0.10.1 (tools/peers, a module of its own). Sloth from the tool
+# directive; Pyrra from a copy of its module with an empty ui/build (its
+# main package embeds ui/build, which the published module lacks), built
+# with Pyrra's own go.mod and go.sum, the dependency set it was released
+# with. Not part of make tools: they serve make bench only.
+PEERS_DEPS := tools/peers/go.mod tools/peers/go.sum
+SLOTH      := $(BIN)/sloth
+PYRRA      := $(BIN)/pyrra
+PYRRA_SRC  := $(CURDIR)/tools/peers/.build/pyrra
 
-.PHONY: all build generate test test-unit check-out lint-rules test-grafana test-amop bench fuzz tools clean check-labels helm-check
+export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER GRAFANA_SCHEMA_CHECK SLOTH PYRRA
+
+.PHONY: all build generate test test-unit check-out lint-rules test-grafana test-amop bench peers fuzz tools clean check-labels helm-check
 
 all: build
 
@@ -72,6 +83,25 @@ $(ALERTMANAGER): $(AM_DEPS)
 	printf '<!doctype html><title>Alertmanager</title><p>web UI not built (meshslo test build)</p>\n' > $(AM_SRC)/ui/app/dist/elm/index.html
 	cp $(AM_SRC)/ui/app/dist/elm/index.html $(AM_SRC)/ui/app/dist/mantine/index.html
 	cd $(AM_SRC) && $(GO) build -mod=readonly -o $(ALERTMANAGER) ./cmd/alertmanager
+
+peers: $(SLOTH) $(PYRRA)
+
+$(SLOTH): $(PEERS_DEPS)
+	cd tools/peers && $(GO) build -o $(SLOTH) github.com/slok/sloth/cmd/sloth
+
+# As for Alertmanager: a fresh copy from the module cache at the version
+# tools/peers/go.mod requires (go mod download checks it against go.sum),
+# made writable, given the ui/build/index.html that main.go's
+# //go:embed ui/build needs, and built with -mod=readonly.
+$(PYRRA): $(PEERS_DEPS)
+	rm -rf $(PYRRA_SRC)
+	mkdir -p $(dir $(PYRRA_SRC))
+	cd tools/peers && $(GO) mod download github.com/pyrra-dev/pyrra
+	cp -R "$$(cd tools/peers && $(GO) list -m -f '{{.Dir}}' github.com/pyrra-dev/pyrra)" $(PYRRA_SRC)
+	chmod -R u+w $(PYRRA_SRC)
+	mkdir -p $(PYRRA_SRC)/ui/build
+	printf '<!doctype html><title>Pyrra</title><p>web UI not built (meshslo benchmark build)</p>\n' > $(PYRRA_SRC)/ui/build/index.html
+	cd $(PYRRA_SRC) && $(GO) build -mod=readonly -o $(PYRRA) .
 
 $(KUBECONFORM): $(KUBE_DEPS)
 	cd tools/kube && $(GO) build -o $(KUBECONFORM) github.com/yannh/kubeconform/cmd/kubeconform
@@ -134,7 +164,7 @@ check-out:
 lint-rules: $(PROMTOOL)
 	$(PROMTOOL) check rules --lint=all --lint-fatal out/*/prometheus/*.yaml
 
-bench:
+bench: peers
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 # Each fuzz target for FUZZTIME (a minute by default); what a target finds

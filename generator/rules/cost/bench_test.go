@@ -19,6 +19,8 @@ import (
 	"github.com/meshslo/meshslo/generator/render"
 	meshrules "github.com/meshslo/meshslo/generator/rules"
 	"github.com/meshslo/meshslo/generator/selfcheck"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/tsdb"
 )
 
 // The benchmark's mesh, as in the brief: 10 pods per service over 5
@@ -102,9 +104,9 @@ func benchSize(b *testing.B, size sizeCase) {
 	engine := newEngine()
 	oursFiles := sloFiles(b, c)
 	sets := []*ruleSet{
-		loadRuleSet(b, "ours", db, engine, renderFiles(b, c, oursFiles)),
-		loadRuleSet(b, "sloth", db, engine, renderFiles(b, c, slothFiles(c, oursFiles, false))),
-		loadRuleSet(b, "lower", db, engine, renderFiles(b, c, lowerFiles(c))),
+		loadRuleSet(b, "meshslo", db, engine, renderFiles(b, c, oursFiles)),
+		loadRuleSet(b, "sloth-shaped", db, engine, renderFiles(b, c, slothFiles(c, oursFiles, false))),
+		loadRuleSet(b, "lower-bound", db, engine, renderFiles(b, c, lowerFiles(c))),
 	}
 	start = time.Now()
 	// Ours reads recorded tiles only at whole multiples of 5m before the
@@ -128,10 +130,46 @@ func benchSize(b *testing.B, size sizeCase) {
 	}
 	b.Logf("pods=%d: backfill took %s (Sloth's recorded 5m ratio every %s)", size.pods, time.Since(start).Round(time.Second), slothStep)
 
+	// The real peers, each generating its own rules from specs for the
+	// same SLOs (peers_test.go).
+	peers := []struct{ name, env, bin string }{
+		{"sloth-v0.16.0", "SLOTH", "sloth"},
+		{"pyrra-v0.10.1", "PYRRA", "pyrra"},
+		{"pyrra-v0.10.1-perf", "PYRRA", "pyrra"},
+	}
+	for _, p := range peers {
+		bin := peerBinary(p.env, p.bin)
+		if bin == "" {
+			b.Logf("pods=%d: %s skipped: no binary (set %s, or run `make peers` to build bin/%s)", size.pods, p.name, p.env, p.bin)
+			continue
+		}
+		var files []namedFile
+		switch p.name {
+		case "sloth-v0.16.0":
+			files = slothRules(b, bin, c)
+		case "pyrra-v0.10.1":
+			files = pyrraRules(b, bin, c, false)
+		default:
+			files = pyrraRules(b, bin, c, true)
+		}
+		is := isolate(b, strings.NewReplacer(".", "", "-", "_").Replace(p.name), files)
+		rs := loadRuleSet(b, p.name, db, engine, is.files)
+		start = time.Now()
+		for _, st := range is.backfillSteps(slothStep) {
+			if _, err := rs.backfill(ctx, end.Add(-size.history), end.Add(-st.step), st.step, func(name string) bool { return st.names[name] }); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("pods=%d: %s: backfilled %d recorded series names every %s in %s", size.pods, p.name, len(st.names), st.step, time.Since(start).Round(time.Second))
+		}
+		sets = append(sets, rs)
+	}
+	pairs := sloServicePairs(b, ctx, db, engine, c, end)
+
 	type result struct {
-		samples int64
-		total   time.Duration
-		runs    int
+		samples, recorded int64
+		perMinute         float64
+		total             time.Duration
+		runs              int
 	}
 	results := make([]result, len(sets))
 	for b.Loop() {
@@ -141,23 +179,56 @@ func benchSize(b *testing.B, size sizeCase) {
 				b.Fatal(err)
 			}
 			results[i].samples = n
+			results[i].recorded = rs.recorded.Load()
+			results[i].perMinute = rs.perMinute
 			results[i].total += d
 			results[i].runs++
 		}
 	}
 	ms := func(r result) float64 { return float64(r.total.Microseconds()) / 1000 / float64(r.runs) }
-	ours, sloth, lower := results[0], results[1], results[2]
-	b.ReportMetric(float64(ours.samples), "ours-samples/cycle")
-	b.ReportMetric(float64(sloth.samples), "sloth-samples/cycle")
-	b.ReportMetric(float64(lower.samples), "lower-samples/cycle")
-	b.ReportMetric(ms(ours), "ours-ms/cycle")
-	b.ReportMetric(ms(sloth), "sloth-ms/cycle")
-	b.ReportMetric(ms(lower), "lower-ms/cycle")
-	b.ReportMetric(float64(sloth.samples)/float64(ours.samples), "sloth/ours")
+	ours, lower := results[0], results[2]
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "pods=%d series=%d slo-service pairs=%d\n", size.pods, len(series), pairs)
+	fmt.Fprintf(&sb, "| rule set | samples/cycle | samples/minute | ms/cycle | samples vs ours | samples vs lower | ms vs lower | recorded series | per SLO and service |\n")
+	for i, rs := range sets {
+		r := results[i]
+		b.ReportMetric(float64(r.samples), rs.name+"-samples/cycle")
+		b.ReportMetric(ms(r), rs.name+"-ms/cycle")
+		b.ReportMetric(float64(r.recorded), rs.name+"-recorded-series")
+		b.ReportMetric(r.perMinute, rs.name+"-samples/minute")
+		if i != 0 {
+			b.ReportMetric(float64(r.samples)/float64(ours.samples), rs.name+"/ours")
+		}
+		fmt.Fprintf(&sb, "| %s | %d | %.0f | %.1f | %.2fx | %.2fx | %.2fx | %d | %.1f |\n", rs.name, r.samples, r.perMinute, ms(r),
+			float64(r.samples)/float64(ours.samples), float64(r.samples)/float64(lower.samples), ms(r)/ms(lower),
+			r.recorded, float64(r.recorded)/float64(max(pairs, 1)))
+	}
 	b.ReportMetric(float64(ours.samples)/float64(lower.samples), "ours/lower")
-	b.Logf("pods=%d series=%d | samples/cycle: ours %d, sloth-shaped %d, lower bound %d | ms/cycle: ours %.1f, sloth-shaped %.1f, lower bound %.1f | sloth/ours %.0fx, ours/lower %.2fx",
-		size.pods, len(series), ours.samples, sloth.samples, lower.samples, ms(ours), ms(sloth), ms(lower),
-		float64(sloth.samples)/float64(ours.samples), float64(ours.samples)/float64(lower.samples))
+	b.ReportMetric(ms(ours)/ms(lower), "ours-ms/lower-ms")
+	// To standard output: the benchmark's log keeps only 10 lines.
+	fmt.Print(sb.String())
+}
+
+// sloServicePairs is how many (SLO, destination service) pairs of the
+// profile have traffic in the mesh: the unit of the storage figures.
+func sloServicePairs(b *testing.B, ctx context.Context, db *tsdb.DB, engine *promql.Engine, c *config.Config, ts time.Time) int {
+	b.Helper()
+	n := 0
+	for _, s := range peerSLOs(c) {
+		q, err := engine.NewInstantQuery(ctx, db, nil, "count(sum by ("+strings.Join(meshrules.ServiceLabels, ", ")+") (rate("+s.Total+"[5m])))", ts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := q.Exec(ctx)
+		if res.Err != nil {
+			b.Fatal(res.Err)
+		}
+		if v, err := res.Vector(); err == nil && len(v) == 1 {
+			n += int(v[0].F)
+		}
+		q.Close()
+	}
+	return n
 }
 
 // realSeries is how many raw series the same mesh has with every bucket of

@@ -61,6 +61,14 @@ type ruleSet struct {
 	engine  *promql.Engine
 	db      *tsdb.DB
 	samples atomic.Int64
+	// records counts the recording rules of each expression; recorded,
+	// the series they wrote in the last cycle (storage cost).
+	records  map[string]int
+	recorded atomic.Int64
+	// perMinute is the last cycle's samples with each group's weighted by
+	// how often it runs in a minute (Pyrra's groups run every 30s and
+	// 2m30s; groups without an interval take the bench's 1m).
+	perMinute float64
 }
 
 // loadRuleSet writes each file (name -> YAML) to a temporary folder and
@@ -68,7 +76,7 @@ type ruleSet struct {
 // the samples the engine reads.
 func loadRuleSet(tb testing.TB, name string, db *tsdb.DB, engine *promql.Engine, files []namedFile) *ruleSet {
 	tb.Helper()
-	rs := &ruleSet{name: name, engine: engine, db: db}
+	rs := &ruleSet{name: name, engine: engine, db: db, records: map[string]int{}}
 	mgr := rules.NewManager(&rules.ManagerOptions{
 		Appendable: db,
 		Queryable:  db,
@@ -92,7 +100,13 @@ func loadRuleSet(tb testing.TB, name string, db *tsdb.DB, engine *promql.Engine,
 			tb.Fatalf("%s: parsing %s: %v", name, f.name, errs)
 		}
 		for _, g := range parsed.Groups {
-			rs.groups = append(rs.groups, groups[rules.GroupKey(path, g.Name)])
+			group := groups[rules.GroupKey(path, g.Name)]
+			rs.groups = append(rs.groups, group)
+			for _, r := range group.Rules() {
+				if rr, ok := r.(*rules.RecordingRule); ok {
+					rs.records[rr.Query().String()]++
+				}
+			}
 		}
 	}
 	return rs
@@ -120,8 +134,10 @@ func (rs *ruleSet) query(ctx context.Context, qs string, t time.Time) (promql.Ve
 	}
 	switch v := res.Value.(type) {
 	case promql.Vector:
+		rs.recorded.Add(int64(rs.records[qs] * len(v)))
 		return v, nil
 	case promql.Scalar:
+		rs.recorded.Add(int64(rs.records[qs]))
 		return promql.Vector{promql.Sample{T: v.T, F: v.V, Metric: labels.Labels{}}}, nil
 	default:
 		return nil, fmt.Errorf("rule result is not a vector or scalar: %s", qs)
@@ -130,11 +146,16 @@ func (rs *ruleSet) query(ctx context.Context, qs string, t time.Time) (promql.Ve
 
 // cycle evaluates every group once at ts, in order, as the rule manager
 // does at each interval, and returns the samples read and the time taken.
+// rs.recorded then holds the series its recording rules wrote.
 func (rs *ruleSet) cycle(ctx context.Context, ts time.Time) (int64, time.Duration, error) {
 	rs.samples.Store(0)
+	rs.recorded.Store(0)
+	rs.perMinute = 0
 	start := time.Now()
 	for _, g := range rs.groups {
+		before := rs.samples.Load()
 		g.Eval(ctx, ts)
+		rs.perMinute += float64(rs.samples.Load()-before) * float64(time.Minute) / float64(g.Interval())
 		for _, r := range g.Rules() {
 			if err := r.LastError(); err != nil {
 				return 0, 0, fmt.Errorf("%s: group %s, rule %s: %w", rs.name, g.Name(), r.Name(), err)

@@ -128,22 +128,25 @@ func rawRequests(s config.SLO, w profile.Duration) string {
 }
 
 // lowerFiles is the physical minimum: every raw series an SLI needs read
-// once over the shortest window.
+// once over the shortest window. An SLO that lists its services (the
+// large profile's payments SLOs) reads only theirs, through the same
+// selectors the peers' specs use (peerSLOs): raw series of services it
+// does not cover are no part of the minimum.
 func lowerFiles(c *config.Config) []rules.File {
 	f := rules.File{Name: "lower-bound"}
-	for _, s := range c.SLOs {
+	for _, s := range peerSLOs(c) {
 		g := rules.Group{Name: "lower-" + s.Name, Interval: c.Profile.Spec.Prometheus.EvaluationInterval}
 		by := "sum by (" + strings.Join(rules.ServiceLabels, ", ") + ") "
-		add := func(name string, ms selector.Matchers, metric string) {
-			g.Rules = append(g.Rules, rules.Rule{Record: "lower:" + name + ":rate5m", Expr: by + "(rate(" + ms.Metric(metric) + "[5m]))",
+		add := func(name, sel string) {
+			g.Rules = append(g.Rules, rules.Rule{Record: "lower:" + name + ":rate5m", Expr: by + "(rate(" + sel + "[5m]))",
 				Labels: map[string]string{"slo": s.Name}})
 		}
-		if s.SLI == profile.SLILatency {
-			add("fast", s.Requests.With(selector.Regex("le", `250(\.0)?`)), "istio_request_duration_milliseconds_bucket")
-			add("count", s.Requests, "istio_request_duration_milliseconds_count")
+		if s.Latency {
+			add("fast", s.Errors)
+			add("count", s.Total)
 		} else {
-			add("errors", s.Requests.With(selector.Regex("response_code", "5..")), "istio_requests_total")
-			add("requests", s.Requests, "istio_requests_total")
+			add("errors", s.Errors)
+			add("requests", s.Total)
 		}
 		f.Groups = append(f.Groups, g)
 	}
