@@ -6,8 +6,8 @@ import (
 
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/loader"
-	"github.com/meshslo/meshslo/profiles"
 	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/profiles"
 )
 
 func builtin(t *testing.T, name string) []rules.File {
