@@ -161,3 +161,26 @@ func count(fs []rules.File) int {
 	}
 	return n
 }
+
+func TestPartialResponse(t *testing.T) {
+	g := func(rs ...rules.Rule) rules.Group { return rules.Group{Name: "g", Rules: rs} }
+	for _, tc := range []struct {
+		name    string
+		group   rules.Group
+		cluster string
+		want    string
+	}{
+		{"alerts abort", g(rec("a", `sum by (cluster) (x)`), alert("A", `a > 1`)), "cluster", PartialAbort},
+		{"recordings keeping the cluster warn", g(rec("a", `sum by (cluster, svc) (x)`), rec("b", `a / on (cluster, svc) c`), rec("k", `0 * a + 1`)), "cluster", PartialWarn},
+		{"without() not dropping it warns", g(rec("a", `sum without (pod) (x)`)), "cluster", PartialWarn},
+		{"an aggregation dropping it aborts", g(rec("a", `sum by (svc) (x)`)), "cluster", PartialAbort},
+		{"without(cluster) aborts", g(rec("a", `sum without (cluster) (x)`)), "cluster", PartialAbort},
+		{"on() without it aborts", g(rec("a", `x / on (svc) y`)), "cluster", PartialAbort},
+		{"absent aborts", g(rec("a", `absent(x)`)), "cluster", PartialAbort},
+		{"no cluster label aborts", g(rec("a", `sum by (svc) (x)`)), "", PartialAbort},
+	} {
+		if got, why := PartialResponse(tc.group, tc.cluster); got != tc.want {
+			t.Errorf("%s: %s (%s), want %s", tc.name, got, why, tc.want)
+		}
+	}
+}
