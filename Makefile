@@ -144,10 +144,12 @@ test-amop: $(AMTOOL)
 
 # The ruler outputs (thanos/, mimir/, vmalert/) through the real tools:
 # vmalert -dryRun and MetricsQL (tools/vmalert), Thanos' rules-check
-# validation and the Mimir/Cortex namespace file checks (tools/thanos).
+# validation (tools/thanos) and the Cortex ruler's own group validation
+# over the mimir/ namespace files (tools/cortex; Mimir is AGPL: not used).
 test-rulers: $(VMALERT) $(THANOS_RULES_CHECK)
 	cd tools/vmalert && $(GO) vet . && $(GO) test -count=1 .
 	cd tools/thanos && $(GO) vet . && $(GO) test -count=1 .
+	cd tools/cortex && $(GO) vet . && $(GO) test -count=1 .
 
 check-out:
 	$(GO) run ./cmd/meshslo generate --all --out out --check
