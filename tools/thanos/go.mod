@@ -116,3 +116,8 @@ require (
 	k8s.io/klog/v2 v2.130.1 // indirect
 	k8s.io/utils v0.0.0-20250604170112-4c0f3b243397 // indirect
 )
+
+// Thanos builds against its fork of Prometheus (thanos-io/thanos v0.39.2
+// go.mod: "v3.3.1 with prometheus/prometheus#16252"); replace directives of
+// a dependency do not apply, so it is repeated here.
+replace github.com/prometheus/prometheus => github.com/thanos-io/thanos-prometheus v0.0.0-20250610133519-082594458a88
