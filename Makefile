@@ -46,7 +46,7 @@ THANOS_DEPS  := tools/thanos/go.mod tools/thanos/go.sum tools/thanos/main.go
 
 export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER GRAFANA_SCHEMA_CHECK VMALERT THANOS_RULES_CHECK
 
-.PHONY: all build generate test test-unit check-out lint-rules test-grafana test-amop test-rulers bench fuzz tools clean check-labels helm-check
+.PHONY: all build generate test test-unit check-out lint-rules test-grafana test-amop test-rulers test-cortex bench fuzz tools clean check-labels helm-check
 
 all: build
 
@@ -144,11 +144,15 @@ test-amop: $(AMTOOL)
 
 # The ruler outputs (thanos/, mimir/, vmalert/) through the real tools:
 # vmalert -dryRun and MetricsQL (tools/vmalert), Thanos' rules-check
-# validation (tools/thanos) and the Cortex ruler's own group validation
-# over the mimir/ namespace files (tools/cortex; Mimir is AGPL: not used).
+# validation (tools/thanos). Mimir is AGPL: not used; see test-cortex.
 test-rulers: $(VMALERT) $(THANOS_RULES_CHECK)
 	cd tools/vmalert && $(GO) vet . && $(GO) test -count=1 .
 	cd tools/thanos && $(GO) vet . && $(GO) test -count=1 .
+
+# Cortex's ruler validation over the mimir/ files (tools/cortex). Not yet in
+# make test: its first compile had not finished when it was written (the
+# module resolves with Cortex's own replace directives; test not yet run).
+test-cortex:
 	cd tools/cortex && $(GO) vet . && $(GO) test -count=1 .
 
 check-out:
