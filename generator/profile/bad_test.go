@@ -48,6 +48,13 @@ func TestBadProfiles(t *testing.T) {
 		yaml string // inline profile; empty means testdata/bad/<name>.yaml
 		want []string
 	}{
+		// spec.rulers.
+		{"rulers", spec("rulers: {formats: [thanos, loki, thanos], mode: chained, namespace: \"istio/mesh\"}"), []string{
+			`bad.yaml:5:30: spec.rulers.formats[1]: expected one of thanos, mimir, vmalert, got "loki"`,
+			`bad.yaml:5:36: spec.rulers.formats[2]: thanos is listed twice`,
+			`bad.yaml:5:51: spec.rulers.mode: expected one of split, all, got "chained"`,
+			`bad.yaml:5:71: spec.rulers.namespace: expected letters, digits, '_', '.' or '-' (at most 200), got "istio/mesh"`,
+		}},
 		// spec.alerting.
 		{"duplicate receiver names", spec("alerting: {receivers: [{name: pager, severity: critical}, {name: pager, severity: warning}]}"), []string{
 			`bad.yaml:5:68: spec.alerting.receivers[1].name: duplicate receiver name "pager" (also spec.alerting.receivers[0])`,

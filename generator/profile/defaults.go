@@ -82,6 +82,7 @@ func Defaults(size string) Profile {
 			BurnRates:   DefaultBurnRates(),
 			ErrorBudget: ErrorBudget{ExhaustedFor: dur(15 * time.Minute)},
 			Alerting:    DefaultAlerting(),
+			Rulers:      Rulers{Mode: RulerModeSplit},
 		},
 	}
 	applyTagDefaults(&p.Spec.Istiod)

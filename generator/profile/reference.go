@@ -45,6 +45,8 @@ var allowedValues = map[string][]string{
 	"spec.burnRates[].severity":                   {SeverityCritical, SeverityWarning},
 	"spec.alerting.receivers[].severity":          ReceiverSeverities,
 	"spec.alerting.maintenanceWindows[].weekdays": Weekdays,
+	"spec.rulers.formats":                         RulerFormats,
+	"spec.rulers.mode":                            RulerModes,
 }
 
 // elementDefaults are the defaults Load fills into list entries (load.go).

@@ -45,6 +45,7 @@ type Spec struct {
 	BurnRates   []BurnRate  `yaml:"burnRates" json:"burnRates"`
 	ErrorBudget ErrorBudget `yaml:"errorBudget" json:"errorBudget"`
 	Alerting    Alerting    `yaml:"alerting" json:"alerting"`
+	Rulers      Rulers      `yaml:"rulers" json:"rulers"`
 }
 
 // BurnRate is one multiwindow burn-rate tier (Google SRE workbook, ch. 5):
@@ -302,6 +303,39 @@ type Prometheus struct {
 	// served so the links work from Alertmanager and Grafana too.
 	RunbookBaseURL string `yaml:"runbookBaseURL" json:"runbookBaseURL"`
 }
+
+// Rulers are the scale-out rulers meshslo writes rule files for besides
+// Prometheus (thanos/, mimir/, vmalert/ in the output folder).
+type Rulers struct {
+	// Formats lists the rulers to write for: thanos (Thanos Ruler), mimir
+	// (Grafana Mimir and Cortex namespace files, for mimirtool or cortextool
+	// rules load) and vmalert (VictoriaMetrics). Empty: none.
+	Formats []string `yaml:"formats" json:"formats"`
+	// Mode is split (each cluster's Prometheus records everything that
+	// reads raw series and everything the ruler reads at the evaluation
+	// instant, in prometheus-local/; the ruler gets the rest, chiefly the
+	// alerts) or all (every rule on the ruler, which then reads its own
+	// recordings back within a cycle: only for a ruler that does).
+	Mode string `yaml:"mode" json:"mode"`
+	// Namespace is the Mimir/Cortex rule namespace of the mimir/ file;
+	// empty: meshslo-<profile name>.
+	Namespace string `yaml:"namespace" json:"namespace"`
+}
+
+// Ruler formats and modes.
+const (
+	RulerThanos    = "thanos"
+	RulerMimir     = "mimir"
+	RulerVMAlert   = "vmalert"
+	RulerModeSplit = "split"
+	RulerModeAll   = "all"
+)
+
+// RulerFormats and RulerModes are what spec.rulers accepts.
+var (
+	RulerFormats = []string{RulerThanos, RulerMimir, RulerVMAlert}
+	RulerModes   = []string{RulerModeSplit, RulerModeAll}
+)
 
 // Selectors are extra PromQL label matchers, written as they would stand
 // inside braces (`app="istiod", job!="x"`), one per signal source.

@@ -167,6 +167,7 @@ func Validate(p *Profile) Errors {
 	validateBurnRates(v, s.BurnRates, s.SLOs)
 	v.forDuration("spec.errorBudget.exhaustedFor", s.ErrorBudget.ExhaustedFor)
 	validateAlerting(v, s)
+	validateRulers(v, &s.Rulers)
 	v.errs.Sort()
 	return v.errs
 }

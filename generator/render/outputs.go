@@ -62,8 +62,8 @@ var Outputs []Output
 func init() { Outputs = outputs() }
 
 func outputs() []Output {
-	return []Output{
-		{"prometheus/", "Prometheus rule file", renderRuleFiles},
+	return append([]Output{
+		{"prometheus/", "Prometheus rule file", renderRuleFiles}}, append(rulerOutputs(), []Output{
 		{PrometheusRulePath, "PrometheusRule resource (Prometheus Operator)", one(PrometheusRulePath, func(b *Built) ([]byte, error) {
 			return PrometheusRule(b.Config, b.Rules)
 		})},
@@ -111,7 +111,7 @@ func outputs() []Output {
 			all = append(all, READMEPath)
 			return []File{{READMEPath, README(b.Config, b.Origin, b.Rules, all)}}, nil
 		}},
-	}
+	}...)...)
 }
 
 // Files renders every row of Outputs for the build.
