@@ -41,6 +41,9 @@ type Spec struct {
 	Certificates Certificates `yaml:"certificates" json:"certificates"`
 	Prometheus   Prometheus   `yaml:"prometheus" json:"prometheus"`
 	SLOs         []SLO        `yaml:"slos" json:"slos"`
+	// Gateways are the mesh's ingress, egress and east-west gateways, each
+	// with its own SLOs and health alerts; empty: none.
+	Gateways []Gateway `yaml:"gateways" json:"gateways,omitempty"`
 	// BurnRates are the multiwindow burn-rate alert tiers shared by every SLO.
 	BurnRates   []BurnRate  `yaml:"burnRates" json:"burnRates"`
 	ErrorBudget ErrorBudget `yaml:"errorBudget" json:"errorBudget"`

@@ -130,9 +130,9 @@ func sloBurn(c *config.Config, si int) []Threshold {
 	slo := c.SLOs[si]
 	var out []Threshold
 	for _, t := range slo.Tiers {
-		fields := []string{fmt.Sprintf("spec.slos[%d].objective", si), fmt.Sprintf("spec.slos[%d].window", si), fmt.Sprintf("spec.burnRates[%d]", t.Index)}
+		fields := []string{slo.Field + ".objective", slo.Field + ".window", fmt.Sprintf("spec.burnRates[%d]", t.Index)}
 		if t.Override >= 0 {
-			fields = append(fields, fmt.Sprintf("spec.slos[%d].tiers[%d]", si, t.Override))
+			fields = append(fields, fmt.Sprintf("%s.tiers[%d]", slo.Field, t.Override))
 		}
 		out = append(out, Threshold{Alert: AlertIstioSLOErrorBudgetBurn, Severity: t.Severity,
 			Condition: fmt.Sprintf("SLO %s: burn rate above %sx (error ratio above %s) over %s and %s: %s of the %s budget in %s",
@@ -150,7 +150,7 @@ func sloExhausted(c *config.Config, si int) Threshold {
 	exhaustedFor := c.Profile.Spec.ErrorBudget.ExhaustedFor
 	return Threshold{Alert: AlertIstioSLOErrorBudgetExhausted, Severity: profile.SeverityWarning,
 		Condition: fmt.Sprintf("SLO %s: nothing left of the %s budget (%s of requests may fail) for %s", slo.Name, slo.Window, num(slo.Budget*100)+"%", exhaustedFor),
-		Fields:    []string{fmt.Sprintf("spec.slos[%d].objective", si), "spec.errorBudget.exhaustedFor"},
+		Fields:    []string{slo.Field + ".objective", "spec.errorBudget.exhaustedFor"},
 		Value:     0, Shown: "0", For: exhaustedFor,
 		Panels: sloPanels(c, "executive", slo.Name+": budget left")}
 }

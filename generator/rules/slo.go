@@ -442,14 +442,18 @@ func (b *builder) sloNoData(s config.SLO, si int) Rule {
 // sloNoData is one SLO's no-data ticket.
 func sloNoData(c *config.Config, si int) Threshold {
 	slo := c.SLOs[si]
-	field := fmt.Sprintf("spec.slos[%d].noDataFor", si)
+	fields := []string{slo.Field + ".objective", slo.Field + ".window"}
+	if slo.Gateway == nil {
+		// A gateway's SLO has no noDataFor of its own: always the default.
+		fields = append(fields, slo.Field+".noDataFor")
+	}
 	why := "set by noDataFor"
 	if slo.SLO.NoDataFor == 0 {
 		why = "a tenth of the " + num(slo.Budget*100) + "% budget's time in " + slo.Window.String() + ", within 5m to 1h"
 	}
 	return Threshold{Alert: AlertIstioSLONoData, Severity: profile.SeverityWarning,
 		Condition: fmt.Sprintf("SLO %s: no SLI series for %s (%s)", slo.Name, slo.NoDataFor, why),
-		Fields:    []string{fmt.Sprintf("spec.slos[%d].objective", si), fmt.Sprintf("spec.slos[%d].window", si), field},
+		Fields:    fields,
 		Value:     0, Shown: NoSeries, For: slo.NoDataFor}
 }
 
