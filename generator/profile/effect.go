@@ -64,8 +64,8 @@ func (l *Loaded) noEffect(errs Errors) Errors {
 		warn("spec.mesh.clusterLabel", "has no effect without spec.mesh.cluster: the rules match %s only when a cluster is named; set spec.mesh.cluster or remove clusterLabel", s.Mesh.ClusterLabel)
 	}
 	// Only the cert-manager CA mode reads cert-manager's series (rules/certificates.go).
-	if s.Certificates.CA != CACertManager {
-		warn("spec.prometheus.selectors.certManager", "has no effect with spec.certificates.ca %s: only the cert-manager mode reads cert-manager's series", s.Certificates.CA)
+	if s.Certificates.CA != CACertManager && !s.GatewaysListCertificates() {
+		warn("spec.prometheus.selectors.certManager", "has no effect with spec.certificates.ca %s: only the cert-manager mode and gateways' certificates read cert-manager's series", s.Certificates.CA)
 	}
 	// An external CA exports no CA certificate expiry series, so its
 	// expiry, rotation and absence alerts are not generated.

@@ -278,3 +278,14 @@ func validateGateways(v *validator, s *Spec) {
 		}
 	}
 }
+
+// GatewaysListCertificates says whether a gateway lists cert-manager
+// Certificates, whose series the certManager selector then selects too.
+func (s *Spec) GatewaysListCertificates() bool {
+	for _, g := range s.Gateways {
+		if len(g.Certificates) > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -11,13 +11,17 @@ import (
 // Build returns every rule file for the config, in a fixed order.
 func Build(c *config.Config) []File {
 	b := &builder{c: c}
-	return []File{
+	files := []File{
 		b.controlPlane(),
 		b.proxies(),
 		b.certificates(),
 		b.sloRecordings(),
 		b.sloAlerts(),
 	}
+	if gw := b.gateways(); len(gw.Groups) > 0 {
+		files = append(files, gw)
+	}
+	return files
 }
 
 type builder struct{ c *config.Config }

@@ -391,7 +391,7 @@ func (b *builder) sloAlerts() File {
 			}
 			r := b.alert(th, b.unlessOverridden(s, cond),
 				"A service burns its error budget too fast.",
-				"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} burns the "+s.Name+
+				throughGateway(s)+"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} burns the "+s.Name+
 					" error budget {{ $value | humanize }}x faster than sustainable over "+t.Long.String()+"; this "+action+
 					" above "+num(t.Factor)+"x ("+percent(t.BudgetShare)+" of the "+s.Window.String()+" budget in "+t.Long.String()+").")
 			r = sloAlert(r, s)
@@ -404,7 +404,7 @@ func (b *builder) sloAlerts() File {
 		rules = append(rules, b.alert(exhausted,
 			b.unlessOverridden(s, sel.Metric(SLOPeriodBudgetRemaining)+" <= "+num(exhausted.Value)),
 			"A service has spent its error budget.",
-			"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has spent the "+s.Name+
+			throughGateway(s)+"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has spent the "+s.Name+
 				" error budget of the last "+s.Window.String()+" ({{ $value | humanizePercentage }} left)."))
 		rules[len(rules)-1] = sloAlert(rules[len(rules)-1], s)
 		rules = append(rules, b.sloNoData(s, si))
