@@ -65,7 +65,7 @@ func (l *Loaded) noEffect(errs Errors) Errors {
 	}
 	// Only the cert-manager CA mode reads cert-manager's series (rules/certificates.go).
 	if s.Certificates.CA != CACertManager && !s.GatewaysListCertificates() {
-		warn("spec.prometheus.selectors.certManager", "has no effect with spec.certificates.ca %s: only the cert-manager mode and gateways' certificates read cert-manager's series", s.Certificates.CA)
+		warn("spec.prometheus.selectors.certManager", "has no effect with spec.certificates.ca %s: only the cert-manager mode reads cert-manager's series", s.Certificates.CA)
 	}
 	// An external CA exports no CA certificate expiry series, so its
 	// expiry, rotation and absence alerts are not generated.
