@@ -37,6 +37,9 @@ type Descriptor struct {
 	// the config's setup does not have (spec.certificates.ca) is left out
 	// rather than silently reading nothing.
 	Skip func(c *config.Config) string
+	// SkipFields are the profile fields Skip decides by; nil:
+	// spec.certificates.ca, which decides every certificate alert's.
+	SkipFields []string
 	// InstanceLabels are the labels, beside severity and the SLO and
 	// service labels, that tell one firing alert of this name from another
 	// (namespace and pod for a per-pod alert). The generated inhibition
@@ -49,6 +52,15 @@ type Descriptor struct {
 	// while it fires, so one incident pages once. Each entry's reason is
 	// beside it in the descriptor.
 	Silences []string
+}
+
+// SkipDecidedBy are the profile fields that decide whether the alert is
+// generated.
+func (d *Descriptor) SkipDecidedBy() []string {
+	if d.SkipFields != nil {
+		return d.SkipFields
+	}
+	return []string{"spec.certificates.ca"}
 }
 
 // SkippedFor says why the alert is not generated for c, or "".

@@ -181,6 +181,7 @@ var gatewayAlerts = []*Descriptor{
 		InstanceLabels: []string{profile.GatewayLabel},
 		Meaning:        "a gateway's Deployment has fewer available pods than its minReplicas (ticket) or none (page)",
 		Skip:           noKSM,
+		SkipFields:     []string{"spec.gateways", "spec.prometheus.scrape"},
 		Thresholds: func(c *config.Config) []Threshold {
 			return gatewayThresholds(c, func(i int, g profile.Gateway) []Threshold {
 				f := fmt.Sprintf("spec.gateways[%d]", i)
@@ -202,6 +203,7 @@ var gatewayAlerts = []*Descriptor{
 		InstanceLabels: []string{profile.GatewayLabel, "namespace", "pod"},
 		Meaning:        "a gateway pod's istio-proxy uses {warning} / {critical} of its live memory limit",
 		Skip:           noKSM,
+		SkipFields:     []string{"spec.gateways", "spec.prometheus.scrape"},
 		Thresholds: func(c *config.Config) []Threshold {
 			return gatewayThresholds(c, func(i int, g profile.Gateway) []Threshold {
 				f := fmt.Sprintf("spec.gateways[%d]", i)
@@ -219,6 +221,7 @@ var gatewayAlerts = []*Descriptor{
 		InstanceLabels: []string{profile.GatewayLabel, "namespace", "pod"},
 		Meaning:        "a gateway pod's istio-proxy uses {warning} of its live CPU limit",
 		Skip:           noKSM,
+		SkipFields:     []string{"spec.gateways", "spec.prometheus.scrape"},
 		Thresholds: func(c *config.Config) []Threshold {
 			return gatewayThresholds(c, func(i int, g profile.Gateway) []Threshold {
 				f := fmt.Sprintf("spec.gateways[%d]", i)
@@ -232,6 +235,7 @@ var gatewayAlerts = []*Descriptor{
 		Name:           AlertIstioGatewayCertificateExpiring,
 		InstanceLabels: []string{profile.GatewayLabel, "name"},
 		Meaning:        "a cert-manager Certificate of a gateway's TLS credentials has less than {warning} / {critical} left",
+		SkipFields:     []string{"spec.gateways"},
 		Skip: func(c *config.Config) string {
 			if !c.Profile.Spec.GatewaysListCertificates() {
 				return "not generated: no spec.gateways entry lists certificates"
