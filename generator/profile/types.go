@@ -470,7 +470,8 @@ const (
 )
 
 // Gateway is one Istio gateway Deployment the profile promises SLOs for
-// and watches the health of.
+// and watches the health of. A field with a default takes it when left
+// out or written as 0.
 type Gateway struct {
 	// Name names the gateway in the gateway label of its alerts and
 	// recorded series and in its SLOs' names: a DNS label, unique in the
@@ -487,7 +488,7 @@ type Gateway struct {
 	// proxy reports as source_workload; empty: the gateway's name.
 	Workload string `yaml:"workload" json:"workload,omitempty"`
 	// MinReplicas is how many gateway pods must be available; fewer
-	// tickets, none pages.
+	// tickets, none pages (0 keeps the default).
 	MinReplicas int `yaml:"minReplicas" json:"minReplicas" default:"2"`
 	// ReplicasFor is how long the gateway may have fewer available pods
 	// than MinReplicas (or none) before alerting.
