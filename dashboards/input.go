@@ -42,6 +42,8 @@ type Input struct {
 	// ConflictGauges are istiod's config-conflict gauges that
 	// IstioConfigConflicts reads.
 	ConflictGauges []string `json:"conflictGauges"`
+	// Gateways are the profile's gateways (dashboards/gateways.go).
+	Gateways []Gateway `json:"gateways"`
 }
 
 // ProfileInfo is what a dashboard shows about the profile itself.
@@ -325,6 +327,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		in.SLOs = append(in.SLOs, slo)
 	}
 	in.AllSLOs = allSLOs(in.SLOs)
+	in.Gateways = gateways(c)
 	for _, a := range rules.Alerts(files) {
 		if !slices.Contains(in.Alerts, a.Alert) {
 			in.Alerts = append(in.Alerts, a.Alert)

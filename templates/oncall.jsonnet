@@ -194,6 +194,30 @@ function(meshslo)
                                   mesh.above(px.memoryWarningBytes), min=0),
                    ]),
 
+                   // Gateways (spec.gateways): per gateway, what its own proxy
+                   // reports (reporter="source") and its pods' health.
+                 ] + (if std.length(m.gateways) > 0 then [g.row('Gateways')] else []) + std.flattenArrays([
+                   [
+                     g.line(6, [
+                       g.timeseries('%s: request rate' % gw.name, 'Requests the %s gateway %s/%s forwards, per second, as its own proxy reports them (reporter="source").' % [gw.kind, gw.namespace, gw.workload],
+                                    'reqps', [g.target('sum(rate(%s[$__rate_interval]))' % mesh.sel('istio_requests_total', [gw.requests]), 'requests')], min=0),
+                       g.timeseries('%s: error ratio' % gw.name, 'Share of the gateway\'s requests answered 5xx (by the gateway or its upstream); 4xx are the clients\'.',
+                                    'percentunit', [g.target('sum(rate(%s[$__rate_interval])) / sum(rate(%s[$__rate_interval]))' % [mesh.sel('istio_requests_total', [gw.requests, 'response_code=~"5.."']), mesh.sel('istio_requests_total', [gw.requests])], '5xx')], min=0),
+                       g.timeseries('%s: p99 latency' % gw.name, 'p99 of request duration through the gateway, as its own proxy times it (client to gateway to backend).',
+                                    'ms', [g.target('histogram_quantile(0.99, sum by (le) (rate(%s[$__rate_interval])))' % mesh.sel('istio_request_duration_milliseconds_bucket', [gw.requests]), 'p99')], min=0),
+                       g.timeseries('%s: error budget left' % gw.name, 'Budget left over each gateway SLO\'s period, for its worst destination service.',
+                                    'percentunit', [g.target('min by (slo) (%s)' % mesh.sel(s.sloPeriodBudgetRemaining, ['slo=~"%s"' % gw.slos]), '{{slo}}')]),
+                     ] + (if gw.health then [
+                       g.timeseries('%s: available pods' % gw.name, 'Available pods of the gateway Deployment (kube-state-metrics). IstioGatewayReplicasBelowMinimum tickets below %d (dashed) and pages at 0.' % gw.minReplicas,
+                                    'short', [g.target('max(%s)' % mesh.sel('kube_deployment_status_replicas_available', [gw.deployment]), 'available')],
+                                    g.thresholds('red', [{ value: 1, color: 'orange' }, { value: gw.minReplicas, color: 'green' }]), min=0),
+                       g.timeseries('%s: memory / limit' % gw.name, 'Each gateway pod\'s istio-proxy working set over its live memory limit. IstioGatewayMemoryHigh: warning at %s%%, critical at %s%% (dashed).' % [mesh.num(gw.memoryWarningRatio * 100), mesh.num(gw.memoryCriticalRatio * 100)],
+                                    'percentunit', [g.target('%s{gateway="%s"}' % [gw.memoryRatio, gw.name], '{{pod}}')],
+                                    mesh.above(gw.memoryWarningRatio, gw.memoryCriticalRatio), min=0),
+                     ] else [])),
+                   ]
+                   for gw in m.gateways
+                 ]) + [
                    // Time left on the mesh CA certificates (those spec.certificates.ca
                    // has), on workload certificates, and failed certificate signing.
                    g.row('Certificates'),

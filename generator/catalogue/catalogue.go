@@ -39,6 +39,7 @@ const (
 	ztunnel          = "istio/ztunnel src/metrics/*.rs"
 	cadvisor         = "google/cadvisor metrics/prometheus.go; docs/storage/prometheus.md"
 	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md, internal/store/pod.go"
+	ksmDeployment    = "kubernetes/kube-state-metrics docs/metrics/workload/deployment-metrics.md, internal/store/deployment.go (labels namespace, deployment); read for gateway Deployments"
 	ksmHPA           = "kubernetes/kube-state-metrics docs/metrics/workload/horizontalpodautoscaler-metrics.md, internal/store/hpa.go"
 	istioAgentXDS    = "istio/istio pkg/istio-agent/metrics/metrics.go (istiod_connection_terminations{type=error|cancelled}, xds_proxy_requests, xds_proxy_responses; served only on the merged :15020/stats/prometheus)"
 	istiodRejects    = "istio/istio pilot/pkg/xds/monitoring.go (pilot_xds_{cds,eds,lds,rds}_reject{node=<pod>.<namespace>, err}: set to 1 at a proxy's first NACK, never reset or deleted, measured on the fixture; not read by the rules)"
@@ -157,6 +158,7 @@ var entries = []Entry{
 	// kube-state-metrics (optional: disabled in Istio's sample Prometheus).
 	{"kube_pod_container_resource_requests", "gauge", "kube-state-metrics", ksm},
 	{"kube_pod_container_resource_limits", "gauge", "kube-state-metrics", ksm},
+	{"kube_deployment_status_replicas_available", "gauge", "kube-state-metrics", ksmDeployment},
 	{"kube_pod_container_status_restarts_total", "counter", "kube-state-metrics", ksm},
 	{"kube_pod_container_status_running", "gauge", "kube-state-metrics", ksm},
 	{"kube_pod_container_status_last_terminated_reason", "gauge", "kube-state-metrics", ksm},

@@ -57,6 +57,16 @@ type SLO struct {
 	MinRequests int
 	// NoDataFor is the hold of IstioSLONoData.
 	NoDataFor profile.Duration
+	// Reporter is the istio_requests_total reporter the SLI reads:
+	// "destination" (the default), "waypoint" or "source" (a gateway's
+	// own proxy).
+	Reporter string
+	// Field is the profile path of the SLO (spec.slos[0], or
+	// spec.gateways[0].slos[1] for a gateway's), which its thresholds
+	// name their fields under.
+	Field string
+	// Gateway is the spec.gateways entry the SLO belongs to, or nil.
+	Gateway *profile.Gateway
 }
 
 // Service is a listed service of an SLO with its own objective and budget.
@@ -124,10 +134,13 @@ func New(p profile.Profile) (*Config, error) {
 		}
 		*s.dst = ms.With(cluster...)
 	}
-	for _, s := range p.Spec.SLOs {
-		slo := SLO{SLO: s, ObjectiveRatio: round(s.Objective.Ratio())}
+	for si, s := range append(slices.Clone(p.Spec.SLOs), gatewaySLOs(p)...) {
+		slo := SLO{SLO: s, ObjectiveRatio: round(s.Objective.Ratio()), Reporter: Reporter, Field: fmt.Sprintf("spec.slos[%d]", si)}
+		if si >= len(p.Spec.SLOs) {
+			gatewaySLO(p, &slo, si-len(p.Spec.SLOs))
+		}
 		slo.Budget = round(1 - slo.ObjectiveRatio)
-		slo.Requests = selector.Matchers{selector.Equal("reporter", Reporter)}.
+		slo.Requests = selector.Matchers{selector.Equal("reporter", slo.Reporter)}.
 			With(c.Selectors.Requests...).With(profile.SLOMatchers(s)...)
 		for _, e := range s.Exclude {
 			ms, err := selector.Parse(e)

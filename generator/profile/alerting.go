@@ -27,6 +27,7 @@ var AlertNames = []string{
 	"IstioRootCertificateExpiring", "IstioCACertificateExpiring", "IstioCertManagerCertificateExpiring",
 	"IstioCACertificateRotationDue", "IstioCertificateMetricsAbsent", "IstioWorkloadCertificateRotationStalled",
 	"IstioCertificateSigningFailures", "IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
+	"IstioGatewayReplicasBelowMinimum", "IstioGatewayMemoryHigh", "IstioGatewayCPUHigh", "IstioGatewayCertificateExpiring",
 }
 
 // ReceiverSeverities are the values of spec.alerting.receivers[].severity

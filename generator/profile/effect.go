@@ -64,7 +64,7 @@ func (l *Loaded) noEffect(errs Errors) Errors {
 		warn("spec.mesh.clusterLabel", "has no effect without spec.mesh.cluster: the rules match %s only when a cluster is named; set spec.mesh.cluster or remove clusterLabel", s.Mesh.ClusterLabel)
 	}
 	// Only the cert-manager CA mode reads cert-manager's series (rules/certificates.go).
-	if s.Certificates.CA != CACertManager {
+	if s.Certificates.CA != CACertManager && !s.GatewaysListCertificates() {
 		warn("spec.prometheus.selectors.certManager", "has no effect with spec.certificates.ca %s: only the cert-manager mode reads cert-manager's series", s.Certificates.CA)
 	}
 	// An external CA exports no CA certificate expiry series, so its

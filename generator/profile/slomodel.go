@@ -31,7 +31,7 @@ const (
 
 // reservedAlertLabels are the labels meshslo's SLO alerts set themselves;
 // an SLO's labels may not replace them.
-var reservedAlertLabels = []string{"alertname", "severity", "slo", "burn_window", "destination_service_namespace", "destination_service_name"}
+var reservedAlertLabels = []string{"alertname", "severity", "slo", "burn_window", "destination_service_namespace", "destination_service_name", GatewayLabel}
 
 // reservedAnnotations are the annotations every alert carries.
 var reservedAnnotations = []string{"summary", "description", "runbook_url"}

@@ -41,6 +41,9 @@ type Spec struct {
 	Certificates Certificates `yaml:"certificates" json:"certificates"`
 	Prometheus   Prometheus   `yaml:"prometheus" json:"prometheus"`
 	SLOs         []SLO        `yaml:"slos" json:"slos"`
+	// Gateways are the mesh's ingress, egress and east-west gateways, each
+	// with its own SLOs and health alerts; empty: none.
+	Gateways []Gateway `yaml:"gateways" json:"gateways,omitempty"`
 	// BurnRates are the multiwindow burn-rate alert tiers shared by every SLO.
 	BurnRates   []BurnRate  `yaml:"burnRates" json:"burnRates"`
 	ErrorBudget ErrorBudget `yaml:"errorBudget" json:"errorBudget"`
@@ -551,3 +554,82 @@ const (
 	MuteTickets = "tickets"
 	MuteAll     = "all"
 )
+
+// Gateway is one Istio gateway Deployment the profile promises SLOs for
+// and watches the health of. A field with a default takes it when left
+// out or written as 0.
+type Gateway struct {
+	// Name names the gateway in the gateway label of its alerts and
+	// recorded series and in its SLOs' names: a DNS label, unique in the
+	// profile.
+	Name string `yaml:"name" json:"name"`
+	// Namespace is where the gateway's Deployment and pods run (the
+	// gateway chart's release namespace, istio-ingress in Istio's docs).
+	Namespace string `yaml:"namespace" json:"namespace"`
+	// Kind is ingress, egress or eastwest. An east-west gateway passes
+	// mTLS through by SNI (AUTO_PASSTHROUGH), so it reports TCP only and
+	// cannot have SLOs.
+	Kind string `yaml:"kind" json:"kind"`
+	// Workload is the gateway's Deployment name, which is also what its
+	// proxy reports as source_workload; empty: the gateway's name.
+	Workload string `yaml:"workload" json:"workload,omitempty"`
+	// MinReplicas is how many gateway pods must be available; fewer
+	// tickets, none pages (0 keeps the default).
+	MinReplicas int `yaml:"minReplicas" json:"minReplicas" default:"2"`
+	// ReplicasFor is how long the gateway may have fewer available pods
+	// than MinReplicas (or none) before alerting.
+	ReplicasFor Duration `yaml:"replicasFor" json:"replicasFor" default:"5m" check:"for"`
+	// MemoryWarningRatio is the share of a gateway pod's live memory limit
+	// its istio-proxy container may use before a ticket.
+	MemoryWarningRatio float64 `yaml:"memoryWarningRatio" json:"memoryWarningRatio" default:"0.8" check:"ratio"`
+	// MemoryCriticalRatio is the share of the live memory limit that
+	// pages; above MemoryWarningRatio.
+	MemoryCriticalRatio float64 `yaml:"memoryCriticalRatio" json:"memoryCriticalRatio" default:"0.9" check:"ratio"`
+	// MemoryFor is how long a gateway pod's memory must stay above a ratio
+	// before alerting.
+	MemoryFor Duration `yaml:"memoryFor" json:"memoryFor" default:"5m" check:"for"`
+	// CPUWarningRatio is the share of a gateway pod's live CPU limit its
+	// istio-proxy container may use before a ticket.
+	CPUWarningRatio float64 `yaml:"cpuWarningRatio" json:"cpuWarningRatio" default:"0.8" check:"ratio"`
+	// CPUFor is how long a gateway pod's CPU must stay above
+	// CPUWarningRatio before alerting.
+	CPUFor Duration `yaml:"cpuFor" json:"cpuFor" default:"15m" check:"for"`
+	// Certificates are the cert-manager Certificates, in the gateway's
+	// namespace, that issue its TLS credentials (the secrets its Gateway
+	// servers name in credentialName); "*" is every Certificate of the
+	// namespace. Empty: no certificate alert for the gateway.
+	Certificates []string `yaml:"certificates" json:"certificates,omitempty"`
+	// CertificateExpiryWarning is the time left on one of Certificates
+	// that tickets: cert-manager renews a Certificate a third of its
+	// life before it expires by default, so one this close has not been
+	// renewed.
+	CertificateExpiryWarning Duration `yaml:"certificateExpiryWarning" json:"certificateExpiryWarning" default:"14d"`
+	// CertificateExpiryCritical is the time left on one of Certificates
+	// that pages; below CertificateExpiryWarning.
+	CertificateExpiryCritical Duration `yaml:"certificateExpiryCritical" json:"certificateExpiryCritical" default:"3d"`
+	// SLOs are the gateway's availability and latency SLOs, measured on
+	// its own proxy: every request it forwards, per destination service,
+	// with the burn tiers, budgets and alerts of spec.slos.
+	SLOs []GatewaySLO `yaml:"slos" json:"slos,omitempty"`
+}
+
+// GatewaySLO is one SLO of a gateway, written like an entry of spec.slos.
+type GatewaySLO struct {
+	// Name names the SLO in recording rules and alerts, unique among all
+	// SLOs of the profile; empty: <gateway>-<sli> (ingress-availability).
+	Name string `yaml:"name" json:"name,omitempty"`
+	// SLI is availability or latency.
+	SLI string `yaml:"sli" json:"sli"`
+	// Objective is a percentage from 1 to 100 (exclusive), such as 99.95.
+	Objective Percent `yaml:"objective" json:"objective"`
+	// Threshold is the latency bound; only for the latency SLI (default 250ms).
+	Threshold Duration `yaml:"threshold" json:"threshold"`
+	// Window is the SLO period the error budget is counted over (default 30d).
+	Window Duration `yaml:"window" json:"window"`
+	// MinRequests is how many requests a burn tier's long window must hold
+	// before the tier may fire; unset: 100, 0 turns the guard off.
+	MinRequests *int `yaml:"minRequests" json:"minRequests,omitempty"`
+	// Labels are added to every alert of the SLO and its recorded series
+	// (team: edge), for Alertmanager to route on.
+	Labels map[string]string `yaml:"labels" json:"labels,omitempty"`
+}

@@ -164,6 +164,7 @@ func Validate(p *Profile) Errors {
 	validateSLOs(v, s.SLOs, s.LatencyBucketsMs())
 	validateLatencyBuckets(v, s.Mesh.LatencyBuckets)
 	validateSLOModel(v, s)
+	validateGateways(v, s)
 	validateBurnRates(v, s.BurnRates, s.SLOs)
 	v.forDuration("spec.errorBudget.exhaustedFor", s.ErrorBudget.ExhaustedFor)
 	validateAlerting(v, s)

@@ -46,7 +46,11 @@ func README(c *config.Config, origin config.Origin, ruleFiles []rules.File, file
 	}
 	for _, d := range rules.Descriptors {
 		if why := d.SkippedFor(c); why != "" {
-			w("| [%s](%s) | - | %s | `spec.certificates.ca` (%s) |\n", d.Name, c.RunbookURL(d.Name), mdEscape(why), origin("spec.certificates.ca"))
+			var from []string
+			for _, f := range d.SkipDecidedBy() {
+				from = append(from, fmt.Sprintf("`%s` (%s)", f, origin(f)))
+			}
+			w("| [%s](%s) | - | %s | %s |\n", d.Name, c.RunbookURL(d.Name), mdEscape(why), strings.Join(from, ", "))
 		}
 	}
 

@@ -37,6 +37,9 @@ type Descriptor struct {
 	// the config's setup does not have (spec.certificates.ca) is left out
 	// rather than silently reading nothing.
 	Skip func(c *config.Config) string
+	// SkipFields are the profile fields Skip decides by; nil:
+	// spec.certificates.ca, which decides every certificate alert's.
+	SkipFields []string
 	// InstanceLabels are the labels, beside severity and the SLO and
 	// service labels, that tell one firing alert of this name from another
 	// (namespace and pod for a per-pod alert). The generated inhibition
@@ -49,6 +52,15 @@ type Descriptor struct {
 	// while it fires, so one incident pages once. Each entry's reason is
 	// beside it in the descriptor.
 	Silences []string
+}
+
+// SkipDecidedBy are the profile fields that decide whether the alert is
+// generated.
+func (d *Descriptor) SkipDecidedBy() []string {
+	if d.SkipFields != nil {
+		return d.SkipFields
+	}
+	return []string{"spec.certificates.ca"}
 }
 
 // SkippedFor says why the alert is not generated for c, or "".
@@ -96,7 +108,7 @@ type Param struct {
 
 // Descriptors lists every alert meshslo generates, in rule order. Each
 // concern's descriptors stand beside its rules, in the builder's file.
-var Descriptors = slices.Concat(controlPlaneAlerts, proxyAlerts, certificateAlerts, sloAlertDescriptors)
+var Descriptors = slices.Concat(controlPlaneAlerts, proxyAlerts, certificateAlerts, sloAlertDescriptors, gatewayAlerts)
 
 // caExpiry describes the alerts on the long-lived CA certificates; all
 // read the same two profile fields.
@@ -130,9 +142,9 @@ func sloBurn(c *config.Config, si int) []Threshold {
 	slo := c.SLOs[si]
 	var out []Threshold
 	for _, t := range slo.Tiers {
-		fields := []string{fmt.Sprintf("spec.slos[%d].objective", si), fmt.Sprintf("spec.slos[%d].window", si), fmt.Sprintf("spec.burnRates[%d]", t.Index)}
+		fields := []string{slo.Field + ".objective", slo.Field + ".window", fmt.Sprintf("spec.burnRates[%d]", t.Index)}
 		if t.Override >= 0 {
-			fields = append(fields, fmt.Sprintf("spec.slos[%d].tiers[%d]", si, t.Override))
+			fields = append(fields, fmt.Sprintf("%s.tiers[%d]", slo.Field, t.Override))
 		}
 		out = append(out, Threshold{Alert: AlertIstioSLOErrorBudgetBurn, Severity: t.Severity,
 			Condition: fmt.Sprintf("SLO %s: burn rate above %sx (error ratio above %s) over %s and %s: %s of the %s budget in %s",
@@ -150,7 +162,7 @@ func sloExhausted(c *config.Config, si int) Threshold {
 	exhaustedFor := c.Profile.Spec.ErrorBudget.ExhaustedFor
 	return Threshold{Alert: AlertIstioSLOErrorBudgetExhausted, Severity: profile.SeverityWarning,
 		Condition: fmt.Sprintf("SLO %s: nothing left of the %s budget (%s of requests may fail) for %s", slo.Name, slo.Window, num(slo.Budget*100)+"%", exhaustedFor),
-		Fields:    []string{fmt.Sprintf("spec.slos[%d].objective", si), "spec.errorBudget.exhaustedFor"},
+		Fields:    []string{slo.Field + ".objective", "spec.errorBudget.exhaustedFor"},
 		Value:     0, Shown: "0", For: exhaustedFor,
 		Panels: sloPanels(c, "executive", slo.Name+": budget left")}
 }

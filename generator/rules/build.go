@@ -11,14 +11,18 @@ import (
 // Build returns every rule file for the config, in a fixed order.
 func Build(c *config.Config) []File {
 	b := &builder{c: c}
-	// Several clusters: every expression keeps the cluster label (clusters.go).
-	return PerCluster(c, []File{
+	files := []File{
 		b.controlPlane(),
 		b.proxies(),
 		b.certificates(),
 		b.sloRecordings(),
 		b.sloAlerts(),
-	})
+	}
+	if gw := b.gateways(); len(gw.Groups) > 0 {
+		files = append(files, gw)
+	}
+	// Several clusters: every expression keeps the cluster label (clusters.go).
+	return PerCluster(c, files)
 }
 
 type builder struct{ c *config.Config }

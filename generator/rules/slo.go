@@ -387,7 +387,7 @@ func (b *builder) sloAlerts() File {
 			}
 			r := b.alert(th, b.unlessOverridden(s, cond),
 				"A service burns its error budget too fast.",
-				"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} burns the "+s.Name+
+				throughGateway(s)+"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} burns the "+s.Name+
 					" error budget {{ $value | humanize }}x faster than sustainable over "+t.Long.String()+"; this "+action+
 					" above "+num(t.Factor)+"x ("+percent(t.BudgetShare)+" of the "+s.Window.String()+" budget in "+t.Long.String()+").")
 			r = sloAlert(r, s)
@@ -400,7 +400,7 @@ func (b *builder) sloAlerts() File {
 		rules = append(rules, b.alert(exhausted,
 			b.unlessOverridden(s, sel.Metric(SLOPeriodBudgetRemaining)+" <= "+num(exhausted.Value)),
 			"A service has spent its error budget.",
-			"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has spent the "+s.Name+
+			throughGateway(s)+"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has spent the "+s.Name+
 				" error budget of the last "+s.Window.String()+" ({{ $value | humanizePercentage }} left)."))
 		rules[len(rules)-1] = sloAlert(rules[len(rules)-1], s)
 		rules = append(rules, b.sloNoData(s, si))
@@ -436,14 +436,18 @@ func (b *builder) sloNoData(s config.SLO, si int) Rule {
 // sloNoData is one SLO's no-data ticket.
 func sloNoData(c *config.Config, si int) Threshold {
 	slo := c.SLOs[si]
-	field := fmt.Sprintf("spec.slos[%d].noDataFor", si)
+	fields := []string{slo.Field + ".objective", slo.Field + ".window"}
+	if slo.Gateway == nil {
+		// A gateway's SLO has no noDataFor of its own: always the default.
+		fields = append(fields, slo.Field+".noDataFor")
+	}
 	why := "set by noDataFor"
 	if slo.SLO.NoDataFor == 0 {
 		why = "a tenth of the " + num(slo.Budget*100) + "% budget's time in " + slo.Window.String() + ", within 5m to 1h"
 	}
 	return Threshold{Alert: AlertIstioSLONoData, Severity: profile.SeverityWarning,
 		Condition: fmt.Sprintf("SLO %s: no SLI series for %s (%s)", slo.Name, slo.NoDataFor, why),
-		Fields:    []string{fmt.Sprintf("spec.slos[%d].objective", si), fmt.Sprintf("spec.slos[%d].window", si), field},
+		Fields:    fields,
 		Value:     0, Shown: NoSeries, For: slo.NoDataFor}
 }
 

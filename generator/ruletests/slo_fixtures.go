@@ -53,6 +53,11 @@ func testServiceIn(namespace, name string) service {
 // requestLabels are the labels Istio's stats plugin puts on a request metric,
 // plus the scrape labels of the proxy that reported it.
 func (b *builder) requestLabels(s config.SLO, svc service, reporter string, src struct{ namespace, workload, pod string }, dstPod string) lbls {
+	if g := s.Gateway; g != nil {
+		// Every request of a gateway SLO comes from the gateway: its own
+		// proxy reports it, and the destination sees it coming from there.
+		src = gatewaySource(*g)
+	}
 	policy := "mutual_tls"
 	scraped := b.envoy(svc.namespace, dstPod, svc.name, 40)
 	if reporter == "source" {
@@ -75,15 +80,15 @@ func (b *builder) requestLabels(s config.SLO, svc service, reporter string, src 
 		"connection_security_policy", policy,
 	)
 	l = b.fitted(l, s.Requests, "istio_requests_total")
-	if reporter == "source" {
-		l = l.with("reporter", "source")
+	if reporter != s.Reporter {
+		l = l.with("reporter", reporter)
 	}
 	return l
 }
 
 // sliLabels are the labels of the SLO's recorded series for the test service.
 func (b *builder) sliLabels(s config.SLO, svc service) lbls {
-	l := b.requestLabels(s, svc, config.Reporter, svc.sources[0], svc.pods[0])
+	l := b.requestLabels(s, svc, s.Reporter, svc.sources[0], svc.pods[0])
 	out := l.only(rules.ServiceLabels...)
 	if m := b.c.Profile.Spec.Mesh; m.Cluster != "" {
 		out[m.ClusterLabel] = l[m.ClusterLabel]
@@ -113,7 +118,7 @@ func (b *builder) sloInputs(s config.SLO, svc service, bad traffic, n int, traps
 		buckets := latencyBuckets(s, b.c.Profile.Spec.LatencyBucketsMs())
 		for _, pod := range svc.pods[:1] {
 			for _, src := range svc.sources[:1] {
-				l := b.requestLabels(s, svc, config.Reporter, src, pod)
+				l := b.requestLabels(s, svc, s.Reporter, src, pod)
 				for _, bk := range buckets {
 					out = append(out, series{l.with("le", bk.le).of("istio_request_duration_milliseconds_bucket"),
 						counter(next(), incs(func(e float64) float64 { return requestsPerSecond * bk.share(e) }))})
@@ -123,7 +128,7 @@ func (b *builder) sloInputs(s config.SLO, svc service, bad traffic, n int, traps
 		}
 		if traps {
 			// The client's sidecar times the network too: all its requests are slow.
-			l := b.requestLabels(s, svc, "source", svc.sources[0], svc.pods[0])
+			l := b.trapLabels(s, svc)
 			for _, bk := range buckets {
 				out = append(out, series{l.with("le", bk.le).of("istio_request_duration_milliseconds_bucket"),
 					counter(next(), incs(func(float64) float64 { return requestsPerSecond * bk.share(1) }))})
@@ -134,7 +139,7 @@ func (b *builder) sloInputs(s config.SLO, svc service, bad traffic, n int, traps
 	}
 	for _, pod := range svc.pods {
 		for _, src := range svc.sources {
-			l := b.requestLabels(s, svc, config.Reporter, src, pod)
+			l := b.requestLabels(s, svc, s.Reporter, src, pod)
 			for _, code := range []struct {
 				code string
 				rate func(e float64) float64
@@ -149,7 +154,7 @@ func (b *builder) sloInputs(s config.SLO, svc service, bad traffic, n int, traps
 	}
 	if traps {
 		// The client sees upstream resets (UF) as 503s of its own.
-		l := b.requestLabels(s, svc, "source", svc.sources[0], svc.pods[0])
+		l := b.trapLabels(s, svc)
 		out = append(out,
 			series{l.with("response_code", "503", "response_flags", "UF").of("istio_requests_total"), counter(next(), incs(func(float64) float64 { return requestsPerSecond / 2 }))},
 			series{l.with("response_code", "200").of("istio_requests_total"), counter(next(), incs(func(float64) float64 { return requestsPerSecond / 2 }))})

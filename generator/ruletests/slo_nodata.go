@@ -35,7 +35,7 @@ func (b *builder) noDataSuite(s config.SLO) *suite {
 	// The group's one input series is the client's view of a request,
 	// which no SLI reads.
 	busy := svcs[0]
-	client := b.requestLabels(s, busy, "source", busy.sources[0], busy.pods[0]).with("response_code", "200")
+	client := b.trapLabels(s, busy).with("response_code", "200")
 	none := &testGroup{Name: "IstioSLONoData: no SLI series at all tickets after " + s.NoDataFor.String(), Interval: b.step.String(),
 		InputSeries: []series{{client.of("istio_requests_total"), counter(1000, b.slopes(constantShare(0), b.samples(end), func(float64) float64 { return requestsPerSecond }))}}}
 	traffic := &testGroup{Interval: b.step.String(),

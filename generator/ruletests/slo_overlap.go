@@ -24,7 +24,7 @@ func (b *builder) inputLabels(s config.SLO, svc service) []lbls {
 	var out []lbls
 	for _, pod := range pods {
 		for _, src := range sources {
-			out = append(out, b.requestLabels(s, svc, config.Reporter, src, pod))
+			out = append(out, b.requestLabels(s, svc, s.Reporter, src, pod))
 		}
 	}
 	return out

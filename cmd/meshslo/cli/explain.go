@@ -190,8 +190,11 @@ func explainProfileOf(l *profile.Loaded, b *generate.Build) explainProfile {
 	}
 	for _, d := range rules.Descriptors {
 		if why := d.SkippedFor(c); why != "" {
-			out.NotGenerated = append(out.NotGenerated, explainSkipped{Alert: d.Name, Reason: why,
-				Fields: []explainField{field("spec.certificates.ca")}})
+			s := explainSkipped{Alert: d.Name, Reason: why, Fields: []explainField{}}
+			for _, f := range d.SkipDecidedBy() {
+				s.Fields = append(s.Fields, field(f))
+			}
+			out.NotGenerated = append(out.NotGenerated, s)
 		}
 	}
 	cp := c.Capacity
