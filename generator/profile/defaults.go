@@ -44,6 +44,7 @@ func Defaults(size string) Profile {
 		Spec: Spec{
 			Environment: DefaultEnvironment,
 			Size:        size,
+			DataPlane:   DataPlaneSidecar,
 			Mesh:        Mesh{Services: sd.services, Pods: sd.pods, ClusterLabel: "cluster"},
 			Istiod: Istiod{
 				MemoryLimit:        sd.istiodMemory,

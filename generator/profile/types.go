@@ -33,7 +33,12 @@ type Spec struct {
 	// Environment is production, staging or development; it sets how much trace sampling is warned about.
 	Environment string `yaml:"environment" json:"environment"`
 	// Size is small, medium or large and fills every size-dependent default.
-	Size         string       `yaml:"size" json:"size"`
+	Size string `yaml:"size" json:"size"`
+	// DataPlane is how workloads join the mesh: sidecar (an Envoy per pod,
+	// the default), ambient (ztunnel per node, waypoints for L7) or mixed
+	// (both). It decides where the SLIs are read (see slos[].sliSource), the
+	// ztunnel and waypoint health alerts and the capacity plan.
+	DataPlane    string       `yaml:"dataPlane" json:"dataPlane,omitempty"`
 	Mesh         Mesh         `yaml:"mesh" json:"mesh"`
 	Istiod       Istiod       `yaml:"istiod" json:"istiod"`
 	Proxies      Proxies      `yaml:"proxies" json:"proxies"`
@@ -296,6 +301,12 @@ type SLO struct {
 	Name string `yaml:"name" json:"name"`
 	// SLI is availability or latency.
 	SLI string `yaml:"sli" json:"sli"`
+	// SLISource is whose metrics the SLI reads: auto (the default: from
+	// spec.dataPlane; in ambient and mixed meshes per service the waypoint,
+	// else the destination sidecar, else ztunnel's L4 connections for
+	// availability), sidecar (reporter="destination"), waypoint
+	// (reporter="waypoint") or l4 (ztunnel's connections, availability only).
+	SLISource string `yaml:"sliSource" json:"sliSource,omitempty"`
 	// Objective is a percentage from 1 to 100 (exclusive), kept as written:
 	// 99.9, never the ratio 0.999.
 	Objective Percent `yaml:"objective" json:"objective"`
