@@ -41,6 +41,13 @@ type SLO struct {
 	// Requests selects the SLO's istio_requests_total series (reporter,
 	// the requests selector, the SLO selector).
 	Requests selector.Matchers
+	// Reporter is the istio_requests_total reporter Requests selects:
+	// destination (the default), waypoint, or source (gateways).
+	Reporter string
+	// Sources, when set, are where the SLI reads each service in order of
+	// preference (SourceWaypoint, SourceDestination, SourceL4; see
+	// sliSources); nil reads Reporter only.
+	Sources []string
 	Tiers    []Tier
 	// Listed are the services the profile lists for the SLO, in its order,
 	// each with its objective worked out; empty when the SLO covers every
@@ -125,7 +132,12 @@ func New(p profile.Profile) (*Config, error) {
 	for _, s := range p.Spec.SLOs {
 		slo := SLO{SLO: s, ObjectiveRatio: round(s.Objective.Ratio())}
 		slo.Budget = round(1 - slo.ObjectiveRatio)
-		slo.Requests = selector.Matchers{selector.Equal("reporter", Reporter)}.
+		slo.Sources = sliSources(p.Spec, s)
+		slo.Reporter = Reporter
+		if len(slo.Sources) > 0 && slo.Sources[0] != SourceL4 {
+			slo.Reporter = slo.Sources[0]
+		}
+		slo.Requests = selector.Matchers{selector.Equal("reporter", slo.Reporter)}.
 			With(c.Selectors.Requests...).With(profile.SLOMatchers(s)...)
 		for _, e := range s.Exclude {
 			ms, err := selector.Parse(e)
