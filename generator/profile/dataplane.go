@@ -3,7 +3,11 @@
 
 package profile
 
-import "fmt"
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
 
 // Data plane modes.
 const (
@@ -57,6 +61,14 @@ func (s SLO) EffectiveSLISource() string {
 
 func validateDataPlane(v *validator, s *Spec) {
 	v.oneOf("spec.dataPlane", s.EffectiveDataPlane(), DataPlanes)
+	v.checkTagged("spec.ztunnel", &s.Ztunnel)
+	for _, n := range []struct{ field, name string }{
+		{"spec.ztunnel.namespace", s.Ztunnel.Namespace}, {"spec.ztunnel.daemonSet", s.Ztunnel.DaemonSet},
+	} {
+		if len(validation.IsDNS1123Label(n.name)) > 0 {
+			v.add(n.field, "expected a Kubernetes name (1 to 63 characters of a-z, 0-9 and '-'), got %q", n.name)
+		}
+	}
 	for i, slo := range s.SLOs {
 		f := fmt.Sprintf("spec.slos[%d].sliSource", i)
 		src := slo.EffectiveSLISource()

@@ -61,6 +61,7 @@ func Defaults(size string) Profile {
 				StaleCountFor: dur(5 * time.Minute),
 				MemoryWarning: 800 << 20,
 			},
+			Ztunnel: Ztunnel{Namespace: "istio-system", DaemonSet: "ztunnel"},
 			Tracing: Tracing{Sampling: 0.01},
 			Certificates: Certificates{
 				CA:                     CAIstiod,
@@ -87,6 +88,7 @@ func Defaults(size string) Profile {
 	applyTagDefaults(&p.Spec.Istiod)
 	applyTagDefaults(&p.Spec.Proxies)
 	applyTagDefaults(&p.Spec.Certificates)
+	applyTagDefaults(&p.Spec.Ztunnel)
 	return p
 }
 

@@ -42,6 +42,7 @@ type Spec struct {
 	Mesh         Mesh         `yaml:"mesh" json:"mesh"`
 	Istiod       Istiod       `yaml:"istiod" json:"istiod"`
 	Proxies      Proxies      `yaml:"proxies" json:"proxies"`
+	Ztunnel      Ztunnel      `yaml:"ztunnel" json:"ztunnel"`
 	Tracing      Tracing      `yaml:"tracing" json:"tracing"`
 	Certificates Certificates `yaml:"certificates" json:"certificates"`
 	Prometheus   Prometheus   `yaml:"prometheus" json:"prometheus"`
@@ -195,6 +196,21 @@ type Proxies struct {
 	// OOMKilledWindow is how long after an OOM kill of a sidecar
 	// IstioSidecarOOMKilled keeps firing.
 	OOMKilledWindow Duration `yaml:"oomKilledWindow" json:"oomKilledWindow" default:"15m" check:"window"`
+}
+
+// Ztunnel is the node proxy of ambient and mixed meshes (spec.dataPlane):
+// its alerts are generated only there.
+type Ztunnel struct {
+	// Namespace is where the ztunnel DaemonSet runs (istio/istio
+	// manifests/charts/ztunnel: the release namespace, istio-system).
+	Namespace string `yaml:"namespace" json:"namespace"`
+	// DaemonSet is the ztunnel DaemonSet's name (the chart's resourceName,
+	// ztunnel by default).
+	DaemonSet string `yaml:"daemonSet" json:"daemonSet"`
+	// UnavailableFor is how long a node may have no ready ztunnel pod while
+	// the DaemonSet wants one before IstioZtunnelUnavailable pages: every
+	// ambient pod on that node is cut off the mesh.
+	UnavailableFor Duration `yaml:"unavailableFor" json:"unavailableFor" default:"5m" check:"for"`
 }
 
 // Tracing is the mesh-wide trace sampling rate, 0..1.

@@ -11,13 +11,15 @@ import (
 // Build returns every rule file for the config, in a fixed order.
 func Build(c *config.Config) []File {
 	b := &builder{c: c}
-	return []File{
+	files := []File{
 		b.controlPlane(),
 		b.proxies(),
 		b.certificates(),
-		b.sloRecordings(),
-		b.sloAlerts(),
 	}
+	if c.Profile.Spec.Ambient() {
+		files = append(files, b.ztunnel())
+	}
+	return append(files, b.sloRecordings(), b.sloAlerts())
 }
 
 type builder struct{ c *config.Config }
