@@ -51,7 +51,9 @@ func atReporter(s config.SLO, reporter string) selector.Matchers {
 func (b *builder) sourceRates(s config.SLO, w profile.Duration) []Rule {
 	sel := selector.Matchers{selector.Equal("slo", s.Name)}
 	svc := b.serviceLabels()
-	perSLO := append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), svc...)
+	// The source's label rides along from the increase series, so the
+	// per-source rates of one service never collide.
+	perSLO := append(append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), svc...), SLISourceLabel)
 	secs := num(w.Seconds())
 	ws := w.String()
 	labelled := func(src string) map[string]string {
