@@ -48,7 +48,7 @@ type SLO struct {
 	// preference (SourceWaypoint, SourceDestination, SourceL4; see
 	// sliSources); nil reads Reporter only.
 	Sources []string
-	Tiers    []Tier
+	Tiers   []Tier
 	// Listed are the services the profile lists for the SLO, in its order,
 	// each with its objective worked out; empty when the SLO covers every
 	// service its selector matches.

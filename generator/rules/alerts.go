@@ -37,6 +37,9 @@ type Descriptor struct {
 	// the config's setup does not have (spec.certificates.ca) is left out
 	// rather than silently reading nothing.
 	Skip func(c *config.Config) string
+	// SkipFields are the profile fields Skip reads, which explain names
+	// beside the reason; nil: spec.certificates.ca.
+	SkipFields []string
 	// InstanceLabels are the labels, beside severity and the SLO and
 	// service labels, that tell one firing alert of this name from another
 	// (namespace and pod for a per-pod alert). The generated inhibition
@@ -49,6 +52,14 @@ type Descriptor struct {
 	// while it fires, so one incident pages once. Each entry's reason is
 	// beside it in the descriptor.
 	Silences []string
+}
+
+// SkipFieldsOrCA are the fields behind Skip.
+func (d *Descriptor) SkipFieldsOrCA() []string {
+	if d.SkipFields == nil {
+		return []string{"spec.certificates.ca"}
+	}
+	return d.SkipFields
 }
 
 // SkippedFor says why the alert is not generated for c, or "".

@@ -25,6 +25,7 @@ var ztunnelAlerts = []*Descriptor{
 		Meaning:        "a node has had no ready ztunnel for {for} while its DaemonSet wants one: every ambient pod on it is cut off the mesh",
 		InstanceLabels: []string{"node"},
 		Skip:           notAmbient,
+		SkipFields:     []string{"spec.dataPlane"},
 		Thresholds: func(c *config.Config) []Threshold {
 			z := c.Profile.Spec.Ztunnel
 			return []Threshold{{Alert: AlertIstioZtunnelUnavailable, Severity: profile.SeverityCritical,

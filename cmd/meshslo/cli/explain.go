@@ -190,8 +190,11 @@ func explainProfileOf(l *profile.Loaded, b *generate.Build) explainProfile {
 	}
 	for _, d := range rules.Descriptors {
 		if why := d.SkippedFor(c); why != "" {
-			out.NotGenerated = append(out.NotGenerated, explainSkipped{Alert: d.Name, Reason: why,
-				Fields: []explainField{field("spec.certificates.ca")}})
+			sk := explainSkipped{Alert: d.Name, Reason: why}
+			for _, f := range d.SkipFieldsOrCA() {
+				sk.Fields = append(sk.Fields, field(f))
+			}
+			out.NotGenerated = append(out.NotGenerated, sk)
 		}
 	}
 	cp := c.Capacity
