@@ -40,6 +40,8 @@ const (
 	cadvisor         = "google/cadvisor metrics/prometheus.go; docs/storage/prometheus.md"
 	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md, internal/store/pod.go"
 	ksmDeployment    = "kubernetes/kube-state-metrics docs/metrics/workload/deployment-metrics.md, internal/store/deployment.go (labels namespace, deployment); read for gateway Deployments"
+	ksmZtunnel       = "kubernetes/kube-state-metrics internal/store/pod.go (kube_pod_info{node, created_by_kind, created_by_name, host_ip, pod_ip, priority_class, host_network}, kube_pod_status_ready{condition=true|false|unknown}), internal/store/daemonset.go (kube_daemonset_status_*{namespace, daemonset}), internal/store/node.go (kube_node_info{node, ...})"
+	ztunnelL4        = "istio/ztunnel src/proxy/metrics.rs: tcp_connections_opened/closed (every version; closed carries response_flags DENY and CONNECT from 1.24, DENY only in 1.22-1.23, and TLS_FAILURE, H2_HANDSHAKE_FAILURE, NETWORK_POLICY, IDENTITY_ERROR, CERT_REVOKED from 1.29), tcp_connections_failed (1.29+, the closes with a failure flag), under the istio_ prefix (src/metrics.rs)"
 	ksmHPA           = "kubernetes/kube-state-metrics docs/metrics/workload/horizontalpodautoscaler-metrics.md, internal/store/hpa.go"
 	istioAgentXDS    = "istio/istio pkg/istio-agent/metrics/metrics.go (istiod_connection_terminations{type=error|cancelled}, xds_proxy_requests, xds_proxy_responses; served only on the merged :15020/stats/prometheus)"
 	istiodRejects    = "istio/istio pilot/pkg/xds/monitoring.go (pilot_xds_{cds,eds,lds,rds}_reject{node=<pod>.<namespace>, err}: set to 1 at a proxy's first NACK, never reset or deleted, measured on the fixture; not read by the rules)"
@@ -136,7 +138,7 @@ var entries = []Entry{
 	{"certmanager_certificate_renewal_timestamp_seconds", "gauge", "cert-manager", certManager},
 
 	// ztunnel (ambient).
-	{"istio_tcp_connections_failed_total", "counter", "ztunnel", ztunnel},
+	{"istio_tcp_connections_failed_total", "counter", "ztunnel 1.29+", ztunnelL4},
 	{"istio_tcp_sockets_open", "gauge", "ztunnel", ztunnel},
 	{"istio_dns_requests_total", "counter", "ztunnel", ztunnel},
 	{"istio_xds_connection_terminations_total", "counter", "ztunnel", ztunnel},
@@ -162,6 +164,12 @@ var entries = []Entry{
 	{"kube_pod_container_status_restarts_total", "counter", "kube-state-metrics", ksm},
 	{"kube_pod_container_status_running", "gauge", "kube-state-metrics", ksm},
 	{"kube_pod_container_status_last_terminated_reason", "gauge", "kube-state-metrics", ksm},
+	// ztunnel's DaemonSet, per node.
+	{"kube_pod_info", "gauge", "kube-state-metrics", ksmZtunnel},
+	{"kube_pod_status_ready", "gauge", "kube-state-metrics", ksmZtunnel},
+	{"kube_node_info", "gauge", "kube-state-metrics", ksmZtunnel},
+	{"kube_daemonset_status_desired_number_scheduled", "gauge", "kube-state-metrics", ksmZtunnel},
+	{"kube_daemonset_status_number_ready", "gauge", "kube-state-metrics", ksmZtunnel},
 	// Native sidecars are init containers: the same families under kube_pod_init_container_*.
 	{"kube_pod_init_container_resource_limits", "gauge", "kube-state-metrics", ksm},
 	{"kube_pod_init_container_status_restarts_total", "counter", "kube-state-metrics", ksm},

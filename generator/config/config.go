@@ -41,7 +41,14 @@ type SLO struct {
 	// Requests selects the SLO's istio_requests_total series (reporter,
 	// the requests selector, the SLO selector).
 	Requests selector.Matchers
-	Tiers    []Tier
+	// Reporter is the istio_requests_total reporter Requests selects:
+	// destination (the default), waypoint, or source (gateways).
+	Reporter string
+	// Sources, when set, are where the SLI reads each service in order of
+	// preference (SourceWaypoint, SourceDestination, SourceL4; see
+	// sliSources); nil reads Reporter only.
+	Sources []string
+	Tiers   []Tier
 	// Listed are the services the profile lists for the SLO, in its order,
 	// each with its objective worked out; empty when the SLO covers every
 	// service its selector matches.
@@ -57,10 +64,6 @@ type SLO struct {
 	MinRequests int
 	// NoDataFor is the hold of IstioSLONoData.
 	NoDataFor profile.Duration
-	// Reporter is the istio_requests_total reporter the SLI reads:
-	// "destination" (the default), "waypoint" or "source" (a gateway's
-	// own proxy).
-	Reporter string
 	// Field is the profile path of the SLO (spec.slos[0], or
 	// spec.gateways[0].slos[1] for a gateway's), which its thresholds
 	// name their fields under.
@@ -140,6 +143,14 @@ func New(p profile.Profile) (*Config, error) {
 			gatewaySLO(p, &slo, si-len(p.Spec.SLOs))
 		}
 		slo.Budget = round(1 - slo.ObjectiveRatio)
+		if si < len(p.Spec.SLOs) {
+			// A gateway SLO reads its gateway's own proxy (reporter
+			// source); the others read the source the data plane gives.
+			slo.Sources = sliSources(p.Spec, s)
+			if len(slo.Sources) > 0 && slo.Sources[0] != SourceL4 {
+				slo.Reporter = slo.Sources[0]
+			}
+		}
 		slo.Requests = selector.Matchers{selector.Equal("reporter", slo.Reporter)}.
 			With(c.Selectors.Requests...).With(profile.SLOMatchers(s)...)
 		for _, e := range s.Exclude {

@@ -26,7 +26,7 @@ var AlertNames = []string{
 	"IstioWebhookFailures", "IstioProxiesStale", "IstioSidecarMemoryHigh", "IstioSidecarOOMKilled",
 	"IstioRootCertificateExpiring", "IstioCACertificateExpiring", "IstioCertManagerCertificateExpiring",
 	"IstioCACertificateRotationDue", "IstioCertificateMetricsAbsent", "IstioWorkloadCertificateRotationStalled",
-	"IstioCertificateSigningFailures", "IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
+	"IstioCertificateSigningFailures", "IstioZtunnelUnavailable", "IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
 	"IstioGatewayReplicasBelowMinimum", "IstioGatewayMemoryHigh", "IstioGatewayCPUHigh", "IstioGatewayCertificateExpiring",
 }
 

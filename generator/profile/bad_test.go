@@ -55,6 +55,16 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:51: spec.rulers.mode: expected one of split, all, got "chained"`,
 			`bad.yaml:5:71: spec.rulers.namespace: expected letters, digits, '_', '.' or '-' (at most 200), got "istio/mesh"`,
 		}},
+		// spec.dataPlane and spec.slos[].sliSource.
+		{"data plane unknown", spec("dataPlane: hybrid"), []string{
+			`bad.yaml:5:14: spec.dataPlane: expected one of sidecar, ambient, mixed, got "hybrid"`,
+		}},
+		{"sli source unknown", spec("dataPlane: ambient", "slos: [{name: a, sli: availability, sliSource: ztunnel, objective: 99}]"), []string{
+			`bad.yaml:6:50: spec.slos[0].sliSource: expected one of auto, sidecar, waypoint, l4, got "ztunnel"`,
+		}},
+		{"l4 latency", spec("dataPlane: ambient", "slos: [{name: a, sli: latency, sliSource: l4, objective: 99}]"), []string{
+			`bad.yaml:6:45: spec.slos[0].sliSource: ztunnel's L4 metrics have no request latency (no istio_request_duration_milliseconds); a latency SLO needs sliSource waypoint, sidecar or auto`,
+		}},
 		// spec.alerting.
 		{"duplicate receiver names", spec("alerting: {receivers: [{name: pager, severity: critical}, {name: pager, severity: warning}]}"), []string{
 			`bad.yaml:5:68: spec.alerting.receivers[1].name: duplicate receiver name "pager" (also spec.alerting.receivers[0])`,

@@ -44,6 +44,7 @@ func Defaults(size string) Profile {
 		Spec: Spec{
 			Environment: DefaultEnvironment,
 			Size:        size,
+			DataPlane:   DataPlaneSidecar,
 			Mesh: Mesh{Services: sd.services, Pods: sd.pods, ClusterLabel: "cluster",
 				Clusters: Clusters{Topology: TopologySingle, LabelSource: LabelSourceSeries}},
 			Istiod: Istiod{
@@ -61,6 +62,7 @@ func Defaults(size string) Profile {
 				StaleCountFor: dur(5 * time.Minute),
 				MemoryWarning: 800 << 20,
 			},
+			Ztunnel: Ztunnel{Namespace: "istio-system", DaemonSet: "ztunnel"},
 			Tracing: Tracing{Sampling: 0.01},
 			Certificates: Certificates{
 				CA:                     CAIstiod,
@@ -88,6 +90,7 @@ func Defaults(size string) Profile {
 	applyTagDefaults(&p.Spec.Istiod)
 	applyTagDefaults(&p.Spec.Proxies)
 	applyTagDefaults(&p.Spec.Certificates)
+	applyTagDefaults(&p.Spec.Ztunnel)
 	return p
 }
 

@@ -42,6 +42,8 @@ var allowedValues = map[string][]string{
 	"spec.prometheus.scrape":                      Scrapes,
 	"spec.certificates.ca":                        CAModes,
 	"spec.slos[].sli":                             {SLIAvailability, SLILatency},
+	"spec.dataPlane":                              DataPlanes,
+	"spec.slos[].sliSource":                       SLISources,
 	"spec.burnRates[].severity":                   {SeverityCritical, SeverityWarning},
 	"spec.alerting.receivers[].severity":          ReceiverSeverities,
 	"spec.alerting.maintenanceWindows[].weekdays": Weekdays,
@@ -52,6 +54,7 @@ var allowedValues = map[string][]string{
 // elementDefaults are the defaults Load fills into list entries (load.go).
 var elementDefaults = map[string]string{
 	"spec.slos[].window":    DefaultSLOWindow.String(),
+	"spec.slos[].sliSource": SLISourceAuto,
 	"spec.slos[].threshold": DefaultLatencyThreshold.String() + " (latency SLIs)",
 }
 

@@ -33,10 +33,16 @@ type Spec struct {
 	// Environment is production, staging or development; it sets how much trace sampling is warned about.
 	Environment string `yaml:"environment" json:"environment"`
 	// Size is small, medium or large and fills every size-dependent default.
-	Size         string       `yaml:"size" json:"size"`
+	Size string `yaml:"size" json:"size"`
+	// DataPlane is how workloads join the mesh: sidecar (an Envoy per pod,
+	// the default), ambient (ztunnel per node, waypoints for L7) or mixed
+	// (both). It decides where the SLIs are read (see slos[].sliSource), the
+	// ztunnel and waypoint health alerts and the capacity plan.
+	DataPlane    string       `yaml:"dataPlane" json:"dataPlane,omitempty"`
 	Mesh         Mesh         `yaml:"mesh" json:"mesh"`
 	Istiod       Istiod       `yaml:"istiod" json:"istiod"`
 	Proxies      Proxies      `yaml:"proxies" json:"proxies"`
+	Ztunnel      Ztunnel      `yaml:"ztunnel" json:"ztunnel"`
 	Tracing      Tracing      `yaml:"tracing" json:"tracing"`
 	Certificates Certificates `yaml:"certificates" json:"certificates"`
 	Prometheus   Prometheus   `yaml:"prometheus" json:"prometheus"`
@@ -248,6 +254,21 @@ type Proxies struct {
 	OOMKilledWindow Duration `yaml:"oomKilledWindow" json:"oomKilledWindow" default:"15m" check:"window"`
 }
 
+// Ztunnel is the node proxy of ambient and mixed meshes (spec.dataPlane):
+// its alerts are generated only there.
+type Ztunnel struct {
+	// Namespace is where the ztunnel DaemonSet runs (istio/istio
+	// manifests/charts/ztunnel: the release namespace, istio-system).
+	Namespace string `yaml:"namespace" json:"namespace"`
+	// DaemonSet is the ztunnel DaemonSet's name (the chart's resourceName,
+	// ztunnel by default).
+	DaemonSet string `yaml:"daemonSet" json:"daemonSet"`
+	// UnavailableFor is how long a node may have no ready ztunnel pod while
+	// the DaemonSet wants one before IstioZtunnelUnavailable pages: every
+	// ambient pod on that node is cut off the mesh.
+	UnavailableFor Duration `yaml:"unavailableFor" json:"unavailableFor" default:"5m" check:"for"`
+}
+
 // Tracing is the mesh-wide trace sampling rate, 0..1.
 type Tracing struct {
 	// Sampling is the share of requests traced, from 0 to 1 (0.01 is 1%); above 5% in production (10% in staging) it is warned about.
@@ -385,6 +406,12 @@ type SLO struct {
 	Name string `yaml:"name" json:"name"`
 	// SLI is availability or latency.
 	SLI string `yaml:"sli" json:"sli"`
+	// SLISource is whose metrics the SLI reads: auto (the default: from
+	// spec.dataPlane; in ambient and mixed meshes per service the waypoint,
+	// else the destination sidecar, else ztunnel's L4 connections for
+	// availability), sidecar (reporter="destination"), waypoint
+	// (reporter="waypoint") or l4 (ztunnel's connections, availability only).
+	SLISource string `yaml:"sliSource" json:"sliSource,omitempty"`
 	// Objective is a percentage from 1 to 100 (exclusive), kept as written:
 	// 99.9, never the ratio 0.999.
 	Objective Percent `yaml:"objective" json:"objective"`

@@ -150,6 +150,7 @@ func Validate(p *Profile) Errors {
 	s := &p.Spec
 	v.oneOf("spec.environment", s.Environment, Environments)
 	v.oneOf("spec.size", s.Size, Sizes)
+	validateDataPlane(v, s)
 	validateMesh(v, s)
 	validateIstiod(v, &s.Istiod)
 	validateProxies(v, &s.Proxies)

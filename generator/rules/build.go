@@ -15,9 +15,11 @@ func Build(c *config.Config) []File {
 		b.controlPlane(),
 		b.proxies(),
 		b.certificates(),
-		b.sloRecordings(),
-		b.sloAlerts(),
 	}
+	if c.Profile.Spec.Ambient() {
+		files = append(files, b.ztunnel())
+	}
+	files = append(files, b.sloRecordings(), b.sloAlerts())
 	if gw := b.gateways(); len(gw.Groups) > 0 {
 		files = append(files, gw)
 	}

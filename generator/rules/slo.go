@@ -238,6 +238,9 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	perSLO := append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), svc...)
 	secs := num(w.Seconds())
 	reqs := sel.Metric(requestsRatePrefix + w.String())
+	if multiSource(s) {
+		return b.sourceRates(s, w)
+	}
 	switch s.SLI {
 	case profile.SLILatency:
 		name := bucketsIncreasePrefix + w.String()
