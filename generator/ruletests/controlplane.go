@@ -29,6 +29,7 @@ func (b *builder) controlPlane() *suite {
 	}
 	s.Tests = append(s.Tests, b.heapLiveLimit(), b.istiodAbsent(), b.conflictKinds())
 	s.Tests = append(s.Tests, b.revisionCases()...)
+	s.Tests = append(s.Tests, b.revisionSignals())
 	s.Tests = append(s.Tests, b.cpuHPA()...)
 	return s
 }
