@@ -27,6 +27,7 @@ var AlertNames = []string{
 	"IstioRootCertificateExpiring", "IstioCACertificateExpiring", "IstioCertManagerCertificateExpiring",
 	"IstioCACertificateRotationDue", "IstioCertificateMetricsAbsent", "IstioWorkloadCertificateRotationStalled",
 	"IstioCertificateSigningFailures", "IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
+	"IstioCanaryRegression",
 }
 
 // ReceiverSeverities are the values of spec.alerting.receivers[].severity

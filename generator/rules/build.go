@@ -11,13 +11,17 @@ import (
 // Build returns every rule file for the config, in a fixed order.
 func Build(c *config.Config) []File {
 	b := &builder{c: c}
-	return []File{
+	files := []File{
 		b.controlPlane(),
 		b.proxies(),
 		b.certificates(),
 		b.sloRecordings(),
 		b.sloAlerts(),
 	}
+	if canarySkip(c) == "" {
+		files = append(files, b.canaryVerdict())
+	}
+	return files
 }
 
 type builder struct{ c *config.Config }
