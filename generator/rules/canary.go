@@ -147,10 +147,10 @@ func (b *builder) canaryVerdict() File {
 
 	of := func(name, rev string) string { return name + "{" + RevisionLabel + "=" + strconv.Quote(rev) + "}" }
 	ratio := func(name string) string {
-		return of(name, canary) + " / ignoring (revision) " + of(name, stable)
+		return of(name, canary) + " / on () group_left () " + of(name, stable)
 	}
 	diff := func(name string) string {
-		return of(name, canary) + " - ignoring (revision) " + of(name, stable)
+		return of(name, canary) + " - on () group_left () " + of(name, stable)
 	}
 	traffic := lines(
 		"and on ()",
