@@ -42,6 +42,8 @@ type Input struct {
 	// ConflictGauges are istiod's config-conflict gauges that
 	// IstioConfigConflicts reads.
 	ConflictGauges []string `json:"conflictGauges"`
+	// Upgrade is the canary upgrade row's input (upgrade.go).
+	Upgrade Upgrade `json:"upgrade"`
 }
 
 // ProfileInfo is what a dashboard shows about the profile itself.
@@ -257,6 +259,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		},
 		Large:        p.Spec.Size == "large",
 		Certificates: certificates(c, files),
+		Upgrade:      upgrade(c),
 		UIDs:         map[string]string{},
 		Series: Series{
 			IstiodHeapRatio: rules.IstiodHeapRatio, IstiodCPURatio: rules.IstiodCPURatio, IstiodCPURequestRatio: rules.IstiodCPURequestRatio,
