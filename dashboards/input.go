@@ -44,6 +44,8 @@ type Input struct {
 	ConflictGauges []string `json:"conflictGauges"`
 	// Gateways are the profile's gateways (dashboards/gateways.go).
 	Gateways []Gateway `json:"gateways"`
+	// Upgrade is the canary upgrade row's input (upgrade.go).
+	Upgrade Upgrade `json:"upgrade"`
 }
 
 // ProfileInfo is what a dashboard shows about the profile itself.
@@ -259,6 +261,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 		},
 		Large:        p.Spec.Size == "large",
 		Certificates: certificates(c, files),
+		Upgrade:      upgrade(c),
 		UIDs:         map[string]string{},
 		Series: Series{
 			IstiodHeapRatio: rules.IstiodHeapRatio, IstiodCPURatio: rules.IstiodCPURatio, IstiodCPURequestRatio: rules.IstiodCPURequestRatio,

@@ -10,6 +10,7 @@ function(meshslo)
   local m = meshslo;
   local sel = m.selectors;
   local i = m.thresholds.istiod;
+  local u = m.upgrade;
   local topN = mesh.topN;
 
   local rate(metric, extra=[]) = 'rate(%s[$__rate_interval])' % mesh.sel(metric, extra);
@@ -82,6 +83,37 @@ function(meshslo)
                                   'ops', [g.target(istiodRate('pilot_k8s_cfg_events', 'type, event'), '{{type}} {{event}}')], min=0),
                    ]),
 
+                   // Control-plane revisions side by side (canary upgrades): the
+                   // revision is istiod's istio.io/rev (istio_io_rev).
+                   g.row('Upgrade: revisions side by side'),
+                   g.line(8, [
+                     g.timeseries('Proxies connected per revision', 'Migration progress: proxies connected to each revision\'s istiods (%s, from pilot_xds). Proxies move when their workloads restart after the tag moved.' % u.proxiesConnected,
+                                  'short', [g.target(u.proxiesConnected, '{{revision}}')], min=0, stack=true),
+                     g.timeseries('Proxies per Istio version', 'Proxies connected to istiod, by the Istio version they run (pilot_xds version label): old versions left after a migration are proxies not yet restarted.',
+                                  'short', [g.target('sum by (version) (%s)' % istiod('pilot_xds'), '{{version}}')], min=0, stack=true),
+                     g.timeseries('istiod heap per connected proxy, per revision', 'Go heap of each revision\'s istiods over the proxies they serve. Every istiod holds the whole mesh config, so a revision serving few proxies reads high: compare at comparable shares.',
+                                  'bytes', [g.target('sum by (istio_io_rev) (%s)\n/ on (istio_io_rev)\n(sum by (istio_io_rev) (%s) > 0)' % [istiod('go_memstats_heap_alloc_bytes'), istiod('pilot_xds')], '{{istio_io_rev}}')], min=0),
+                   ]),
+                   g.line(8, [
+                     g.timeseries('istiod CPU / request per revision (busiest pod)', 'CPU of each revision\'s busiest istiod against its request (%s by revision).' % m.series.istiodCPURequestRatio,
+                                  'percentunit', [g.target('max by (revision) (%s)' % m.series.istiodCPURequestRatio, '{{revision}}')], min=0),
+                     g.timeseries('Push latency per revision (p%s)' % mesh.num(i.pushLatencyQuantile * 100), 'Config convergence time of each revision at p%s.' % mesh.num(i.pushLatencyQuantile * 100),
+                                  's', [g.target('histogram_quantile(%s, sum by (le, istio_io_rev) (%s))' % [mesh.num(i.pushLatencyQuantile), rate('pilot_proxy_convergence_time_bucket', [sel.istiod])], '{{istio_io_rev}}')], min=0),
+                     g.timeseries('Rejected config per revision', 'Config updates the proxies of each revision rejected, per second.',
+                                  'ops', [g.target('sum by (istio_io_rev) (%s)' % rate('pilot_total_xds_rejects', [sel.istiod]), '{{istio_io_rev}}')], min=0),
+                   ]),
+                 ] + (if u.canary == '' then [] else [
+                   g.line(8, [
+                     g.timeseries('Canary verdict', '%s: 1 while canary %s serves proxies, is not worse than stable %s on any IstioCanaryRegression signal and no alert of its revision (nor IstioProxiesStale) fires. The promotion gate: min_over_time(%s[48h]) == 1.' % [u.healthy, u.canary, u.stable, u.healthy],
+                                  'short', [g.target(u.healthy, 'healthy')], min=0, max=1),
+                     g.timeseries('Canary against stable', 'Canary %s over stable %s: heap per proxy (regression above %sx), push latency (above %sx), p99 latency of the workloads its proxies serve (above %sx).' %
+                                                           [u.canary, u.stable, mesh.num(u.factors.heap_per_proxy), mesh.num(u.factors.push_latency), mesh.num(u.factors.latency_p99)],
+                                  'short', [g.target('%s{revision="%s"} / on () group_left () %s{revision="%s"}' % [p[0], u.canary, p[0], u.stable], p[1])
+                                            for p in [[u.heapPerProxy, 'heap per proxy'], [u.pushLatency, 'push latency'], [u.latencyP99, 'p99 latency']]], min=0),
+                     g.timeseries('Canary 5xx ratio against stable', 'The 5xx share of the requests each revision\'s workloads serve; IstioCanaryRegression fires when the canary\'s is more than %s above stable\'s.' % mesh.num(u.factors.error_ratio),
+                                  'percentunit', [g.target('%s{revision=~"%s|%s"}' % [u.errorRatio, u.stable, u.canary], '{{revision}}')], min=0),
+                   ]),
+                 ]) + [
                    // CPU, goroutines and memory of each istiod.
                    g.row('istiod resources'),
                    g.line(8, [

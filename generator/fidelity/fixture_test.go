@@ -111,11 +111,20 @@ const hold = 5 * time.Second
 // (as generator/e2e does), and writes them as meshslo generate would.
 func writeGeneratedRules(t *testing.T, dir string) *generate.Build {
 	t.Helper()
-	loaded, errs := loader.Load("medium")
+	return writeProfileRules(t, dir, "medium")
+}
+
+// writeProfileRules is writeGeneratedRules for the built-in profile name.
+func writeProfileRules(t *testing.T, dir, name string, edit ...func(*profile.Profile)) *generate.Build {
+	t.Helper()
+	loaded, errs := loader.Load(name)
 	if fatal := errs.Fatal(false); len(fatal) > 0 {
-		t.Fatalf("loading the medium profile: %v", fatal)
+		t.Fatalf("loading the %s profile: %v", name, fatal)
 	}
 	p := loaded.Profile
+	for _, e := range edit {
+		e(&p)
+	}
 	if n := testprofile.ShortenHolds(&p.Spec, profile.Duration(hold)); n == 0 {
 		t.Fatal("found no for: durations to shorten in the profile")
 	}

@@ -46,3 +46,16 @@ func ksmTarget(addr string) scrapeTarget {
 		"container": "kube-state-metrics", "service": "kube-prometheus-stack-kube-state-metrics", "endpoint": "http",
 	}}
 }
+
+// revisionTarget: the istiod of a revision other than default, as the same
+// ServiceMonitor labels it: the Service istiod-<rev> and its istio.io/rev
+// (istio/istio manifests/charts/istio-control/istio-discovery/templates/
+// service.yaml). Each revision is its own static job of the harness; the
+// job label stays the ServiceMonitor's (jobLabel app).
+func revisionTarget(addr, pod, rev string) scrapeTarget {
+	tg := istiodTarget(addr, pod)
+	tg.Job = "istiod-" + rev
+	tg.Labels["service"] = "istiod-" + rev
+	tg.Labels["istio_io_rev"] = rev
+	return tg
+}

@@ -100,7 +100,7 @@ func TestEveryAlertHasARunbookAndAnIndexRow(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(runbookDir, "*.md"))
 	for _, f := range files {
 		base := strings.TrimSuffix(filepath.Base(f), ".md")
-		if base != "README" && rules.DescriptorOf(base) == nil {
+		if base != "README" && rules.DescriptorOf(base) == nil && !slices.Contains(render.RunbookGuides, base) {
 			t.Errorf("docs/runbooks/%s.md is the runbook of no alert", base)
 		}
 	}

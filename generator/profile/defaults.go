@@ -88,6 +88,7 @@ func Defaults(size string) Profile {
 		},
 	}
 	applyTagDefaults(&p.Spec.Istiod)
+	applyTagDefaults(&p.Spec.Istiod.Canary)
 	applyTagDefaults(&p.Spec.Proxies)
 	applyTagDefaults(&p.Spec.Certificates)
 	applyTagDefaults(&p.Spec.Ztunnel)

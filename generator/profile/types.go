@@ -216,6 +216,40 @@ type Istiod struct {
 	// while no proxy is connected to it and its targets are gone. Empty:
 	// one control plane, as before.
 	Revisions []Revision `yaml:"revisions" json:"revisions,omitempty"`
+	// Canary sets when the revision tagged canary counts as worse than
+	// the one tagged stable (IstioCanaryRegression); used only where
+	// Revisions tag both.
+	Canary Canary `yaml:"canary" json:"canary"`
+}
+
+// Canary sets IstioCanaryRegression: when the revision tagged canary
+// (spec.istiod.revisions) is measurably worse than the one tagged stable.
+// Each signal compares the canary's value with stable's at the same time,
+// over the same 5m windows, so load that hits both does not count.
+type Canary struct {
+	// HeapPerProxyFactor is how many times stable's Go heap per connected
+	// proxy the canary's may reach (1.25: the canary needing 25% more
+	// memory per proxy is a regression; the seed's new istiod needed 40%).
+	HeapPerProxyFactor float64 `yaml:"heapPerProxyFactor" json:"heapPerProxyFactor" default:"1.25"`
+	// PushLatencyFactor is how many times stable's push convergence time
+	// (at spec.istiod.pushLatencyQuantile) the canary's may reach.
+	PushLatencyFactor float64 `yaml:"pushLatencyFactor" json:"pushLatencyFactor" default:"1.5"`
+	// XDSRejectsPerProxy is how many more rejected pushes per connected
+	// proxy per 5m the canary may draw than stable (0: any reject the
+	// canary draws beyond stable's rate is a regression).
+	XDSRejectsPerProxy float64 `yaml:"xdsRejectsPerProxy" json:"xdsRejectsPerProxy" default:"0" check:"nonnegative"`
+	// ErrorRatioIncrease is how much higher, as a share of requests, the
+	// 5xx ratio of the workloads the canary's proxies serve may be than
+	// that of stable's (0.001: 0.1 percentage points).
+	ErrorRatioIncrease float64 `yaml:"errorRatioIncrease" json:"errorRatioIncrease" default:"0.001" check:"ratio"`
+	// LatencyFactor is how many times the p99 request latency of stable's
+	// workloads that of the canary's workloads may reach.
+	LatencyFactor float64 `yaml:"latencyFactor" json:"latencyFactor" default:"1.2"`
+	// MinRequests is how many requests in 5m each revision's workloads
+	// must serve before their error ratio and latency are compared.
+	MinRequests int `yaml:"minRequests" json:"minRequests" default:"100"`
+	// For is how long a regression must hold before IstioCanaryRegression fires.
+	For Duration `yaml:"for" json:"for" default:"30m" check:"for"`
 }
 
 // Revision is one istiod revision (istio.io/rev) and the tag pointing at it.

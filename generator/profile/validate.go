@@ -259,6 +259,7 @@ func validateIstiod(v *validator, i *Istiod) {
 		v.add("spec.istiod.namespace", "expected a Kubernetes namespace name (1 to 63 characters of a-z, 0-9 and '-'), got %q", i.Namespace)
 	}
 	validateRevisions(v, i.Revisions)
+	validateCanary(v, &i.Canary)
 }
 
 // validateRevisions holds revision names to what Istio accepts (a DNS

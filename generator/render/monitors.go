@@ -130,6 +130,18 @@ func BuildMonitors(c *config.Config) Monitors {
 					"replacement", ProxiesJob,
 					"targetLabel", "job",
 				),
+				// The revision that injected the pod: the injector
+				// annotates it istio.io/rev (istio/istio
+				// manifests/charts/istio-control/istio-discovery/files/
+				// injection-template.yaml; the pod label istio.io/rev, when
+				// set, may be a tag such as canary). Kept as istio_io_rev,
+				// as the ServiceMonitor keeps istiod's, so the canary
+				// verdict ties workloads to their control plane.
+				mapping(
+					"action", "replace",
+					"sourceLabels", flow(strs("__meta_kubernetes_pod_annotation_istio_io_rev")),
+					"targetLabel", "istio_io_rev",
+				),
 			),
 		)),
 	}

@@ -60,6 +60,10 @@ func ReplaceRunbookIndex(doc, table string) (string, bool) {
 	return before + RunbookIndexBegin + "\n" + table + RunbookIndexEnd + after, true
 }
 
+// RunbookGuides are the runbooks of docs/runbooks that belong to no alert
+// but to a procedure the alerts' runbooks link to (the canary upgrade).
+var RunbookGuides = []string{"upgrade"}
+
 // renderRunbooks copies the runbooks (docs/runbooks, embedded) into the
 // output: alert names are the file names, so runbook_url's relative form
 // (config.RunbookURL) finds them, and so do the index's relative links.

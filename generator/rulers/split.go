@@ -45,7 +45,7 @@ func SplitFiles(files []rules.File) (Split, error) {
 		moved = false
 		for i, n := range g.Nodes {
 			for _, rd := range n.Reads {
-				if !local[i] && !rd.Now {
+				if !local[i] && (!rd.Now || alertState(rd.Name)) {
 					continue
 				}
 				for _, p := range g.Producers(rd.Name) {
@@ -94,7 +94,7 @@ func checkSplit(s Split) error {
 	}
 	for _, n := range rg.Nodes {
 		for _, rd := range n.Reads {
-			if rd.Now && len(rg.Producers(rd.Name)) > 0 {
+			if rd.Now && !alertState(rd.Name) && len(rg.Producers(rd.Name)) > 0 {
 				return fmt.Errorf("rulers: ruler rule %s reads %s at the evaluation instant, which the ruler itself writes", name(n.Rule), rd.Name)
 			}
 		}
@@ -117,4 +117,21 @@ func ChainFree(files []rules.File) ([]string, error) {
 		}
 	}
 	return chained, nil
+}
+
+// alertState reports whether name is a series Prometheus writes for
+// alerting rules (ALERTS). A rule reading it (the canary gate,
+// mesh:istio_canary_healthy:bool) sees the state of the alerts' last
+// evaluation even in one Prometheus, when they are in another group; on a
+// ruler it sees it once the ruler's writes are readable, a lag of a cycle
+// or more, not a missing series. So such a read does not pull the alerts
+// it names into each cluster's Prometheus: they stay on the ruler with the
+// recordings they read.
+func alertState(name string) bool {
+	for _, s := range alertSeries {
+		if s == name {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,9 @@ func Build(c *config.Config) []File {
 	if gw := b.gateways(); len(gw.Groups) > 0 {
 		files = append(files, gw)
 	}
+	if canarySkip(c) == "" {
+		files = append(files, b.canaryVerdict())
+	}
 	// Several clusters: every expression keeps the cluster label (clusters.go).
 	return PerCluster(c, files)
 }

@@ -29,7 +29,8 @@ func (b *builder) controlPlane() File {
 	sig := SignalsOf(c)
 	cadvisor, ksm := sig.IstiodContainer, sig.IstiodKSM
 	up := istiod.Metric("up")
-	heap := "max by (namespace, pod) (" + istiod.Metric("go_memstats_heap_alloc_bytes") + ")"
+	// Per pod, with the pod's revision (istio_io_rev as revision).
+	heap := "max by (namespace, pod, revision) (" + byRevision(istiod.Metric("go_memstats_heap_alloc_bytes")) + ")"
 
 	perPod := func(expr string) string { return "max by (namespace, pod) (" + expr + ")" }
 	source := func(name, expr string) string {
@@ -59,7 +60,7 @@ func (b *builder) controlPlane() File {
 	), "Proxies connected to each revision's istiods (pilot_xds counts xDS clients per proxy version: istio/istio "+
 		"pilot/pkg/xds/monitoring.go), 0 for a revision that is up and serves none. IstiodDown reads its last value "+
 		"once a revision's istiods are gone.")
-	cpuRatio := record(IstiodCPURatio, lines(
+	cpuRatio := record(IstiodCPURatio, withPodRevision(up, lines(
 		cpuUsed,
 		"/ on (namespace, pod) group_left (limit_source)",
 		"(",
@@ -70,9 +71,9 @@ func (b *builder) controlPlane() File {
 			"      / on (namespace, pod)",
 			"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_period")+")")),
 		")",
-	), "istiod's CPU use against its CPU limit, where it has one (istiod's Helm chart sets none): kube-state-metrics first, "+
+	)), "istiod's CPU use against its CPU limit, where it has one (istiod's Helm chart sets none): kube-state-metrics first, "+
 		"cAdvisor's quota next.")
-	cpuRequestRatio := record(IstiodCPURequestRatio, lines(
+	cpuRequestRatio := record(IstiodCPURequestRatio, withPodRevision(up, lines(
 		cpuUsed,
 		"/ on (namespace, pod)",
 		"(",
@@ -80,7 +81,7 @@ func (b *builder) controlPlane() File {
 		"  or on (namespace, pod)",
 		"    sum by (namespace, pod) ("+cadvisor.Metric("container_spec_cpu_shares")+") / 1024",
 		")",
-	), "istiod's CPU use against its CPU request, the base of its HPA's target: kube-state-metrics first, cAdvisor's cpu "+
+	)), "istiod's CPU use against its CPU request, the base of its HPA's target: kube-state-metrics first, cAdvisor's cpu "+
 		"shares (1024 per core) next.")
 	hpa := c.Selectors.KubeStateMetrics.With(selector.Equal("namespace", i.Namespace), selector.Regex("horizontalpodautoscaler", catalogue.IstiodHPAs))
 	hpaAtMax := lines(
@@ -130,9 +131,10 @@ func (b *builder) controlPlane() File {
 	webhookCalls := apiserver.With(selector.Regex("name", istioWebhooks), selector.Equal("error_type", "calling_webhook_error")).
 		Metric("apiserver_admission_webhook_rejection_count")
 
-	rejects := "sum by (type) (increase(" + istiod.Metric("pilot_total_xds_rejects") + "[5m]))"
+	rejects := "sum by (type, revision) (" + byRevision("increase("+istiod.Metric("pilot_total_xds_rejects")+"[5m])") + ")"
 	pushErr := istiod.With(selector.Regex("type", ".+_senderr")).Metric("pilot_xds_pushes")
-	convergence := "histogram_quantile(" + num(i.PushLatencyQuantile) + ", sum by (le) (rate(" + istiod.Metric("pilot_proxy_convergence_time_bucket") + "[5m])))"
+	convergence := "histogram_quantile(" + num(i.PushLatencyQuantile) + ", sum by (le, revision) (" +
+		byRevision("rate("+istiod.Metric("pilot_proxy_convergence_time_bucket")+"[5m])") + "))"
 	var conflicts []string
 	for _, g := range ConflictGauges {
 		conflicts = append(conflicts, sprintf(`label_replace(max(%s), "conflict", %q, "", "")`, istiod.Metric(g.Metric), g.Conflict))
@@ -179,7 +181,7 @@ func (b *builder) controlPlane() File {
 			b.alert(xdsRejects,
 				rejects+" > "+num(xdsRejects.Value),
 				"Proxies reject the configuration istiod sends.",
-				"Proxies rejected {{ $value | humanize }} {{ $labels.type }} updates in 5m (tolerated: "+xdsRejects.Shown+"). Rejected config is not applied: the proxies run stale config."),
+				"Proxies of revision {{ $labels.revision }} rejected {{ $value | humanize }} {{ $labels.type }} updates in 5m (tolerated: "+xdsRejects.Shown+"). Rejected config is not applied: the proxies run stale config."),
 			b.alert(pushErrors,
 				lines("sum(rate("+pushErr+"[5m]))", "/", "sum(rate("+istiod.Metric("pilot_xds_pushes")+"[5m]))", "> "+num(pushErrors.Value)),
 				"istiod fails to send xDS pushes.",
@@ -187,15 +189,15 @@ func (b *builder) controlPlane() File {
 			b.alert(pushLatency,
 				convergence+" > "+num(pushLatency.Value),
 				"Config takes long to reach the proxies.",
-				"The p"+num(i.PushLatencyQuantile*100)+" time for a config change to reach the proxies is {{ $value | humanizeDuration }} (warning above "+pushLatency.Shown+")."),
+				"The p"+num(i.PushLatencyQuantile*100)+" time for a config change from revision {{ $labels.revision }} to reach its proxies is {{ $value | humanizeDuration }} (warning above "+pushLatency.Shown+")."),
 			b.alert(conflictsT,
 				lines("(", indent(joinOr(conflicts), "  "), ") > "+num(conflictsT.Value)),
 				"Istio configuration conflicts.",
 				"istiod reports {{ $value }} conflicts of kind {{ $labels.conflict }}; the conflicting resources are ignored. Run istioctl analyze."),
 			b.alert(injection,
-				"sum(increase("+istiod.Metric("sidecar_injection_failure_total")+"[5m])) > "+num(injection.Value),
+				"sum by (revision) ("+byRevision("increase("+istiod.Metric("sidecar_injection_failure_total")+"[5m])")+") > "+num(injection.Value),
 				"Sidecar injection fails.",
-				"{{ $value | humanize }} sidecar injections failed in 5m (tolerated: "+injection.Shown+"); pods start without a sidecar or not at all."),
+				"{{ $value | humanize }} sidecar injections by revision {{ $labels.revision }} failed in 5m (tolerated: "+injection.Shown+"); pods start without a sidecar or not at all."),
 			b.alert(webhooks,
 				"sum by (name, type) (increase("+webhookCalls+"[5m])) > "+num(webhooks.Value),
 				"The API server cannot call an Istio webhook.",
@@ -237,6 +239,26 @@ func ConnectedLookback(c *config.Config) profile.Duration {
 // byRevision copies istio_io_rev into the revision label of expr's series.
 func byRevision(expr string) string {
 	return `label_replace(` + expr + `, "` + RevisionLabel + `", "$1", "` + scrapedRevisionLabel + `", "(.+)")`
+}
+
+// withPodRevision gives each (namespace, pod) series of expr the revision
+// of the istiod target of that pod (cAdvisor and kube-state-metrics series
+// carry no istio.io/rev); a pod without an istiod target keeps its series,
+// without a revision.
+func withPodRevision(up, expr string) string {
+	return lines(
+		"(",
+		indent(expr, "  "),
+		")",
+		"  * on (namespace, pod) group_left (revision)",
+		"    group by (namespace, pod, revision) ("+byRevision(up)+")",
+		"or",
+		"(",
+		indent(expr, "  "),
+		")",
+		"  unless on (namespace, pod)",
+		"    group by (namespace, pod) ("+up+")",
+	)
 }
 
 // istiodDownExpr fires per revision whose istiods are all down or gone,
@@ -412,8 +434,9 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:           AlertIstioXDSRejects,
-		InstanceLabels: []string{"type"},
+		Name: AlertIstioXDSRejects,
+		// Per revision: a canary's rejects are not the stable revision's.
+		InstanceLabels: []string{"type", RevisionLabel},
 		Meaning:        "proxies NACK the config istiod sends",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
@@ -437,8 +460,9 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstiodPushLatencyHigh,
-		Meaning: "config convergence time (p99 by default) above {warning}: changes reach proxies late",
+		Name:           AlertIstiodPushLatencyHigh,
+		InstanceLabels: []string{RevisionLabel},
+		Meaning:        "config convergence time (p99 by default) above {warning}: changes reach proxies late",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			return []Threshold{{Alert: AlertIstiodPushLatencyHigh, Severity: profile.SeverityWarning,
@@ -465,8 +489,9 @@ var controlPlaneAlerts = []*Descriptor{
 		},
 	},
 	{
-		Name:    AlertIstioSidecarInjectionFailures,
-		Meaning: "the injection webhook fails to inject sidecars",
+		Name:           AlertIstioSidecarInjectionFailures,
+		InstanceLabels: []string{RevisionLabel},
+		Meaning:        "the injection webhook fails to inject sidecars",
 		Thresholds: func(c *config.Config) []Threshold {
 			i := c.Profile.Spec.Istiod
 			return []Threshold{{Alert: AlertIstioSidecarInjectionFailures, Severity: profile.SeverityWarning,

@@ -29,6 +29,7 @@ func (b *builder) controlPlane() *suite {
 	}
 	s.Tests = append(s.Tests, b.heapLiveLimit(), b.istiodAbsent(), b.conflictKinds())
 	s.Tests = append(s.Tests, b.revisionCases()...)
+	s.Tests = append(s.Tests, b.revisionSignals())
 	s.Tests = append(s.Tests, b.cpuHPA()...)
 	return s
 }
@@ -77,7 +78,7 @@ func (b *builder) heapWatch() *watch {
 	heap := func(r float64) float64 { return math.Round(r * limit) }
 	w := &watch{
 		alert: "IstiodHeapNearLimit", baseline: i.HeapWarningRatio / 2,
-		labels: pods[0].only("namespace", "pod").with("limit_source", "profile"),
+		labels: podRevision(pods[0]).with("limit_source", "profile"),
 		show:   percent,
 		inputs: func(level func(profile.Duration) float64, n int) []series {
 			var out []series
@@ -137,12 +138,12 @@ func (b *builder) heapLiveLimit() *testGroup {
 		g.InputSeries = append(g.InputSeries, b.discoveryLimit(p, 0, n)...)
 	}
 	warning := b.rule("IstiodHeapNearLimit", map[string]string{"severity": profile.SeverityWarning})
-	first := pods[0].only("namespace", "pod").with("limit_source", "kube-state-metrics")
+	first := podRevision(pods[0]).with("limit_source", "kube-state-metrics")
 	g.AlertTests = []alertTest{b.expect(end, "IstiodHeapNearLimit", fired{warning, first, heapBytes / live})}
 	exp := exprTest{Expr: rules.IstiodHeapRatio, EvalTime: end.String()}
 	exp.ExpSamples = append(exp.ExpSamples, expSample{first.of(rules.IstiodHeapRatio), heapBytes / live})
 	for _, p := range pods[1:] {
-		exp.ExpSamples = append(exp.ExpSamples, expSample{p.only("namespace", "pod").with("limit_source", "profile").of(rules.IstiodHeapRatio),
+		exp.ExpSamples = append(exp.ExpSamples, expSample{podRevision(p).with("limit_source", "profile").of(rules.IstiodHeapRatio),
 			idle / float64(i.MemoryLimit.Bytes())})
 	}
 	g.ExprTests = []exprTest{exp}
@@ -344,7 +345,7 @@ func (b *builder) rejectsWatch() *watch {
 	pods := b.istiods()
 	win := b.window("IstioXDSRejects")
 	w := &watch{
-		alert: "IstioXDSRejects", window: win, baseline: 0, labels: lbls{"type": "cds"},
+		alert: "IstioXDSRejects", window: win, baseline: 0, labels: revisionOf(b.baseRevision()).with("type", "cds"),
 		show: func(f float64) string { return num(f) + " CDS rejects per " + win.String() },
 		inputs: func(level func(profile.Duration) float64, n int) []series {
 			var out []series
@@ -367,7 +368,7 @@ func (b *builder) injectionWatch() *watch {
 	pods := b.istiods()
 	win := b.window("IstioSidecarInjectionFailures")
 	w := &watch{
-		alert: "IstioSidecarInjectionFailures", window: win, baseline: 0, labels: lbls{},
+		alert: "IstioSidecarInjectionFailures", window: win, baseline: 0, labels: revisionOf(b.baseRevision()),
 		show: func(f float64) string { return num(f) + " failed injections per " + win.String() },
 		inputs: func(level func(profile.Duration) float64, n int) []series {
 			var out []series
@@ -457,7 +458,7 @@ func (b *builder) pushLatencyWatch() *watch {
 	p := b.istiods()[0]
 	t := i.PushLatencyWarning.Seconds()
 	w := &watch{
-		alert: "IstiodPushLatencyHigh", window: b.window("IstiodPushLatencyHigh"), baseline: t / 4, labels: lbls{},
+		alert: "IstiodPushLatencyHigh", window: b.window("IstiodPushLatencyHigh"), baseline: t / 4, labels: revisionOf(b.baseRevision()),
 		show: func(f float64) string { return "p" + num(i.PushLatencyQuantile*100) + " of " + num(f) + "s" },
 		inputs: func(level func(profile.Duration) float64, n int) []series {
 			// Cumulative bucket counters: every sample's increments follow

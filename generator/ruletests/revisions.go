@@ -262,3 +262,13 @@ func (b *builder) revisionCases() []*testGroup {
 			nil, oneDown, float64(len(b.revisionPods(canary))-1)),
 	}
 }
+
+// podRevision is an istiod pod's namespace and pod with its revision, as
+// the per-pod istiod series carry them.
+func podRevision(p lbls) lbls {
+	out := p.only("namespace", "pod")
+	for k, v := range revisionOf(p["istio_io_rev"]) {
+		out = out.with(k, v)
+	}
+	return out
+}

@@ -126,6 +126,7 @@ func runIstiod(sc Scenario, listenHost, manifestPath, logDir string) {
 	epoch := time.Now()
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	holdBallast(ctx, epoch, sc)
 
 	switch sc.CA {
 	case "istiod":
@@ -177,7 +178,7 @@ func runIstiod(sc Scenario, listenHost, manifestPath, logDir string) {
 	}
 
 	m := Manifest{Epoch: epoch, Scenario: sc, Istiod: metricsL.Addr().String(), Debug: debugL.Addr().String(),
-		XDS: xdsL.Addr().String(), KSM: ksmL.Addr().String(), IstiodPod: IstiodPod, Pods: pods}
+		XDS: xdsL.Addr().String(), KSM: ksmL.Addr().String(), IstiodPod: sc.istiodPod(), Pods: pods}
 	writeManifest(manifestPath, m)
 	log.Printf("istiod up: metrics http://%s/metrics, syncz http://%s/debug/syncz, ksm http://%s/metrics, %d proxies, %d agents",
 		m.Istiod, m.Debug, m.KSM, n, len(agents))
@@ -202,6 +203,36 @@ func runIstiod(sc Scenario, listenHost, manifestPath, logDir string) {
 			log.Printf("t=%v connected=%d", time.Since(epoch).Round(time.Second), connected.Load())
 		}
 	}
+}
+
+// ballast is the memory holdBallast keeps reachable.
+var ballast [][]byte
+
+// holdBallast allocates the scenario's heap ballast now and its extra at
+// HeapBallastExtraAt, writing every page so it is resident too.
+func holdBallast(ctx context.Context, epoch time.Time, sc Scenario) {
+	grab := func(n int64) {
+		if n <= 0 {
+			return
+		}
+		b := make([]byte, n)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		ballast = append(ballast, b)
+		log.Printf("holding %d bytes of heap ballast", n)
+	}
+	grab(sc.HeapBallast)
+	if sc.HeapBallastExtra <= 0 {
+		return
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Until(epoch.Add(sc.HeapBallastExtraAt.D()))):
+			grab(sc.HeapBallastExtra)
+		}
+	}()
 }
 
 // writeManifest writes m atomically (the test polls for the file).

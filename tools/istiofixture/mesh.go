@@ -24,7 +24,7 @@ func buildPods(sc Scenario) []Pod {
 		if agent {
 			ip = fmt.Sprintf("10.2.0.%d", i-sc.Proxies+1)
 		}
-		name := fmt.Sprintf("%s-%s-%s", app, hash("rs"+ns+app, 9), hash(fmt.Sprint("pod", i), 5))
+		name := fmt.Sprintf("%s-%s-%s", app, hash("rs"+ns+app+sc.Revision, 9), hash(fmt.Sprint("pod", i), 5))
 		pods = append(pods, Pod{
 			Namespace: ns, Name: name, IP: ip,
 			NodeID: fmt.Sprintf("sidecar~%s~%s.%s~%s.svc.cluster.local", ip, name, ns, ns),
@@ -147,7 +147,7 @@ func ksmHandler(sc Scenario, pods []Pod) http.Handler {
 	for _, ns := range sc.Namespaces {
 		add(&containers, ns, "nightly-report-29410560-"+hash(ns, 5), "report", "registry.example.com/report:2.0.0", "")
 	}
-	add(&containers, "istio-system", IstiodPod, "discovery", "docker.io/istio/pilot:1.31.0", "")
+	add(&containers, "istio-system", sc.istiodPod(), "discovery", "docker.io/istio/pilot:1.31.0", "")
 	sort.Strings(containers)
 	sort.Strings(inits)
 	var b strings.Builder

@@ -77,6 +77,30 @@ type Scenario struct {
 	Phases          []Phase  `json:"phases"`
 	// Duration after which the fixture exits (0: run until SIGTERM).
 	Duration Duration `json:"duration"`
+	// Revision is the istio.io/rev this istiod stands for ("" or
+	// "default": the default revision). It names the istiod pod
+	// (istiod-<rev>-..., as the Deployment istiod-<rev> names it) and
+	// seeds the proxies' pod names, so that two fixtures run side by side
+	// as two revisions of one mesh, each with its own proxies.
+	Revision string `json:"revision,omitempty"`
+	// HeapBallast is memory (bytes) the process holds from the start, and
+	// HeapBallastExtra more from HeapBallastExtraAt on: a control plane
+	// that needs more memory, as a new istiod version may. Both count in
+	// go_memstats_heap_alloc_bytes like istiod's own allocations.
+	HeapBallast        int64    `json:"heapBallast,omitempty"`
+	HeapBallastExtra   int64    `json:"heapBallastExtra,omitempty"`
+	HeapBallastExtraAt Duration `json:"heapBallastExtraAt,omitempty"`
+}
+
+// istiodPod is the pod name the fixture's istiod stands for: its
+// revision's Deployment is istiod-<rev> (istio/istio manifests/charts/
+// istio-control/istio-discovery/templates/deployment.yaml), istiod for the
+// default revision.
+func (sc Scenario) istiodPod() string {
+	if sc.Revision == "" || sc.Revision == "default" {
+		return IstiodPod
+	}
+	return "istiod-" + sc.Revision + "-" + IstiodPod[len("istiod-"):]
 }
 
 func defaultScenario() Scenario {

@@ -117,6 +117,11 @@ func appPod(ns, name, uid, app, ip string, native bool) *corev1.Pod {
 	p.Annotations = map[string]string{
 		"prometheus.io/path": "/stats/prometheus", "prometheus.io/port": "15020", "prometheus.io/scrape": "true",
 		"sidecar.istio.io/status": `{"initContainers":["istio-init"],"containers":["istio-proxy"]}`,
+		// The injector annotates the pod with the revision that injected
+		// it ("default" without one): istio/istio manifests/charts/
+		// istio-control/istio-discovery/files/injection-template.yaml,
+		// metadata.annotations istio.io/rev: {{ .Revision | default "default" }}.
+		"istio.io/rev": "default",
 	}
 	proxy := corev1.Container{Name: "istio-proxy", Image: "docker.io/istio/proxyv2:1.31.0", Ports: []corev1.ContainerPort{port("http-envoy-prom", 15090)}}
 	appC := corev1.Container{Name: app, Image: "example.com/" + app + ":1.0", Ports: []corev1.ContainerPort{port("http", 8080)}}
