@@ -36,6 +36,10 @@ AM_SRC       := $(CURDIR)/tools/alertmanager/.build/alertmanager
 GRAFANA_SCHEMA_CHECK := $(BIN)/grafana-schema-check
 GRAFANA_DEPS := tools/grafana/go.mod tools/grafana/go.sum tools/grafana/main.go
 
+# pint v0.87.0 (Cloudflare's rule linter), tools/pint, a module of its own.
+PINT_DEPS := tools/pint/go.mod tools/pint/go.sum
+PINT      := $(BIN)/pint
+
 export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER GRAFANA_SCHEMA_CHECK
 
 .PHONY: all build generate test test-unit check-out lint-rules test-grafana test-amop bench fuzz tools clean check-labels helm-check
@@ -45,13 +49,16 @@ all: build
 build:
 	$(GO) build -o $(BIN)/meshslo ./cmd/meshslo
 
-tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE) $(AMTOOL) $(ALERTMANAGER) $(GRAFANA_SCHEMA_CHECK)
+tools: $(PINT) $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE) $(AMTOOL) $(ALERTMANAGER) $(GRAFANA_SCHEMA_CHECK)
 
 $(PROMTOOL): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMTOOL) github.com/prometheus/prometheus/cmd/promtool
 
 $(PROMETHEUS): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMETHEUS) github.com/prometheus/prometheus/cmd/prometheus
+
+$(PINT): $(PINT_DEPS)
+	cd tools/pint && $(GO) build -o $(PINT) github.com/cloudflare/pint/cmd/pint
 
 $(AMTOOL): $(AM_DEPS)
 	cd tools/alertmanager && $(GO) build -o $(AMTOOL) github.com/prometheus/alertmanager/cmd/amtool
@@ -131,8 +138,15 @@ test-amop: $(AMTOOL)
 check-out:
 	$(GO) run ./cmd/meshslo generate --all --out out --check
 
-lint-rules: $(PROMTOOL)
+# promtool's linter on every committed rule file, then pint offline over
+# each profile's rule files on their own (the profiles record the same
+# names), failing on any warning: every check on, none disabled.
+lint-rules: $(PROMTOOL) $(PINT)
 	$(PROMTOOL) check rules --lint=all --lint-fatal out/*/prometheus/*.yaml
+	@set -e; for d in out/*/prometheus; do \
+		echo "pint --offline lint $$d"; \
+		$(PINT) --offline --no-color lint --fail-on warning $$d/*.yaml; \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...

@@ -282,8 +282,18 @@ func tiledRate(name string, tile profile.Duration, terms int) string {
 	return "(\n" + strings.Join(parts, "\n") + "\n) / " + strconv.Itoa(terms)
 }
 
+// sloRecordings puts every SLO's recordings in one group. The SLOs record
+// the same names, told apart only by their slo label, and a rule reading a
+// name recorded in another group reads it from that group's last cycle:
+// Prometheus evaluates groups independently and orders rules only within a
+// group. One group makes every dependency one of rule order, which pint's
+// rule/dependency check (cloudflare/pint internal/checks/rule_dependency.go,
+// matching by metric name) and Prometheus's own concurrent rule evaluation
+// (prometheus/prometheus rules/group.go, buildDependencyMap, also by name)
+// can both see.
 func (b *builder) sloRecordings() File {
 	f := File{Name: "slo-recordings", Comment: "SLIs per SLO and destination service, error ratios per window, budgets and burn rates."}
+	var all []Rule
 	for _, s := range b.c.SLOs {
 		sel := selector.Matchers{selector.Equal("slo", s.Name)}
 		var rules []Rule
@@ -307,8 +317,7 @@ func (b *builder) sloRecordings() File {
 		}
 		current := s.Tiers[0].Long
 		if len(s.Listed) > 0 {
-			rules = append(rules, listedBudgets(s)...)
-			f.Groups = append(f.Groups, b.group("slo-"+s.Name+"-sli", rules...))
+			all = append(all, append(rules, listedBudgets(s)...)...)
 			continue
 		}
 		rules = append(rules,
@@ -319,10 +328,15 @@ func (b *builder) sloRecordings() File {
 				Comment: "Burn rate over " + current.String() + ": 1 spends the budget exactly over the period."},
 			Rule{Record: SLOPeriodBudgetRemaining, Expr: "1 - " + sel.Metric(SLIErrorRatio(s.Window)) + " / " + num(s.Budget), Labels: sloLabels(s)},
 		)
-		f.Groups = append(f.Groups, b.group("slo-"+s.Name+"-sli", rules...))
+		all = append(all, rules...)
 	}
+	f.Groups = []Group{b.group(SLORecordingGroup, all...)}
 	return f
 }
+
+// SLORecordingGroup names the one group of every SLO recording (prefixed
+// meshslo- like every group).
+const SLORecordingGroup = "slo-sli"
 
 // perService matches a listed SLO's series to its services' budgets.
 // group_left keeps every label of the left-hand side (the cluster label
