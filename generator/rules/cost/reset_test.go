@@ -1,0 +1,117 @@
+package cost
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/meshslo/meshslo/generator/profile"
+	meshrules "github.com/meshslo/meshslo/generator/rules"
+)
+
+// TestCounterResetUndercount measures what the raw tile (two samples per
+// series, one evaluation interval apart, a negative difference dropped)
+// loses at a counter reset, against the counters' exact increase with
+// Prometheus's reset rule (a drop means the counter restarted from zero)
+// and against increase() over the raw counters. Label sets are the mesh's
+// (the destination sidecar's istio_requests_total as scraped). The rules
+// are the small profile's, evaluated every minute; samples every minute.
+func TestCounterResetUndercount(t *testing.T) {
+	cases := []struct {
+		name string
+		// value of the counter at minute i (0..120).
+		value func(i int) float64
+		// most the 1h window may lose, in requests.
+		maxLoss float64
+	}{
+		{"steady, no reset", func(i int) float64 { return 60 * float64(i) }, 0},
+		// An Envoy restart at 89m30s: 30 requests counted since the
+		// restart by the 90m scrape; the tile (89m, 90m] is dropped.
+		{"Envoy restart", func(i int) float64 {
+			if i < 90 {
+				return 60 * float64(i)
+			}
+			return 30 + 60*float64(i-90)
+		}, 60},
+		// A quiet counter (7 at 89m) restarted and passed its old value
+		// within one interval (40 at 90m): taken for growth of 33, as
+		// rate() takes it from the same two samples.
+		{"reset passing the old value", func(i int) float64 {
+			if i < 90 {
+				return float64(i) / 12
+			}
+			return 40 + float64(i-90)
+		}, 10},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			m := mesh{Pods: 1, Services: 1, Namespaces: 1, Sources: 1, Scrape: time.Minute}
+			var lset labels.Labels
+			for _, c := range m.series() {
+				if c.labels.Get(labels.MetricName) == "istio_requests_total" && c.code == "200" {
+					lset = c.labels
+				}
+			}
+			db := openDB(t, 3*time.Hour)
+			app := db.Appender(ctx)
+			var truth float64
+			for i := 0; i <= 120; i++ {
+				v := math.Floor(tc.value(i))
+				if _, err := app.Append(0, lset, (time.Duration(i) * time.Minute).Milliseconds(), v); err != nil {
+					t.Fatal(err)
+				}
+				if i > 60 {
+					// The exact increase over (60m, 120m]: a drop counts
+					// the new value, Prometheus's reset rule.
+					if prev := math.Floor(tc.value(i - 1)); v >= prev {
+						truth += v - prev
+					} else {
+						truth += v
+					}
+				}
+			}
+			// The 1h window read at 120m: its tiles span the samples from
+			// 60m to 120m.
+			if err := app.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			c := builtinConfig(t, "small", time.Minute)
+			rs := loadRuleSet(t, "ours", db, newEngine(), renderFiles(t, c, sloFiles(t, c)[:1]))
+			zero := time.Unix(0, 0).UTC()
+			rec, err := rs.backfill(ctx, zero.Add(time.Minute), zero.Add(120*time.Minute), time.Minute, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := math.NaN()
+			for _, s := range rec[meshrules.SLIRequestsRate(profile.Duration(time.Hour))] {
+				if s.Metric.Get("slo") == "availability" {
+					for _, p := range s.Floats {
+						if p.T == (120 * time.Minute).Milliseconds() {
+							got = p.F * 3600
+						}
+					}
+				}
+			}
+			// Prometheus's own increase() over the same hour, raw counters.
+			q, err := newEngine().NewInstantQuery(ctx, db, nil, `sum(increase(istio_requests_total[1h]))`, zero.Add(120*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.Close()
+			vec, err := q.Exec(ctx).Vector()
+			if err != nil || len(vec) != 1 {
+				t.Fatalf("increase(): %v %v", vec, err)
+			}
+			loss := truth - got
+			t.Logf("%s: requests over (60m, 120m]: exact %.0f, ours (sum of 1m tiles) %.0f (%.0f lost, %.2f%%), increase() over the raw counter %.1f",
+				tc.name, truth, got, loss, 100*loss/truth, vec[0].F)
+			if math.IsNaN(got) || loss < 0 || loss > tc.maxLoss {
+				t.Errorf("%s: ours counts %.0f requests in the hour, exact %.0f: lost %.0f, allowed 0 to %.0f", tc.name, got, truth, loss, tc.maxLoss)
+			}
+		})
+	}
+}
