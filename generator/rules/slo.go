@@ -72,11 +72,6 @@ func Windows(s config.SLO) []profile.Duration {
 type windowSource struct {
 	Window, Tile profile.Duration
 	Terms        int
-	// Sum says the tiles are the raw tile, recorded at every evaluation:
-	// every sample of its series is a tile of its own, so one
-	// sum_over_time over the window reads each of them once (a missing one,
-	// a skipped evaluation, counts as no traffic).
-	Sum bool
 	// Public windows get the slo:sli_error:ratio_rate<w> series; the others
 	// only exist to be tiled into longer windows.
 	Public bool
@@ -88,10 +83,6 @@ type windowSource struct {
 // past evaluations exactly instead of up to one interval apart.
 func windowPlan(s config.SLO, interval profile.Duration) []windowSource {
 	var plan []windowSource
-	base := rawTile(interval)
-	if base != baseWindow {
-		plan = append(plan, windowSource{Window: base})
-	}
 	recorded := func(w profile.Duration) bool {
 		return slices.ContainsFunc(plan, func(p windowSource) bool { return p.Window == w })
 	}
@@ -111,15 +102,11 @@ func windowPlan(s config.SLO, interval profile.Duration) []windowSource {
 				tile = p.Window
 			}
 		}
-		if w == base || tile == 0 {
+		if w == baseWindow || tile == 0 {
 			plan = append(plan, windowSource{Window: w, Public: public})
 			return
 		}
 		terms := int(w / tile)
-		if tile == base && base != baseWindow {
-			plan = append(plan, windowSource{Window: w, Tile: tile, Terms: terms, Sum: true, Public: public})
-			return
-		}
 		if terms > maxTerms {
 			if d := largestDivisor(terms, maxTerms); d > 1 {
 				add(tile*profile.Duration(d), false)
@@ -133,18 +120,6 @@ func windowPlan(s config.SLO, interval profile.Duration) []windowSource {
 		add(w, true)
 	}
 	return plan
-}
-
-// rawTile is the window the raw counters are read over: one evaluation
-// interval when it divides the 5m base window, so that the tile's two
-// samples per series are one interval apart and a counter reset (the tile
-// dropped, see tileIncreaseExpr) costs at most one interval of one series;
-// else the 5m base window itself.
-func rawTile(interval profile.Duration) profile.Duration {
-	if interval > 0 && interval < baseWindow && baseWindow%interval == 0 {
-		return interval
-	}
-	return baseWindow
 }
 
 // largestDivisor returns the largest divisor of n that is at most max and
@@ -171,6 +146,33 @@ func (b *builder) serviceLabels() []string {
 
 func by(labels ...string) string { return "sum by (" + strings.Join(labels, ", ") + ") " }
 
+// tileIncreaseExpr is the increase of the raw counter series sel over the
+// 5m base window, the tile every longer window is added up from: two
+// samples per series, the newest and the one 5m before it, where
+// increase(sel[5m]) reads every sample of the 5m (and the fallback to it
+// that increaseExpr adds read both). Back-to-back tiles share their
+// boundary samples, so they add up to the counters' increase exactly. What
+// it leaves out, each an undercount (measured by the cost package's
+// TestCounterResetUndercount):
+//   - a counter reset (an Envoy restart in the same pod; a new pod is a new
+//     series): the tile holding it is negative and counts 0, so that
+//     series' requests in that 5m are lost (at most 5m of one series, in one
+//     of the back-to-back copies a longer window reads). It counts 0 rather
+//     than dropping the series: a service whose only series resets keeps
+//     its tile, so the longer windows made of it keep their history (a
+//     missing first copy would leave them without a value); a reset whose new
+//     value passes the old one within the 5m is taken for growth, losing
+//     the requests before the reset, as before;
+//   - a new series' first sample (the requests before its first scrape) and
+//     its first 5m, which increase() would extrapolate;
+//   - the requests of a gap longer than the 5m lookback, as increase()
+//     over a window inside the gap loses them too.
+//
+// A series that ends is counted to its last sample but for its last 5m.
+func tileIncreaseExpr(sel string, w profile.Duration) string {
+	return "clamp_min(" + sel + " - " + sel + " offset " + w.String() + ", 0)"
+}
+
 // increaseExpr is the increase of the raw counter series sel over w.
 // Consecutive windows share their boundary sample (x - x offset w), so
 // windows recorded at t, t-w, t-2w, ... add up to exactly the counters'
@@ -184,27 +186,6 @@ func increaseExpr(sel string, w profile.Duration) string {
 		"or",
 		"increase("+sel+"["+w.String()+"])",
 	)
-}
-
-// tileIncreaseExpr is the increase of the raw counter series sel over one
-// evaluation interval w: two samples per series, the newest and the one w
-// before it, so that the tiles recorded at every evaluation add up to the
-// counters' increase over any span exactly (they share their boundary
-// samples). It reads each series twice where increase(sel[5m]) reads every
-// sample of five minutes. What it leaves out, each an undercount:
-//   - a counter reset (an Envoy restart in the same pod): the tile holding
-//     it is negative and dropped, so the requests between the reset and the
-//     next scrape are lost, at most one interval of that series; a reset
-//     whose new value passes the old one within the interval is taken for
-//     growth, as rate() takes it from the same two samples;
-//   - a new series' first sample (the requests before its first scrape), as
-//     increase() leaves it out too;
-//   - the requests of a gap longer than the 5m lookback, as increase()
-//     over a window inside the gap does.
-//
-// A series that ends is counted to its last sample.
-func tileIncreaseExpr(sel string, w profile.Duration) string {
-	return "(" + sel + " - " + sel + " offset " + w.String() + " >= 0)"
 }
 
 func regexpQuote(s string) string { return strings.ReplaceAll(s, ".", `\.`) }
@@ -281,69 +262,39 @@ func leRegex(s config.SLO) string {
 // increase per service with the error split kept, then the service's error
 // and request rates. Every raw series is read once per evaluation.
 func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
-	return append([]Rule{b.rawIncrease(s, w)}, b.increaseRates(s, w, 0, 0)...)
-}
-
-// rawIncrease is the rule that reads the raw counters over w: their
-// increase per service with only the error split kept (the response code,
-// or the threshold's and the +Inf bucket). Over one evaluation interval it
-// is the raw tile (tileIncreaseExpr).
-func (b *builder) rawIncrease(s config.SLO, w profile.Duration) Rule {
-	svc := b.serviceLabels()
-	increase := increaseExpr
-	if w == b.c.Profile.Spec.Prometheus.EvaluationInterval {
-		increase = tileIncreaseExpr
-	}
-	if s.SLI == profile.SLILatency {
-		bucketSel := s.Requests.With(selector.Regex("le", leRegex(s)+`|\+Inf`))
-		bucket := bucketSel.Metric("istio_request_duration_milliseconds_bucket")
-		inc := excluded(s, increase(bucket, w), bucketSel, "istio_request_duration_milliseconds_bucket")
-		return Rule{Record: bucketsIncreasePrefix + w.String(), Expr: by(append(svc, "le")...) + "(\n" + indent(inc, "  ") + "\n)", Labels: sloLabels(s),
-			Comment: "The threshold's bucket and the +Inf bucket (every request), per service."}
-	}
-	total := s.Requests.Metric("istio_requests_total")
-	inc := excluded(s, increase(total, w), s.Requests, "istio_requests_total")
-	return Rule{Record: requestsIncreasePrefix + w.String(), Expr: by(append(svc, "response_code")...) + "(\n" + indent(inc, "  ") + "\n)", Labels: sloLabels(s),
-		Comment: "Requests per service and response code; the code is all the SLI needs of the raw labels."}
-}
-
-// increaseRates are the error and request rates over w from the increase
-// series recorded over inc: the one recorded over w itself (inc and terms
-// 0), or the raw tiles of one interval recorded within w, added up with
-// sum_over_time, which reads each tile once (a missing one, a skipped
-// evaluation, counts as no traffic; ranges are left-open, so the tile
-// recorded exactly w ago, which covers the interval before w, is not among
-// them).
-func (b *builder) increaseRates(s config.SLO, w, inc profile.Duration, terms int) []Rule {
 	sel := selector.Matchers{selector.Equal("slo", s.Name)}
+	svc := b.serviceLabels()
 	// The SLO's own labels ride along from the increase series, so the
 	// rates keep them (their rule labels then add nothing new).
-	perSLO := append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), b.serviceLabels()...)
+	perSLO := append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), svc...)
 	secs := num(w.Seconds())
 	reqs := sel.Metric(requestsRatePrefix + w.String())
-	src, comment := w, ""
-	if terms > 0 {
-		src, comment = inc, w.String()+" from the "+strconv.Itoa(terms)+" "+inc.String()+" tiles recorded in it, one per evaluation. "
-	}
-	read := func(prefix string, ms selector.Matchers) string {
-		if terms > 0 {
-			return "sum_over_time(" + ms.Metric(prefix+src.String()) + "[" + w.String() + "])"
-		}
-		return ms.Metric(prefix + src.String())
+	increase := increaseExpr
+	if w == baseWindow {
+		increase = tileIncreaseExpr
 	}
 	switch s.SLI {
 	case profile.SLILatency:
+		name := bucketsIncreasePrefix + w.String()
+		bucketSel := s.Requests.With(selector.Regex("le", leRegex(s)+`|\+Inf`))
+		bucket := bucketSel.Metric("istio_request_duration_milliseconds_bucket")
+		inc := excluded(s, increase(bucket, w), bucketSel, "istio_request_duration_milliseconds_bucket")
 		return []Rule{
-			{Record: requestsRatePrefix + w.String(), Expr: by(perSLO...) + "(" + read(bucketsIncreasePrefix, sel.With(selector.Equal("le", "+Inf"))) + ") / " + secs, Labels: sloLabels(s),
-				Comment: strings.TrimSpace(comment)},
-			{Record: errorsRatePrefix + w.String(), Expr: reqs + " - " + by(perSLO...) + "(" + read(bucketsIncreasePrefix, sel.With(selector.Regex("le", leRegex(s)))) + ") / " + secs, Labels: sloLabels(s),
+			{Record: name, Expr: by(append(svc, "le")...) + "(\n" + indent(inc, "  ") + "\n)", Labels: sloLabels(s),
+				Comment: "The threshold's bucket and the +Inf bucket (every request), per service."},
+			{Record: requestsRatePrefix + w.String(), Expr: by(perSLO...) + "(" + sel.With(selector.Equal("le", "+Inf")).Metric(name) + ") / " + secs, Labels: sloLabels(s)},
+			{Record: errorsRatePrefix + w.String(), Expr: reqs + " - " + by(perSLO...) + "(" + sel.With(selector.Regex("le", leRegex(s))).Metric(name) + ") / " + secs, Labels: sloLabels(s),
 				Comment: "SLO " + s.Name + ": requests slower than " + s.Threshold.String() + " (a bucket boundary) count as errors."},
 		}
 	default:
+		name := requestsIncreasePrefix + w.String()
+		total := s.Requests.Metric("istio_requests_total")
+		inc := excluded(s, increase(total, w), s.Requests, "istio_requests_total")
 		return []Rule{
-			{Record: requestsRatePrefix + w.String(), Expr: by(perSLO...) + "(" + read(requestsIncreasePrefix, sel) + ") / " + secs, Labels: sloLabels(s),
-				Comment: strings.TrimSpace(comment)},
-			{Record: errorsRatePrefix + w.String(), Expr: lines(by(perSLO...)+"("+read(requestsIncreasePrefix, sel.With(selector.Regex("response_code", "5..")))+") / "+secs, "or", "0 * "+reqs), Labels: sloLabels(s),
+			{Record: name, Expr: by(append(svc, "response_code")...) + "(\n" + indent(inc, "  ") + "\n)", Labels: sloLabels(s),
+				Comment: "Requests per service and response code; the code is all the SLI needs of the raw labels."},
+			{Record: requestsRatePrefix + w.String(), Expr: by(perSLO...) + "(" + sel.Metric(name) + ") / " + secs, Labels: sloLabels(s)},
+			{Record: errorsRatePrefix + w.String(), Expr: lines(by(perSLO...)+"("+sel.With(selector.Regex("response_code", "5..")).Metric(name)+") / "+secs, "or", "0 * "+reqs), Labels: sloLabels(s),
 				Comment: "SLO " + s.Name + ": 5xx responses count as errors; 4xx are the client's. A service without 5xx series has none."},
 		}
 	}
@@ -354,9 +305,6 @@ func (b *builder) increaseRates(s config.SLO, w, inc profile.Duration, terms int
 // after the rules are deployed, or a gap in evaluation) counts as no traffic,
 // so the window covers the data there is, like sum_over_time would.
 func tiledRate(name string, tile profile.Duration, terms int) string {
-	if terms == 1 {
-		return name
-	}
 	parts := []string{"  " + name}
 	for i := 1; i < terms; i++ {
 		off := (tile * profile.Duration(i)).String()
@@ -382,21 +330,13 @@ func (b *builder) sloRecordings() File {
 		var rules []Rule
 		for _, p := range windowPlan(s, b.c.Profile.Spec.Prometheus.EvaluationInterval) {
 			w := p.Window.String()
-			switch {
-			case p.Tile == 0 && p.Window == rawTile(b.c.Profile.Spec.Prometheus.EvaluationInterval) && p.Window != baseWindow:
-				// The raw tile: only its increase is recorded, which the
-				// windows made of it add up.
-				rules = append(rules, b.rawIncrease(s, p.Window))
-			case p.Tile == 0:
+			if p.Tile == 0 {
 				rules = append(rules, b.rawRates(s, p.Window)...)
-			case p.Sum:
-				rules = append(rules, b.increaseRates(s, p.Window, p.Tile, p.Terms)...)
-			default:
+			} else {
 				comment := w + " from " + strconv.Itoa(p.Terms) + " back-to-back " + p.Tile.String() + " windows."
-				tiled := func(name string) string { return tiledRate(name, p.Tile, p.Terms) }
 				rules = append(rules,
-					Rule{Record: errorsRatePrefix + w, Expr: tiled(sel.Metric(errorsRatePrefix + p.Tile.String())), Labels: sloLabels(s), Comment: comment},
-					Rule{Record: requestsRatePrefix + w, Expr: tiled(sel.Metric(requestsRatePrefix + p.Tile.String())), Labels: sloLabels(s)},
+					Rule{Record: errorsRatePrefix + w, Expr: tiledRate(sel.Metric(errorsRatePrefix+p.Tile.String()), p.Tile, p.Terms), Labels: sloLabels(s), Comment: comment},
+					Rule{Record: requestsRatePrefix + w, Expr: tiledRate(sel.Metric(requestsRatePrefix+p.Tile.String()), p.Tile, p.Terms), Labels: sloLabels(s)},
 				)
 			}
 			if p.Public {

@@ -42,17 +42,13 @@ func sloConfig(t *testing.T, period, interval string, tiers []profile.BurnRate) 
 }
 
 // plan renders a window plan as "window<-tile*terms" ("5m<-raw" for the raw
-// counters, "5m<-sum 30s*10" for the raw tiles added up with
-// sum_over_time), helpers in brackets.
+// counters), helpers in brackets.
 func plan(ps []windowSource) string {
 	var out []string
 	for _, p := range ps {
 		s := p.Window.String() + "<-raw"
 		if p.Tile != 0 {
 			s = fmt.Sprintf("%s<-%s*%d", p.Window, p.Tile, p.Terms)
-		}
-		if p.Sum {
-			s = fmt.Sprintf("%s<-sum %s*%d", p.Window, p.Tile, p.Terms)
 		}
 		if !p.Public {
 			s = "[" + s + "]"
@@ -72,14 +68,14 @@ func TestWindowPlan(t *testing.T) {
 		want                   string
 	}{
 		{"default tiers every 30s", "30d", "30s", nil,
-			"[30s<-raw] 5m<-sum 30s*10 30m<-5m*6 1h<-30m*2 2h<-1h*2 6h<-2h*3 1d<-6h*4 3d<-1d*3 30d<-3d*10"},
+			"5m<-raw 30m<-5m*6 1h<-30m*2 2h<-1h*2 6h<-2h*3 1d<-6h*4 3d<-1d*3 30d<-3d*10"},
 		{"a 28d period needs a 7d tile", "28d", "1m", nil,
-			"[1m<-raw] 5m<-sum 1m*5 30m<-5m*6 1h<-30m*2 2h<-1h*2 6h<-2h*3 1d<-6h*4 3d<-1d*3 [7d<-1d*7] 28d<-7d*4"},
+			"5m<-raw 30m<-5m*6 1h<-30m*2 2h<-1h*2 6h<-2h*3 1d<-6h*4 3d<-1d*3 [7d<-1d*7] 28d<-7d*4"},
 		{"a prime number of days is added up day by day", "13d", "1m", []profile.BurnRate{tier("1d", "1h")},
-			"[1m<-raw] 5m<-sum 1m*5 1h<-5m*12 [12h<-1h*12] 1d<-12h*2 13d<-1d*13"},
-		{"the raw tile is one interval; windows add it up or tile", "1d", "30s", []profile.BurnRate{tier("7m", "1m"), tier("45m", "5m")},
-			"[30s<-raw] 1m<-sum 30s*2 5m<-1m*5 7m<-1m*7 45m<-5m*9 [6h<-45m*8] 1d<-6h*4"},
-		{"tiles are whole multiples of the interval; 5m reads the raw counters when the interval does not divide it", "30d", "2m", nil,
+			"5m<-raw 1h<-5m*12 [12h<-1h*12] 1d<-12h*2 13d<-1d*13"},
+		{"windows shorter than the base read the raw counters; others tile", "1d", "30s", []profile.BurnRate{tier("7m", "1m"), tier("45m", "5m")},
+			"1m<-raw 5m<-raw 7m<-1m*7 45m<-5m*9 [6h<-45m*8] 1d<-6h*4"},
+		{"tiles are whole multiples of the interval", "30d", "2m", nil,
 			"5m<-raw 30m<-raw 1h<-30m*2 2h<-1h*2 6h<-2h*3 1d<-6h*4 3d<-1d*3 30d<-3d*10"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

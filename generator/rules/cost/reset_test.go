@@ -12,8 +12,8 @@ import (
 	meshrules "github.com/meshslo/meshslo/generator/rules"
 )
 
-// TestCounterResetUndercount measures what the raw tile (two samples per
-// series, one evaluation interval apart, a negative difference dropped)
+// TestCounterResetUndercount measures what the raw 5m tile (two samples per
+// series, 5m apart, a negative difference dropped)
 // loses at a counter reset, against the counters' exact increase with
 // Prometheus's reset rule (a drop means the counter restarted from zero)
 // and against increase() over the raw counters. Label sets are the mesh's
@@ -29,16 +29,17 @@ func TestCounterResetUndercount(t *testing.T) {
 	}{
 		{"steady, no reset", func(i int) float64 { return 60 * float64(i) }, 0},
 		// An Envoy restart at 89m30s: 30 requests counted since the
-		// restart by the 90m scrape; the tile (89m, 90m] is dropped.
+		// restart by the 90m scrape; the 1h window's tile (85m, 90m] is
+		// dropped, 270 requests of this series.
 		{"Envoy restart", func(i int) float64 {
 			if i < 90 {
 				return 60 * float64(i)
 			}
 			return 30 + 60*float64(i-90)
-		}, 60},
-		// A quiet counter (7 at 89m) restarted and passed its old value
-		// within one interval (40 at 90m): taken for growth of 33, as
-		// rate() takes it from the same two samples.
+		}, 300},
+		// A quiet counter (7 at 85m and 89m) restarted and passed its old
+		// value within the 5m (40 at 90m): taken for growth of 33, as the
+		// exact count with Prometheus's reset rule takes it too.
 		{"reset passing the old value", func(i int) float64 {
 			if i < 90 {
 				return float64(i) / 12
@@ -81,20 +82,22 @@ func TestCounterResetUndercount(t *testing.T) {
 			}
 			c := builtinConfig(t, "small", time.Minute)
 			rs := loadRuleSet(t, "ours", db, newEngine(), renderFiles(t, c, sloFiles(t, c)[:1]))
+			// Evaluated by the rule manager every minute, as Prometheus does:
+			// a series a rule stops returning gets a staleness marker.
 			zero := time.Unix(0, 0).UTC()
-			rec, err := rs.backfill(ctx, zero.Add(time.Minute), zero.Add(120*time.Minute), time.Minute, nil)
+			for ts := time.Minute; ts <= 120*time.Minute; ts += time.Minute {
+				if _, _, err := rs.cycle(ctx, zero.Add(ts)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rq, err := newEngine().NewInstantQuery(ctx, db, nil, meshrules.SLIRequestsRate(profile.Duration(time.Hour))+`{slo="availability"} * 3600`, zero.Add(120*time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer rq.Close()
 			got := math.NaN()
-			for _, s := range rec[meshrules.SLIRequestsRate(profile.Duration(time.Hour))] {
-				if s.Metric.Get("slo") == "availability" {
-					for _, p := range s.Floats {
-						if p.T == (120 * time.Minute).Milliseconds() {
-							got = p.F * 3600
-						}
-					}
-				}
+			if v, err := rq.Exec(ctx).Vector(); err == nil && len(v) == 1 {
+				got = v[0].F
 			}
 			// Prometheus's own increase() over the same hour, raw counters.
 			q, err := newEngine().NewInstantQuery(ctx, db, nil, `sum(increase(istio_requests_total[1h]))`, zero.Add(120*time.Minute))
@@ -107,7 +110,7 @@ func TestCounterResetUndercount(t *testing.T) {
 				t.Fatalf("increase(): %v %v", vec, err)
 			}
 			loss := truth - got
-			t.Logf("%s: requests over (60m, 120m]: exact %.0f, ours (sum of 1m tiles) %.0f (%.0f lost, %.2f%%), increase() over the raw counter %.1f",
+			t.Logf("%s: requests over (60m, 120m]: exact %.0f, ours (12 back-to-back 5m tiles) %.0f (%.0f lost, %.2f%%), increase() over the raw counter %.1f",
 				tc.name, truth, got, loss, 100*loss/truth, vec[0].F)
 			if math.IsNaN(got) || loss < 0 || loss > tc.maxLoss {
 				t.Errorf("%s: ours counts %.0f requests in the hour, exact %.0f: lost %.0f, allowed 0 to %.0f", tc.name, got, truth, loss, tc.maxLoss)
