@@ -164,13 +164,15 @@ func by(labels ...string) string { return "sum by (" + strings.Join(labels, ", "
 //     value passes the old one within the 5m is taken for growth, losing
 //     the requests before the reset, as before;
 //   - a new series' first sample (the requests before its first scrape) and
-//     its first 5m, which increase() would extrapolate;
+//     its first 5m, which increase() would extrapolate; it counts 0 then
+//     ("or 0 * x", one more sample per series), so a new service has its
+//     SLI series, and IstioSLONoData resolves, from its first scrape;
 //   - the requests of a gap longer than the 5m lookback, as increase()
 //     over a window inside the gap loses them too.
 //
 // A series that ends is counted to its last sample but for its last 5m.
 func tileIncreaseExpr(sel string, w profile.Duration) string {
-	return "clamp_min(" + sel + " - " + sel + " offset " + w.String() + ", 0)"
+	return "clamp_min(" + sel + " - " + sel + " offset " + w.String() + ", 0) or 0 * " + sel
 }
 
 // increaseExpr is the increase of the raw counter series sel over w.
