@@ -47,6 +47,10 @@ SLOTH      := $(BIN)/sloth
 PYRRA      := $(BIN)/pyrra
 PYRRA_SRC  := $(CURDIR)/tools/peers/.build/pyrra
 
+# pint v0.87.0 (Cloudflare's rule linter), tools/pint, a module of its own.
+PINT_DEPS := tools/pint/go.mod tools/pint/go.sum
+PINT      := $(BIN)/pint
+
 # Scale-out rulers (spec.rulers): the real vmalert (VictoriaMetrics v1.151.0,
 # tools/vmalert) and Thanos' own rule file check (v0.39.2, tools/thanos),
 # each a module of its own.
@@ -55,7 +59,7 @@ VMALERT_DEPS := tools/vmalert/go.mod tools/vmalert/go.sum
 THANOS_RULES_CHECK := $(BIN)/thanos-rules-check
 THANOS_DEPS  := tools/thanos/go.mod tools/thanos/go.sum tools/thanos/main.go
 
-export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER GRAFANA_SCHEMA_CHECK SLOTH PYRRA VMALERT THANOS_RULES_CHECK
+export PROMTOOL PROMETHEUS KUBECONFORM CRD_SCHEMAS HELM ISTIO_FIXTURE AMTOOL ALERTMANAGER GRAFANA_SCHEMA_CHECK SLOTH PYRRA VMALERT THANOS_RULES_CHECK PINT
 
 .PHONY: all build generate test test-unit check-out lint-rules test-grafana test-amop test-rulers test-cortex bench peers fuzz tools clean check-labels helm-check
 
@@ -64,7 +68,7 @@ all: build
 build:
 	$(GO) build -o $(BIN)/meshslo ./cmd/meshslo
 
-tools: $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE) $(AMTOOL) $(ALERTMANAGER) $(GRAFANA_SCHEMA_CHECK) $(VMALERT) $(THANOS_RULES_CHECK)
+tools: $(PINT) $(PROMTOOL) $(PROMETHEUS) $(KUBECONFORM) $(CRD_SCHEMAS)/.stamp $(ISTIO_FIXTURE) $(AMTOOL) $(ALERTMANAGER) $(GRAFANA_SCHEMA_CHECK) $(VMALERT) $(THANOS_RULES_CHECK)
 
 $(PROMTOOL): $(TOOLS_DEPS)
 	cd tools && $(GO) build -o $(PROMTOOL) github.com/prometheus/prometheus/cmd/promtool
@@ -77,6 +81,9 @@ $(VMALERT): $(VMALERT_DEPS)
 
 $(THANOS_RULES_CHECK): $(THANOS_DEPS)
 	cd tools/thanos && $(GO) build -o $(THANOS_RULES_CHECK) .
+
+$(PINT): $(PINT_DEPS)
+	cd tools/pint && $(GO) build -o $(PINT) github.com/cloudflare/pint/cmd/pint
 
 $(AMTOOL): $(AM_DEPS)
 	cd tools/alertmanager && $(GO) build -o $(AMTOOL) github.com/prometheus/alertmanager/cmd/amtool
@@ -188,8 +195,15 @@ test-cortex:
 check-out:
 	$(GO) run ./cmd/meshslo generate --all --out out --check
 
-lint-rules: $(PROMTOOL)
+# promtool's linter on every committed rule file, then pint offline over
+# each profile's rule files on their own (the profiles record the same
+# names), failing on any warning: every check on, none disabled.
+lint-rules: $(PROMTOOL) $(PINT)
 	$(PROMTOOL) check rules --lint=all --lint-fatal out/*/prometheus/*.yaml
+	@set -e; for d in out/*/prometheus; do \
+		echo "pint --offline lint $$d"; \
+		$(PINT) --offline --no-color lint --fail-on warning $$d/*.yaml; \
+	done
 
 bench: peers
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...

@@ -142,6 +142,35 @@ func (b *builder) serviceLabels() []string {
 
 func by(labels ...string) string { return "sum by (" + strings.Join(labels, ", ") + ") " }
 
+// tileIncreaseExpr is the increase of the raw counter series sel over the
+// 5m base window, the tile every longer window is added up from: two
+// samples per series, the newest and the one 5m before it, where
+// increase(sel[5m]) reads every sample of the 5m (and the fallback to it
+// that increaseExpr adds read both). Back-to-back tiles share their
+// boundary samples, so they add up to the counters' increase exactly. What
+// it leaves out, each an undercount (measured by the cost package's
+// TestCounterResetUndercount):
+//   - a counter reset (an Envoy restart in the same pod; a new pod is a new
+//     series): the tile holding it is negative and counts 0, so that
+//     series' requests in that 5m are lost (at most 5m of one series, in one
+//     of the back-to-back copies a longer window reads). It counts 0 rather
+//     than dropping the series: a service whose only series resets keeps
+//     its tile, so the longer windows made of it keep their history (a
+//     missing first copy would leave them without a value); a reset whose new
+//     value passes the old one within the 5m is taken for growth, losing
+//     the requests before the reset, as before;
+//   - a new series' first sample (the requests before its first scrape) and
+//     its first 5m, which increase() would extrapolate; it counts 0 then
+//     ("or 0 * x", one more sample per series), so a new service has its
+//     SLI series, and IstioSLONoData resolves, from its first scrape;
+//   - the requests of a gap longer than the 5m lookback, as increase()
+//     over a window inside the gap loses them too.
+//
+// A series that ends is counted to its last sample but for its last 5m.
+func tileIncreaseExpr(sel string, w profile.Duration) string {
+	return "clamp_min(" + sel + " - " + sel + " offset " + w.String() + ", 0) or 0 * " + sel
+}
+
 // increaseExpr is the increase of the raw counter series sel over w.
 // Consecutive windows share their boundary sample (x - x offset w), so
 // windows recorded at t, t-w, t-2w, ... add up to exactly the counters'
@@ -241,12 +270,16 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	if multiSource(s) {
 		return b.sourceRates(s, w)
 	}
+	increase := increaseExpr
+	if w == baseWindow {
+		increase = tileIncreaseExpr
+	}
 	switch s.SLI {
 	case profile.SLILatency:
 		name := bucketsIncreasePrefix + w.String()
 		bucketSel := s.Requests.With(selector.Regex("le", leRegex(s)+`|\+Inf`))
 		bucket := bucketSel.Metric("istio_request_duration_milliseconds_bucket")
-		inc := excluded(s, increaseExpr(bucket, w), bucketSel, "istio_request_duration_milliseconds_bucket")
+		inc := excluded(s, increase(bucket, w), bucketSel, "istio_request_duration_milliseconds_bucket")
 		return []Rule{
 			{Record: name, Expr: by(append(svc, "le")...) + "(\n" + indent(inc, "  ") + "\n)", Labels: sloLabels(s),
 				Comment: "The threshold's bucket and the +Inf bucket (every request), per service."},
@@ -257,7 +290,7 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	default:
 		name := requestsIncreasePrefix + w.String()
 		total := s.Requests.Metric("istio_requests_total")
-		inc := excluded(s, increaseExpr(total, w), s.Requests, "istio_requests_total")
+		inc := excluded(s, increase(total, w), s.Requests, "istio_requests_total")
 		return []Rule{
 			{Record: name, Expr: by(append(svc, "response_code")...) + "(\n" + indent(inc, "  ") + "\n)", Labels: sloLabels(s),
 				Comment: "Requests per service and response code; the code is all the SLI needs of the raw labels."},
@@ -281,8 +314,18 @@ func tiledRate(name string, tile profile.Duration, terms int) string {
 	return "(\n" + strings.Join(parts, "\n") + "\n) / " + strconv.Itoa(terms)
 }
 
+// sloRecordings puts every SLO's recordings in one group. The SLOs record
+// the same names, told apart only by their slo label, and a rule reading a
+// name recorded in another group reads it from that group's last cycle:
+// Prometheus evaluates groups independently and orders rules only within a
+// group. One group makes every dependency one of rule order, which pint's
+// rule/dependency check (cloudflare/pint internal/checks/rule_dependency.go,
+// matching by metric name) and Prometheus's own concurrent rule evaluation
+// (prometheus/prometheus rules/group.go, buildDependencyMap, also by name)
+// can both see.
 func (b *builder) sloRecordings() File {
 	f := File{Name: "slo-recordings", Comment: "SLIs per SLO and destination service, error ratios per window, budgets and burn rates."}
+	var all []Rule
 	for _, s := range b.c.SLOs {
 		sel := selector.Matchers{selector.Equal("slo", s.Name)}
 		var rules []Rule
@@ -306,8 +349,7 @@ func (b *builder) sloRecordings() File {
 		}
 		current := s.Tiers[0].Long
 		if len(s.Listed) > 0 {
-			rules = append(rules, listedBudgets(s)...)
-			f.Groups = append(f.Groups, b.group("slo-"+s.Name+"-sli", rules...))
+			all = append(all, append(rules, listedBudgets(s)...)...)
 			continue
 		}
 		rules = append(rules,
@@ -318,10 +360,15 @@ func (b *builder) sloRecordings() File {
 				Comment: "Burn rate over " + current.String() + ": 1 spends the budget exactly over the period."},
 			Rule{Record: SLOPeriodBudgetRemaining, Expr: "1 - " + sel.Metric(SLIErrorRatio(s.Window)) + " / " + num(s.Budget), Labels: sloLabels(s)},
 		)
-		f.Groups = append(f.Groups, b.group("slo-"+s.Name+"-sli", rules...))
+		all = append(all, rules...)
 	}
+	f.Groups = []Group{b.group(SLORecordingGroup, all...)}
 	return f
 }
+
+// SLORecordingGroup names the one group of every SLO recording (prefixed
+// meshslo- like every group).
+const SLORecordingGroup = "slo-sli"
 
 // perService matches a listed SLO's series to its services' budgets.
 // group_left keeps every label of the left-hand side (the cluster label
