@@ -5,6 +5,7 @@
 package rules
 
 import (
+	"github.com/prometheus/prometheus/model/labels"
 	"maps"
 	"slices"
 	"strings"
@@ -69,9 +70,9 @@ func (b *builder) sourceRates(s config.SLO, w profile.Duration) []Rule {
 		case src == config.SourceL4:
 			// ztunnel labels a connection to a pod IP that no Service
 			// selects destination_service_name="unknown": no service's SLO.
-			ms := atReporter(s, config.L4Reporter).With(selector.NotRegex("destination_service_name", "unknown"))
+			ms := atReporter(s, config.L4Reporter).With(selector.NotEqual("destination_service_name", "unknown"))
 			opened := ms.Metric("istio_tcp_connections_opened_total")
-			failedSel := ms.With(selector.NotRegex("response_flags", "-"))
+			failedSel := ms.With(selector.NotEqual("response_flags", "-"))
 			failed := failedSel.Metric("istio_tcp_connections_closed_total")
 			rules = append(rules,
 				Rule{Record: tcpOpenedIncreasePrefix + ws, Labels: labelled(src),
@@ -124,7 +125,7 @@ func (b *builder) sourceRates(s config.SLO, w profile.Duration) []Rule {
 		for i, src := range s.Sources {
 			part := at(src).Metric(prefix + ws)
 			if i > 0 {
-				before := sel.With(selector.Regex(SLISourceLabel, strings.Join(s.Sources[:i], "|")))
+				before := sel.With(oneOf(SLISourceLabel, s.Sources[:i]))
 				part = "(" + part + " " + on + before.Metric(sourceRequestsRatePrefix+ws) + ")"
 			}
 			parts = append(parts, "  "+part)
@@ -137,4 +138,13 @@ func (b *builder) sourceRates(s config.SLO, w profile.Duration) []Rule {
 				"a request a waypoint and the destination sidecar both report counts once."},
 		Rule{Record: errorsRatePrefix + ws, Expr: pick(sourceErrorsRatePrefix), Labels: sloLabels(s)},
 	)
+}
+
+// oneOf matches any of values: name="v" for one (pint's promql/regexp
+// calls a regexp of one static string redundant), a regexp otherwise.
+func oneOf(name string, values []string) *labels.Matcher {
+	if len(values) == 1 {
+		return selector.Equal(name, values[0])
+	}
+	return selector.Regex(name, strings.Join(values, "|"))
 }

@@ -97,7 +97,11 @@ func (b *builder) canaryVerdict() File {
 	i := c.Profile.Spec.Istiod
 	stable, canary, _ := i.CanaryPair()
 	istiod := c.Selectors.Istiod
-	served := "(" + ProxiesConnected + " > 0)"
+	// Proxies connected per revision read from pilot_xds itself, not from
+	// the ProxiesConnected recording: that one is in the control-plane
+	// group, and a rule reading another group's recording reads its last
+	// cycle (pint's rule/dependency).
+	served := "(sum by (revision) (" + byRevision(b.c.Selectors.Istiod.Metric("pilot_xds")) + ") > 0)"
 	sumRev := func(inner string) string { return "sum by (revision) (" + byRevision(inner) + ")" }
 
 	heap := record(RevisionHeapPerProxy, lines(

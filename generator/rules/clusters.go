@@ -96,7 +96,10 @@ func KnownClusters(c *config.Config, controlPlane bool) string {
 		return strings.Join(parts, " or ")
 	}
 	parts = append(parts, "group by ("+l+") ("+up+")")
-	return "(" + strings.Join(parts, " or ") + ") or on () vector(1)"
+	// The cluster label set to "" is vector(1) itself (Prometheus drops an
+	// empty label); it tells static checks (pint's promql/impossible) that
+	// this branch has no cluster.
+	return "(" + strings.Join(parts, " or ") + `) or on () label_replace(vector(1), "` + l + `", "", "", "")`
 }
 
 // PerCluster rewrites the files' expressions so every aggregation and

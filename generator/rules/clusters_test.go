@@ -169,9 +169,15 @@ func clusterUsed(e parser.Expr, l string) []string {
 }
 
 // isFallback is KnownClusters' "or on () vector(1)": one series without
-// the label when no cluster is known at all.
+// the label when no cluster is known at all (written with the label set to
+// "", label_replace(vector(1), "cluster", "", "", ""), which is the same).
 func isFallback(n *parser.BinaryExpr) bool {
 	c, ok := unparen(n.RHS).(*parser.Call)
+	if ok && c.Func.Name == "label_replace" && len(c.Args) == 5 {
+		if s, isStr := unparen(c.Args[2]).(*parser.StringLiteral); isStr && s.Val == "" {
+			c, ok = unparen(c.Args[0]).(*parser.Call)
+		}
+	}
 	return n.Op == parser.LOR && len(n.VectorMatching.MatchingLabels) == 0 && ok && c.Func.Name == "vector"
 }
 

@@ -265,7 +265,8 @@ func withPodRevision(up, expr string) string {
 // when proxies were connected to it within ConnectedLookback, the profile
 // names it, or no istiod of any revision is up (one control plane: as
 // before, a page whenever none is up). With no istiod target and no
-// revision known at all it fires without a revision label, as before.
+// revision known at all it fires without a revision label, as before
+// (where the profile lists no revisions; listed ones are always known).
 func (b *builder) istiodDownExpr(up string, value float64) string {
 	upBy := "sum by (revision) (" + byRevision(up) + ")"
 	connected := "last_over_time(" + ProxiesConnected + "[" + ConnectedLookback(b.c).String() + "]) > 0"
@@ -274,7 +275,7 @@ func (b *builder) istiodDownExpr(up string, value float64) string {
 		watched = append(watched, `label_replace(vector(1), "`+RevisionLabel+`", `+strconv.Quote(r.Name)+`, "", "")`)
 	}
 	known := strings.Join(watched, "\n  or on (revision)\n    ")
-	return lines(
+	expr := lines(
 		"(",
 		"    "+upBy,
 		"  or on (revision)",
@@ -288,9 +289,21 @@ func (b *builder) istiodDownExpr(up string, value float64) string {
 		"  or on (revision)",
 		"    "+upBy+" unless on () (sum("+up+") > 0)",
 		")",
+	)
+	if len(b.c.Profile.Spec.Istiod.Revisions) > 0 {
+		// Listed revisions are always known: the branch below could
+		// never fire (pint's promql/impossible).
+		return expr
+	}
+	// The revision label set to "" is vector(0) itself (Prometheus drops
+	// an empty label); it says to readers and static checks (pint's
+	// alerts/template) that revision is empty on this branch, which the
+	// description's {{ $labels.revision }} then prints.
+	return lines(
+		expr,
 		"or",
 		"(",
-		"    vector(0)",
+		`    label_replace(vector(0), "`+RevisionLabel+`", "", "", "")`,
 		"  unless on ()",
 		"    (",
 		"        group("+up+")",

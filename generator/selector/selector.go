@@ -48,6 +48,11 @@ func Equal(name, value string) *labels.Matcher {
 	return labels.MustNewMatcher(labels.MatchEqual, name, value)
 }
 
+// NotEqual builds name!="value".
+func NotEqual(name, value string) *labels.Matcher {
+	return labels.MustNewMatcher(labels.MatchNotEqual, name, value)
+}
+
 // FromMap builds equality matchers from a label map, sorted by name.
 func FromMap(m map[string]string) Matchers {
 	var out Matchers
