@@ -142,35 +142,6 @@ func (b *builder) serviceLabels() []string {
 
 func by(labels ...string) string { return "sum by (" + strings.Join(labels, ", ") + ") " }
 
-// tileIncreaseExpr is the increase of the raw counter series sel over the
-// 5m base window, the tile every longer window is added up from: two
-// samples per series, the newest and the one 5m before it, where
-// increase(sel[5m]) reads every sample of the 5m (and the fallback to it
-// that increaseExpr adds read both). Back-to-back tiles share their
-// boundary samples, so they add up to the counters' increase exactly. What
-// it leaves out, each an undercount (measured by the cost package's
-// TestCounterResetUndercount):
-//   - a counter reset (an Envoy restart in the same pod; a new pod is a new
-//     series): the tile holding it is negative and counts 0, so that
-//     series' requests in that 5m are lost (at most 5m of one series, in one
-//     of the back-to-back copies a longer window reads). It counts 0 rather
-//     than dropping the series: a service whose only series resets keeps
-//     its tile, so the longer windows made of it keep their history (a
-//     missing first copy would leave them without a value); a reset whose new
-//     value passes the old one within the 5m is taken for growth, losing
-//     the requests before the reset, as before;
-//   - a new series' first sample (the requests before its first scrape) and
-//     its first 5m, which increase() would extrapolate; it counts 0 then
-//     ("or 0 * x", one more sample per series), so a new service has its
-//     SLI series, and IstioSLONoData resolves, from its first scrape;
-//   - the requests of a gap longer than the 5m lookback, as increase()
-//     over a window inside the gap loses them too.
-//
-// A series that ends is counted to its last sample but for its last 5m.
-func tileIncreaseExpr(sel string, w profile.Duration) string {
-	return "clamp_min(" + sel + " - " + sel + " offset " + w.String() + ", 0) or 0 * " + sel
-}
-
 // increaseExpr is the increase of the raw counter series sel over w.
 // Consecutive windows share their boundary sample (x - x offset w), so
 // windows recorded at t, t-w, t-2w, ... add up to exactly the counters'
@@ -270,10 +241,12 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	if multiSource(s) {
 		return b.sourceRates(s, w)
 	}
+	// The raw tile keeps both branches (increaseExpr). A cheaper tile of
+	// two samples per series, clamp_min(x - x offset 5m, 0) or 0 * x, was
+	// tried this round and reverted: a series' first 5m then counts 0, so
+	// a new service's SLI reads NaN until its second tile, and the
+	// generated tests (which start every series at 0) miss their pages.
 	increase := increaseExpr
-	if w == baseWindow {
-		increase = tileIncreaseExpr
-	}
 	switch s.SLI {
 	case profile.SLILatency:
 		name := bucketsIncreasePrefix + w.String()

@@ -12,8 +12,8 @@ import (
 	meshrules "github.com/meshslo/meshslo/generator/rules"
 )
 
-// TestCounterResetUndercount measures what the raw 5m tile (two samples per
-// series, 5m apart, a negative difference dropped)
+// TestCounterResetUndercount measures what the raw 5m tile (x - x offset
+// 5m where it is not negative, increase() over the 5m where it is)
 // loses at a counter reset, against the counters' exact increase with
 // Prometheus's reset rule (a drop means the counter restarted from zero)
 // and against increase() over the raw counters. Label sets are the mesh's
@@ -29,8 +29,9 @@ func TestCounterResetUndercount(t *testing.T) {
 	}{
 		{"steady, no reset", func(i int) float64 { return 60 * float64(i) }, 0},
 		// An Envoy restart at 89m30s: 30 requests counted since the
-		// restart by the 90m scrape; the 1h window's tile (85m, 90m] is
-		// dropped, 270 requests of this series.
+		// restart by the 90m scrape; the 1h window's tile (85m, 90m] falls
+		// back to increase() (8 requests lost; a two-sample tile without
+		// the fallback, tried and reverted, lost 270).
 		{"Envoy restart", func(i int) float64 {
 			if i < 90 {
 				return 60 * float64(i)
