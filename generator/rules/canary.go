@@ -198,7 +198,11 @@ func (b *builder) canaryVerdict() File {
 		"(",
 		"    "+canaryLabel("1"),
 		"  and on (revision)",
-		"    "+served,
+		// The heap per proxy recorded above in this group exists only
+		// while the revision serves proxies: the gate reads recordings
+		// and alert state only, so split mode (generator/rulers) can
+		// put it on the ruler with the alerts it reads.
+		"    ("+RevisionHeapPerProxy+" > 0)",
 		"  unless on ()",
 		"    (",
 		indent(strings.Join(regressions, "\nor\n"), "      "),

@@ -45,7 +45,10 @@ func (b *builder) controlPlane() File {
 		"  or on (namespace, pod)",
 		"    "+source("cAdvisor", perPod(cadvisor.Metric("container_spec_memory_limit_bytes")+" > 0")),
 		"  or on (namespace, pod)",
-		"    "+source("profile", heap+" * 0 + "+num(float64(i.MemoryLimit.Bytes()))),
+		// The limit is per pod: no revision on this side, or a pod whose
+		// series carry two revisions (a relabel change, a rolling upgrade)
+		// matches twice and the rule fails.
+		"    "+source("profile", perPod(istiod.Metric("go_memstats_heap_alloc_bytes"))+" * 0 + "+num(float64(i.MemoryLimit.Bytes()))),
 		")",
 	), "istiod's Go heap against its memory limit: kube-state-metrics' view of the limit first (kube-prometheus-stack drops "+
 		"cAdvisor's container_spec_*), cAdvisor's next, else the profile's istiod.memoryLimit ("+i.MemoryLimit.String()+

@@ -86,7 +86,13 @@ func (b *builder) revIstiod(rev string, k int) lbls {
 	}
 	// A selector on pod names that revisioned Deployments do not match
 	// (pod=~"istiod-[a-z0-9]+-[a-z0-9]{5}") gets a name it does match.
-	return b.fitted(out, b.c.Selectors.Istiod, "istiod")
+	// Fitting gives every revision the same example name, so first try
+	// one without the revision's dash (its hash still tells it apart):
+	// two revisions' pods must not share a name.
+	if fit := b.fitted(out, b.c.Selectors.Istiod, "istiod"); fit["pod"] == out["pod"] {
+		return fit
+	}
+	return b.fitted(out.with("pod", "istiod-"+hash+"-"+podSuffix(k)), b.c.Selectors.Istiod, "istiod")
 }
 
 // revisionIndex spreads revisions over pod address ranges.
