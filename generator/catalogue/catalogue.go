@@ -46,6 +46,7 @@ const (
 	istioAgentXDS    = "istio/istio pkg/istio-agent/metrics/metrics.go (istiod_connection_terminations{type=error|cancelled}, xds_proxy_requests, xds_proxy_responses; served only on the merged :15020/stats/prometheus)"
 	istiodRejects    = "istio/istio pilot/pkg/xds/monitoring.go (pilot_xds_{cds,eds,lds,rds}_reject{node=<pod>.<namespace>, err}: set to 1 at a proxy's first NACK, never reset or deleted, measured on the fixture; not read by the rules)"
 	apiserver        = "kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/admission/metrics/metrics.go (webhookRejection: name, type, operation, error_type, rejection_code; calling_webhook_error counted only for failurePolicy Fail, pkg/admission/plugin/webhook/{mutating,validating}/dispatcher.go); scraped by kube-prometheus-stack's apiserver job"
+	istiodRemote     = "istio/istio pkg/kube/multicluster/secretcontroller.go (istiod_remote_cluster_sync_status{cluster, cluster_type, status=synced|syncing|timeout|closed}, added in 1.29.0 by istio/istio#58384; the remote in label cluster, moved to remote_cluster by the generated ServiceMonitor; istiod_managed_clusters{cluster_type}; remote_cluster_sync_timeouts_total)"
 	prom             = "prometheus/prometheus docs: configuration/recording_rules, jobs_instances (up), alerting_rules (ALERTS)"
 )
 
@@ -65,6 +66,9 @@ var entries = []Entry{
 
 	// istiod: pilot (names carry no counter suffix: pkg/monitoring).
 	{"pilot_xds", "gauge", "istiod", istiodMonitoring},
+	{"istiod_remote_cluster_sync_status", "gauge", "istiod", istiodRemote},
+	{"istiod_managed_clusters", "gauge", "istiod", istiodRemote},
+	{"remote_cluster_sync_timeouts_total", "counter", "istiod", istiodRemote},
 	{"pilot_xds_pushes", "counter", "istiod", istiodMonitoring},
 	{"pilot_proxy_convergence_time", "histogram", "istiod", istiodMonitoring},
 	{"pilot_proxy_queue_time", "histogram", "istiod", istiodMonitoring},

@@ -21,10 +21,11 @@ var scrapeLabelsJSON []byte
 
 // Scrape sources of the stored label sets.
 const (
-	SourceIstiod           = "istiod"          // istiod, revision "default"
-	SourceIstiodRevision   = "istiod-revision" // istiod of revision 1-31
-	SourceProxy            = "proxy"           // a sidecar (istio-proxy a regular container)
-	SourceProxyNative      = "proxy-native"    // a native sidecar (istio-proxy an init container)
+	SourceIstiod           = "istiod"              // istiod, revision "default"
+	SourceIstiodRevision   = "istiod-revision"     // istiod of revision 1-31
+	SourceIstiodRemote     = "istiod-multicluster" // a primary's istiod, with remote cluster us-1
+	SourceProxy            = "proxy"               // a sidecar (istio-proxy a regular container)
+	SourceProxyNative      = "proxy-native"        // a native sidecar (istio-proxy an init container)
 	SourceGateway          = "gateway"
 	SourceWaypoint         = "waypoint"
 	SourceCadvisor         = "cadvisor"

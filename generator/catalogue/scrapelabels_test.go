@@ -30,6 +30,13 @@ func TestStoredLabelsUnderKubePrometheusStack(t *testing.T) {
 	if c, ok := catalogue.StoredLabels(catalogue.SourceIstiod, "pilot_xds")["container"]; ok {
 		t.Errorf("istiod: container=%q on pilot_xds", c)
 	}
+	// istiod's remote-cluster sync state names the remote in its own
+	// label cluster; the generated ServiceMonitor's metricRelabelings move
+	// it to remote_cluster, so the fleet's cluster label stays free.
+	want(catalogue.SourceIstiodRemote, "istiod_remote_cluster_sync_status", map[string]string{"job": "istiod", "remote_cluster": "us-1", "status": "synced", "cluster_type": "remote"})
+	if c, ok := catalogue.StoredLabels(catalogue.SourceIstiodRemote, "istiod_remote_cluster_sync_status")["cluster"]; ok {
+		t.Errorf("istiod: cluster=%q on istiod_remote_cluster_sync_status: the ServiceMonitor should move it to remote_cluster", c)
+	}
 	want(catalogue.SourceIstiodRevision, "pilot_xds", map[string]string{"job": "istiod", "app": "istiod", "istio_io_rev": "1-31", "service": "istiod-1-31"})
 	// Proxies on the agent's merged endpoint, native sidecars alike.
 	for _, s := range []string{catalogue.SourceProxy, catalogue.SourceProxyNative, catalogue.SourceGateway, catalogue.SourceWaypoint} {

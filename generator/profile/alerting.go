@@ -28,7 +28,7 @@ var AlertNames = []string{
 	"IstioCACertificateRotationDue", "IstioCertificateMetricsAbsent", "IstioWorkloadCertificateRotationStalled",
 	"IstioCertificateSigningFailures", "IstioZtunnelUnavailable", "IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
 	"IstioGatewayReplicasBelowMinimum", "IstioGatewayMemoryHigh", "IstioGatewayCPUHigh", "IstioGatewayCertificateExpiring",
-	"IstioCanaryRegression",
+	"IstioCanaryRegression", "IstioRemoteClusterNotSynced",
 }
 
 // ReceiverSeverities are the values of spec.alerting.receivers[].severity

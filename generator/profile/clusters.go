@@ -9,6 +9,7 @@ import "fmt"
 // error rather than a silent choice.
 func validateClusters(v *validator, m Mesh) {
 	c := m.Clusters
+	v.checkTagged("spec.mesh.clusters", &c)
 	v.oneOf("spec.mesh.clusters.topology", c.Topology, []string{TopologySingle, TopologyMultiPrimary, TopologyPrimaryRemote})
 	v.oneOf("spec.mesh.clusters.labelSource", c.LabelSource, []string{LabelSourceSeries, LabelSourceExternal})
 	if m.MultiCluster() && m.Cluster != "" {

@@ -92,6 +92,7 @@ func Defaults(size string) Profile {
 	applyTagDefaults(&p.Spec.Proxies)
 	applyTagDefaults(&p.Spec.Certificates)
 	applyTagDefaults(&p.Spec.Ztunnel)
+	applyTagDefaults(&p.Spec.Mesh.Clusters)
 	return p
 }
 

@@ -63,6 +63,10 @@ func (l *Loaded) noEffect(errs Errors) Errors {
 	if s.Mesh.Cluster == "" && !s.Mesh.MultiCluster() {
 		warn("spec.mesh.clusterLabel", "has no effect without spec.mesh.cluster: the rules match %s only when a cluster is named; set spec.mesh.cluster or remove clusterLabel", s.Mesh.ClusterLabel)
 	}
+	// Only a multi-cluster topology gets the remote-cluster sync alert (rules/remoteclusters.go).
+	if !s.Mesh.MultiCluster() {
+		warn("spec.mesh.clusters.remoteSyncFor", "has no effect with spec.mesh.clusters.topology %s: only a multi-cluster topology gets IstioRemoteClusterNotSynced", s.Mesh.Clusters.Topology)
+	}
 	// Only the cert-manager CA mode reads cert-manager's series (rules/certificates.go).
 	if s.Certificates.CA != CACertManager && !s.GatewaysListCertificates() {
 		warn("spec.prometheus.selectors.certManager", "has no effect with spec.certificates.ca %s: only the cert-manager mode reads cert-manager's series", s.Certificates.CA)

@@ -113,6 +113,8 @@ type Clusters struct {
 	Names []string `yaml:"names" json:"names,omitempty"`
 	// Primaries are the names of the clusters that run istiod under primary-remote (default: the first name); the control-plane alerts expect an istiod only there.
 	Primaries []string `yaml:"primaries" json:"primaries,omitempty"`
+	// RemoteSyncFor is how long an istiod may report a remote cluster not synced (istiod_remote_cluster_sync_status, Istio 1.29+) before IstioRemoteClusterNotSynced fires; multi-cluster topologies only.
+	RemoteSyncFor Duration `yaml:"remoteSyncFor" json:"remoteSyncFor" default:"10m" check:"for"`
 }
 
 // Topologies and label sources of spec.mesh.clusters.

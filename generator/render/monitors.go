@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
+	"github.com/meshslo/meshslo/generator/rules"
 )
 
 // Scrape targets for kube-prometheus-stack. Istio's own sample monitors
@@ -86,7 +87,34 @@ func BuildMonitors(c *config.Config) Monitors {
 			"matchExpressions", sequence(flow(mapping("key", "istio.io/tag", "operator", "DoesNotExist"))),
 		),
 		scalar("namespaceSelector"), mapping("matchNames", strs(p.Istiod.Namespace)),
-		scalar("endpoints"), sequence(mapping("port", IstiodMonitoringPort, "path", "/metrics")),
+		scalar("endpoints"), sequence(mapping("port", IstiodMonitoringPort, "path", "/metrics",
+			// istiod_remote_cluster_sync_status names the remote cluster
+			// in its own label cluster (istio/istio
+			// pkg/kube/multicluster/secretcontroller.go), the label that
+			// names a fleet's clusters: remote-written with
+			// external_labels {cluster: ...}, Prometheus keeps the
+			// series' own value, so the central store would file the
+			// series under the remote cluster, and every rule reading
+			// cluster as the istiod's cluster would be wrong. Moved to
+			// remote_cluster (rules.RemoteClusterLabel) and removed: an
+			// empty replacement deletes the label.
+			"metricRelabelings", sequence(
+				mapping(
+					"action", "replace",
+					"sourceLabels", flow(strs("__name__", "cluster")),
+					"regex", rules.RemoteClusterSyncMetric+";(.+)",
+					"replacement", "${1}",
+					"targetLabel", rules.RemoteClusterLabel,
+				),
+				mapping(
+					"action", "replace",
+					"sourceLabels", flow(strs("__name__")),
+					"regex", rules.RemoteClusterSyncMetric,
+					"replacement", "",
+					"targetLabel", "cluster",
+				),
+			),
+		)),
 	}
 
 	// Proxies: sidecars (injection-template.yaml), gateways

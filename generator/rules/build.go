@@ -26,6 +26,9 @@ func Build(c *config.Config) []File {
 	if canarySkip(c) == "" {
 		files = append(files, b.canaryVerdict())
 	}
+	if notMultiCluster(c) == "" {
+		files = append(files, b.remoteClusters())
+	}
 	// Several clusters: every expression keeps the cluster label (clusters.go).
 	return PerCluster(c, files)
 }

@@ -69,6 +69,9 @@ func TestGeneratedInputsUseStoredLabelSets(t *testing.T) {
 				if want == nil && source == catalogue.SourceProxy {
 					want = catalogue.StoredLabels(catalogue.SourceProxyNative, name)
 				}
+				if want == nil && source == catalogue.SourceIstiod {
+					want = catalogue.StoredLabels(catalogue.SourceIstiodRemote, name)
+				}
 				if want == nil {
 					continue
 				}
