@@ -9,6 +9,7 @@ import (
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/internal/realtools"
 	"github.com/meshslo/meshslo/generator/loader"
+	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/render"
 	"github.com/meshslo/meshslo/generator/rules"
 )
@@ -18,6 +19,28 @@ import (
 // clusters listed: a listed cluster that sends no series at all still
 // pages IstiodDown for itself.
 func TestListedClusterWithoutSeries(t *testing.T) {
+	runClusterScenario(t, "testdata/clusters-named.yaml", func(p *profile.Profile) {
+		p.Spec.Mesh.Clusters.Names = []string{"a", "b"}
+	})
+}
+
+// TestPrimaryRemoteCountsRemoteProxiesOnThePrimary runs
+// testdata/clusters-primary-remote.yaml over the multicluster profile
+// turned primary-remote (primary a, remote b): b's proxies stream to a's
+// istiod, so b running proxies that no pilot_xds of b counts pages
+// nothing, and a remote proxy losing its stream pages for the primary.
+func TestPrimaryRemoteCountsRemoteProxiesOnThePrimary(t *testing.T) {
+	runClusterScenario(t, "testdata/clusters-primary-remote.yaml", func(p *profile.Profile) {
+		p.Spec.Mesh.Clusters.Topology = profile.TopologyPrimaryRemote
+		p.Spec.Mesh.Clusters.Names = []string{"a", "b"}
+		p.Spec.Mesh.Clusters.Primaries = []string{"a"}
+	})
+}
+
+// runClusterScenario runs a hand-written promtool test with the real
+// promtool over the rules of the multicluster profile as tweak changes it.
+func runClusterScenario(t *testing.T, testFile string, tweak func(*profile.Profile)) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("-short skips the heavy tests (promtool); make test runs them")
 	}
@@ -27,7 +50,7 @@ func TestListedClusterWithoutSeries(t *testing.T) {
 		t.Fatal(fatal)
 	}
 	p := l.Profile
-	p.Spec.Mesh.Clusters.Names = []string{"a", "b"}
+	tweak(&p)
 	c, err := config.New(p)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +68,7 @@ func TestListedClusterWithoutSeries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	test, err := os.ReadFile("testdata/clusters-named.yaml")
+	test, err := os.ReadFile(testFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +77,6 @@ func TestListedClusterWithoutSeries(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command(bin, "test", "rules", file).CombinedOutput(); err != nil {
-		t.Errorf("promtool test rules %s: %v\n%s", file, err, out)
+		t.Errorf("promtool test rules %s: %v\n%s", testFile, err, out)
 	}
 }

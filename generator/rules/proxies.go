@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/config"
@@ -91,13 +92,7 @@ func (b *builder) proxies() File {
 				")",
 			), "Running istio-proxy containers (sidecars, native sidecars, gateways, waypoints, ztunnels): every xDS client "+
 				"istiod should have, from kube-state-metrics."),
-			record(ProxiesDisconnectedCount, lines(
-				"clamp_min(",
-				"  "+ProxiesExpectedCount+" - (sum("+istiod.Metric("pilot_xds")+") or vector(0)),",
-				"  0",
-				")",
-			), "Proxies that run but hold no xDS stream to any istiod (istioctl proxy-status does not list them): "+
-				"running istio-proxy containers minus the streams every istiod counts."),
+			b.disconnected(),
 			record(ProxyOutOfSync, lines(
 				"(",
 				reason(ReasonRejected, lines(
@@ -164,6 +159,61 @@ func (b *builder) proxies() File {
 					c.Profile.Spec.Proxies.OOMKilledWindow.String()+"; the pod lost its traffic while it restarted. Raise its memory limit."),
 		)},
 	}
+}
+
+// disconnected records the proxies that run but hold no xDS stream to
+// any istiod: running istio-proxy containers minus the streams istiod
+// counts (pilot_xds), or all of them where no istiod is up.
+//
+// Under primary-remote a remote cluster's proxies hold their stream to a
+// primary's istiod, whose pilot_xds carries the primary's cluster label,
+// so a count per cluster would call every remote proxy disconnected and
+// IstioProxiesStale would page for every remote all the time. There the
+// mesh is counted as one: every cluster's running proxies against every
+// primary's streams, recorded under the first primary's cluster label
+// (the remotes are left to their agents' own signal, which is per
+// cluster). Where the label is external each cluster's Prometheus sees
+// only its own series: a remote's has no pilot_xds at all, so the count
+// is recorded only where an istiod reports one (no vector(0) fallback:
+// IstiodDown and the agents' signal cover an istiod that is down).
+func (b *builder) disconnected() Rule {
+	c := b.c
+	m := c.Profile.Spec.Mesh
+	xds := c.Selectors.Istiod.Metric("pilot_xds")
+	comment := "Proxies that run but hold no xDS stream to any istiod (istioctl proxy-status does not list them): " +
+		"running istio-proxy containers minus the streams every istiod counts."
+	if m.Clusters.Topology != profile.TopologyPrimaryRemote {
+		return record(ProxiesDisconnectedCount, lines(
+			"clamp_min(",
+			"  "+ProxiesExpectedCount+" - (sum("+xds+") or vector(0)),",
+			"  0",
+			")",
+		), comment)
+	}
+	if !m.ClusterInSeries() {
+		return record(ProxiesDisconnectedCount, "clamp_min("+ProxiesExpectedCount+" - sum("+xds+"), 0)",
+			comment+" Primary-remote with an external cluster label: only where an istiod reports its streams (a remote's "+
+				"Prometheus has none; its proxies are left to their agents' signal).")
+	}
+	primaries := m.ControlPlaneClusters()
+	if len(primaries) == 0 {
+		// No cluster named: nothing to file the mesh's count under.
+		return record(ProxiesDisconnectedCount, "clamp_min("+ProxiesExpectedCount+" - sum("+xds+"), 0)",
+			comment+" Primary-remote without spec.mesh.clusters.names: only in clusters whose istiod reports streams.")
+	}
+	// Every series filed under the first primary, its own cluster kept
+	// in origin_cluster so the series of two clusters stay distinct.
+	onPrimary := func(expr string) string {
+		kept := `label_replace(` + expr + `, "origin_cluster", "$1", "` + m.ClusterLabel + `", "(.*)")`
+		return `label_replace(` + kept + `, "` + m.ClusterLabel + `", ` + strconv.Quote(primaries[0]) + `, "", "")`
+	}
+	return record(ProxiesDisconnectedCount, lines(
+		"clamp_min(",
+		"    sum("+onPrimary(ProxiesExpectedCount)+")",
+		"  - (sum("+onPrimary(xds)+") or vector(0)),",
+		"  0",
+		")",
+	), comment+" Primary-remote: the mesh counted as one (remote proxies stream to a primary's istiod), under the first primary, "+primaries[0]+".")
 }
 
 // Alert names of this concern.

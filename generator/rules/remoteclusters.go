@@ -51,7 +51,7 @@ var remoteClusterAlerts = []*Descriptor{
 			return []Threshold{{Alert: AlertIstioRemoteClusterNotSynced, Severity: profile.SeverityWarning,
 				Condition: "an istiod pod reports a remote cluster in a state other than synced (" + RemoteClusterSyncMetric + ", Istio 1.29+) for " + f.String(),
 				Fields:    []string{"spec.mesh.clusters.remoteSyncFor"},
-				Value:     0, Shown: "1 istiod pod", For: f}}
+				Value:     0, Shown: "0 pods not synced", For: f}}
 		},
 	},
 }
@@ -64,8 +64,8 @@ var remoteClusterAlerts = []*Descriptor{
 func (b *builder) remoteClusters() File {
 	c := b.c
 	notSynced := c.Selectors.Istiod.With(selector.NotEqual("status", "synced"))
-	expr := "count by (" + RemoteClusterLabel + ") (" + notSynced.Metric(RemoteClusterSyncMetric) + " == 1)"
 	t := b.thresholds(AlertIstioRemoteClusterNotSynced)[0]
+	expr := "count by (" + RemoteClusterLabel + ") (" + notSynced.Metric(RemoteClusterSyncMetric) + " == 1) > " + num(t.Value)
 	r := b.alert(t, expr, "istiod has not synced a remote cluster.",
 		"{{ $value }} istiod pod(s) have reported remote cluster {{ $labels."+RemoteClusterLabel+" }} not synced for "+t.For.String()+
 			": endpoints and services of that cluster are stale or missing in their proxies' config.")
