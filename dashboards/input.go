@@ -44,6 +44,8 @@ type Input struct {
 	ConflictGauges []string `json:"conflictGauges"`
 	// Gateways are the profile's gateways (dashboards/gateways.go).
 	Gateways []Gateway `json:"gateways"`
+	// Waypoints are the profile's waypoints (dashboards/waypoints.go).
+	Waypoints []Waypoint `json:"waypoints"`
 	// Upgrade is the canary upgrade row's input (upgrade.go).
 	Upgrade Upgrade `json:"upgrade"`
 }
@@ -331,6 +333,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 	}
 	in.AllSLOs = allSLOs(in.SLOs)
 	in.Gateways = gateways(c)
+	in.Waypoints = waypoints(c)
 	for _, a := range rules.Alerts(files) {
 		if !slices.Contains(in.Alerts, a.Alert) {
 			in.Alerts = append(in.Alerts, a.Alert)

@@ -217,7 +217,26 @@ function(meshslo)
                      ] else [])),
                    ]
                    for gw in m.gateways
-                 ]) + [
+                 ]) + (
+                   // Waypoints (spec.waypoints): per waypoint, the requests its
+                   // pods report (reporter="waypoint") and their health.
+                   if std.length(m.waypoints) > 0 then [g.row('Waypoints')] else []
+                 ) + [
+                   g.line(6, [
+                     g.timeseries('%s/%s: request rate' % [wp.namespace, wp.name], 'Requests the waypoint %s/%s proxies, per second, as its own pods report them (reporter="waypoint").' % [wp.namespace, wp.name],
+                                  'reqps', [g.target('sum(rate(%s[$__rate_interval]))' % mesh.sel('istio_requests_total', [wp.requests]), 'requests')], min=0),
+                     g.timeseries('%s/%s: error ratio' % [wp.namespace, wp.name], 'Share of the waypoint\'s requests answered 5xx (by the waypoint or its upstream).',
+                                  'percentunit', [g.target('sum(rate(%s[$__rate_interval])) / sum(rate(%s[$__rate_interval]))' % [mesh.sel('istio_requests_total', [wp.requests, 'response_code=~"5.."']), mesh.sel('istio_requests_total', [wp.requests])], '5xx')], min=0),
+                   ] + (if wp.health then [
+                     g.timeseries('%s/%s: available pods' % [wp.namespace, wp.name], 'Available pods of the waypoint Deployment %s (kube-state-metrics). IstioWaypointReplicasBelowMinimum pages at 0%s.' % [wp.workload, if wp.minReplicas > 1 then ' and tickets below %d (dashed)' % wp.minReplicas else ''],
+                                  'short', [g.target('max(%s)' % mesh.sel('kube_deployment_status_replicas_available', [wp.deployment]), 'available')],
+                                  g.thresholds('red', [{ value: 1, color: 'orange' }] + (if wp.minReplicas > 1 then [{ value: wp.minReplicas, color: 'green' }] else [])), min=0),
+                     g.timeseries('%s/%s: memory / limit' % [wp.namespace, wp.name], 'Each waypoint pod\'s istio-proxy working set over its live memory limit. IstioWaypointMemoryHigh: warning at %s%%, critical at %s%% (dashed).' % [mesh.num(wp.memoryWarningRatio * 100), mesh.num(wp.memoryCriticalRatio * 100)],
+                                  'percentunit', [g.target(wp.memoryRatio, '{{pod}}')],
+                                  mesh.above(wp.memoryWarningRatio, wp.memoryCriticalRatio), min=0),
+                   ] else []))
+                   for wp in m.waypoints
+                 ] + [
                    // Time left on the mesh CA certificates (those spec.certificates.ca
                    // has), on workload certificates, and failed certificate signing.
                    g.row('Certificates'),

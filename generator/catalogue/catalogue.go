@@ -39,7 +39,7 @@ const (
 	ztunnel          = "istio/ztunnel src/metrics/*.rs"
 	cadvisor         = "google/cadvisor metrics/prometheus.go; docs/storage/prometheus.md"
 	ksm              = "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md, internal/store/pod.go"
-	ksmDeployment    = "kubernetes/kube-state-metrics docs/metrics/workload/deployment-metrics.md, internal/store/deployment.go (labels namespace, deployment); read for gateway Deployments"
+	ksmDeployment    = "kubernetes/kube-state-metrics docs/metrics/workload/deployment-metrics.md, internal/store/deployment.go (labels namespace, deployment); read for gateway and waypoint Deployments (istiod names a waypoint's Deployment after its Gateway: istio/istio pilot/pkg/config/kube/gatewaycommon/classinfo.go DisableNameSuffix, deploymentcontroller.go DeploymentName)"
 	ksmZtunnel       = "kubernetes/kube-state-metrics internal/store/pod.go (kube_pod_info{node, created_by_kind, created_by_name, host_ip, pod_ip, priority_class, host_network}, kube_pod_status_ready{condition=true|false|unknown}), internal/store/daemonset.go (kube_daemonset_status_*{namespace, daemonset}), internal/store/node.go (kube_node_info{node, ...})"
 	ztunnelL4        = "istio/ztunnel src/proxy/metrics.rs: tcp_connections_opened/closed (every version; closed carries response_flags DENY and CONNECT from 1.24, DENY only in 1.22-1.23, and TLS_FAILURE, H2_HANDSHAKE_FAILURE, NETWORK_POLICY, IDENTITY_ERROR, CERT_REVOKED from 1.29), tcp_connections_failed (1.29+, the closes with a failure flag), under the istio_ prefix (src/metrics.rs)"
 	ksmHPA           = "kubernetes/kube-state-metrics docs/metrics/workload/horizontalpodautoscaler-metrics.md, internal/store/hpa.go"

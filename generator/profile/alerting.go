@@ -28,6 +28,7 @@ var AlertNames = []string{
 	"IstioCACertificateRotationDue", "IstioCertificateMetricsAbsent", "IstioWorkloadCertificateRotationStalled",
 	"IstioCertificateSigningFailures", "IstioZtunnelUnavailable", "IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
 	"IstioGatewayReplicasBelowMinimum", "IstioGatewayMemoryHigh", "IstioGatewayCPUHigh", "IstioGatewayCertificateExpiring",
+	"IstioWaypointReplicasBelowMinimum", "IstioWaypointMemoryHigh", "IstioWaypointCPUHigh",
 	"IstioCanaryRegression", "IstioRemoteClusterNotSynced",
 }
 

@@ -65,6 +65,27 @@ func TestBadProfiles(t *testing.T) {
 		{"l4 latency", spec("dataPlane: ambient", "slos: [{name: a, sli: latency, sliSource: l4, objective: 99}]"), []string{
 			`bad.yaml:6:45: spec.slos[0].sliSource: ztunnel's L4 metrics have no request latency (no istio_request_duration_milliseconds); a latency SLO needs sliSource waypoint, sidecar or auto`,
 		}},
+		// spec.waypoints.
+		{"waypoints in a sidecar mesh", spec("waypoints: [{name: waypoint, namespace: shop}]"), []string{
+			`bad.yaml:5:14: spec.waypoints: waypoints run only in an ambient mesh, but spec.dataPlane is sidecar: set spec.dataPlane to ambient or mixed, or remove spec.waypoints`,
+		}},
+		{"waypoint without namespace", spec("dataPlane: mixed", "waypoints: [{name: waypoint}]"), []string{
+			`bad.yaml:6:15: spec.waypoints[0].namespace: missing; expected the namespace of the waypoint's Gateway`,
+		}},
+		{"waypoint names", spec("dataPlane: ambient", "waypoints: [{name: Way_point, namespace: shop}, {name: waypoint, namespace: \"Shop\"}, {name: w, namespace: shop, workload: \"a/b\"}]"), []string{
+			`bad.yaml:6:22: spec.waypoints[0].name: expected the waypoint's Gateway name: 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit, got "Way_point"`,
+			`bad.yaml:6:79: spec.waypoints[1].namespace: expected a Kubernetes namespace (a DNS label), got "Shop"`,
+			`bad.yaml:6:125: spec.waypoints[2].workload: expected a Deployment name (a DNS subdomain), got "a/b"`,
+		}},
+		{"waypoint duplicates", spec("dataPlane: ambient", "waypoints: [{name: waypoint, namespace: shop}, {name: waypoint, namespace: shop}, {name: reviews, namespace: shop, workload: waypoint}, {name: waypoint, namespace: cart}]"), []string{
+			`bad.yaml:6:57: spec.waypoints[1].name: duplicate waypoint shop/waypoint (also spec.waypoints[0])`,
+			`bad.yaml:6:128: spec.waypoints[2].workload: spec.waypoints[0] is already the Deployment shop/waypoint; one entry per waypoint Deployment`,
+		}},
+		{"waypoint health", spec("dataPlane: ambient", "waypoints: [{name: waypoint, namespace: shop, minReplicas: 1001, memoryWarningRatio: 0.95, memoryCriticalRatio: 0.9, cpuWarningRatio: 1.5}]"), []string{
+			`bad.yaml:6:62: spec.waypoints[0].minReplicas: expected 1 to 1000 available pods, got 1001`,
+			`bad.yaml:6:88: spec.waypoints[0].memoryWarningRatio: expected the warning threshold 0.95 to be below spec.waypoints[0].memoryCriticalRatio (0.9)`,
+			`bad.yaml:6:137: spec.waypoints[0].cpuWarningRatio: expected a ratio between 0 and 1 (exclusive), got 1.5`,
+		}},
 		// spec.alerting.
 		{"duplicate receiver names", spec("alerting: {receivers: [{name: pager, severity: critical}, {name: pager, severity: warning}]}"), []string{
 			`bad.yaml:5:68: spec.alerting.receivers[1].name: duplicate receiver name "pager" (also spec.alerting.receivers[0])`,

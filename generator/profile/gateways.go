@@ -7,7 +7,6 @@ package profile
 
 import (
 	"fmt"
-	"reflect"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -57,16 +56,7 @@ func fillGatewayDefaults(p *Profile) {
 		if g.Namespace == "" {
 			g.Namespace = DefaultGatewayNamespace
 		}
-		rv := reflect.ValueOf(g).Elem()
-		for k := 0; k < rv.NumField(); k++ {
-			def, ok := rv.Type().Field(k).Tag.Lookup("default")
-			if !ok || !rv.Field(k).IsZero() {
-				continue
-			}
-			if err := setFromTag(rv.Field(k), def); err != nil {
-				panic(fmt.Sprintf("profile: Gateway.%s: default %q: %v", rv.Type().Field(k).Name, def, err))
-			}
-		}
+		fillTagDefaults("Gateway", g)
 		for j := range g.SLOs {
 			s := &g.SLOs[j]
 			if s.Window == 0 {
@@ -128,11 +118,8 @@ func validateGateways(v *validator, s *Spec) {
 			workloads[w] = i
 		}
 		v.oneOf(f+".kind", g.Kind, GatewayKinds)
-		if g.MinReplicas < 1 || g.MinReplicas > 1000 {
-			v.add(f+".minReplicas", "expected 1 to 1000 available pods, got %d", g.MinReplicas)
-		}
+		validateProxyHealth(v, f, g.Health())
 		v.checkTagged(f, &g)
-		v.below(f+".memoryWarningRatio", f+".memoryCriticalRatio", g.MemoryWarningRatio, g.MemoryCriticalRatio, FormatNumber)
 		v.within(f+".certificateExpiryWarning", g.CertificateExpiryWarning, Duration(time.Hour), MaxGatewayCertificateExpiry, "a certificate's time left", false)
 		v.within(f+".certificateExpiryCritical", g.CertificateExpiryCritical, Duration(time.Hour), MaxGatewayCertificateExpiry, "a certificate's time left", false)
 		if g.CertificateExpiryCritical >= g.CertificateExpiryWarning {

@@ -85,6 +85,7 @@ func Load(file string, data []byte) (*Loaded, Errors) {
 	l.failed = d.failed
 	fillSLODefaults(&l.Profile)
 	fillGatewayDefaults(&l.Profile)
+	fillWaypointDefaults(&l.Profile)
 	// Decode errors leave the field at its default, so the caller can still
 	// validate the rest and report every problem in one run.
 	d.errs.Sort()

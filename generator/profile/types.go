@@ -50,6 +50,10 @@ type Spec struct {
 	// Gateways are the mesh's ingress, egress and east-west gateways, each
 	// with its own SLOs and health alerts; empty: none.
 	Gateways []Gateway `yaml:"gateways" json:"gateways,omitempty"`
+	// Waypoints are the ambient mesh's waypoint proxies (spec.dataPlane
+	// ambient or mixed), each watched like a gateway's Deployment: available
+	// pods, memory and CPU against the live limits; empty: none.
+	Waypoints []Waypoint `yaml:"waypoints" json:"waypoints,omitempty"`
 	// BurnRates are the multiwindow burn-rate alert tiers shared by every SLO.
 	BurnRates   []BurnRate  `yaml:"burnRates" json:"burnRates"`
 	ErrorBudget ErrorBudget `yaml:"errorBudget" json:"errorBudget"`
@@ -695,4 +699,46 @@ type GatewaySLO struct {
 	// Labels are added to every alert of the SLO and its recorded series
 	// (team: edge), for Alertmanager to route on.
 	Labels map[string]string `yaml:"labels" json:"labels,omitempty"`
+}
+
+// Waypoint is one ambient waypoint proxy: a Deployment that istiod's
+// deployment controller creates from a Gateway of gatewayClassName
+// istio-waypoint (istio/istio pilot/pkg/config/kube/gatewaycommon), whose
+// pods run one istio-proxy container (istio-discovery's files/waypoint.yaml).
+// Its health is watched like a gateway's. A field with a default takes it
+// when left out or written as 0.
+type Waypoint struct {
+	// Name is the waypoint's Gateway name: the waypoint label of its
+	// alerts and recorded series. A DNS label, unique in its namespace.
+	Name string `yaml:"name" json:"name"`
+	// Namespace is the namespace of the waypoint's Gateway, Deployment
+	// and pods (required).
+	Namespace string `yaml:"namespace" json:"namespace"`
+	// Workload is the waypoint's Deployment name: istiod names it after
+	// the Gateway (the istio-waypoint class disables the class-name
+	// suffix) unless the Gateway's gateway.istio.io/name-override
+	// annotation names it; empty: the waypoint's name.
+	Workload string `yaml:"workload" json:"workload,omitempty"`
+	// MinReplicas is how many waypoint pods must be available: none pages,
+	// and with a minimum above 1 fewer tickets. istiod creates a waypoint
+	// Deployment with one replica (0 keeps the default).
+	MinReplicas int `yaml:"minReplicas" json:"minReplicas" default:"1"`
+	// ReplicasFor is how long the waypoint may have fewer available pods
+	// than MinReplicas (or none) before alerting.
+	ReplicasFor Duration `yaml:"replicasFor" json:"replicasFor" default:"5m" check:"for"`
+	// MemoryWarningRatio is the share of a waypoint pod's live memory
+	// limit its istio-proxy container may use before a ticket.
+	MemoryWarningRatio float64 `yaml:"memoryWarningRatio" json:"memoryWarningRatio" default:"0.8" check:"ratio"`
+	// MemoryCriticalRatio is the share of the live memory limit that
+	// pages; above MemoryWarningRatio.
+	MemoryCriticalRatio float64 `yaml:"memoryCriticalRatio" json:"memoryCriticalRatio" default:"0.9" check:"ratio"`
+	// MemoryFor is how long a waypoint pod's memory must stay above a
+	// ratio before alerting.
+	MemoryFor Duration `yaml:"memoryFor" json:"memoryFor" default:"5m" check:"for"`
+	// CPUWarningRatio is the share of a waypoint pod's live CPU limit its
+	// istio-proxy container may use before a ticket.
+	CPUWarningRatio float64 `yaml:"cpuWarningRatio" json:"cpuWarningRatio" default:"0.8" check:"ratio"`
+	// CPUFor is how long a waypoint pod's CPU must stay above
+	// CPUWarningRatio before alerting.
+	CPUFor Duration `yaml:"cpuFor" json:"cpuFor" default:"15m" check:"for"`
 }

@@ -166,6 +166,7 @@ func Validate(p *Profile) Errors {
 	validateLatencyBuckets(v, s.Mesh.LatencyBuckets)
 	validateSLOModel(v, s)
 	validateGateways(v, s)
+	validateWaypoints(v, s)
 	validateBurnRates(v, s.BurnRates, s.SLOs)
 	v.forDuration("spec.errorBudget.exhaustedFor", s.ErrorBudget.ExhaustedFor)
 	validateAlerting(v, s)

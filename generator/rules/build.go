@@ -23,6 +23,9 @@ func Build(c *config.Config) []File {
 	if gw := b.gateways(); len(gw.Groups) > 0 {
 		files = append(files, gw)
 	}
+	if wp := b.waypoints(); len(wp.Groups) > 0 {
+		files = append(files, wp)
+	}
 	if canarySkip(c) == "" {
 		files = append(files, b.canaryVerdict())
 	}

@@ -40,43 +40,86 @@ func gatewaySource(g profile.Gateway) struct{ namespace, workload, pod string } 
 
 // gatewayPod is the i-th pod of the gateway's Deployment.
 func gatewayPod(g profile.Gateway, i int) string {
-	return g.WorkloadName() + "-6b8f9c7d5-" + podSuffix(10+i)
+	return g.WorkloadName() + "-" + gatewayPodHash + "-" + podSuffix(10+i)
 }
 
-// gatewayLimitCores and gatewayLimitBytes are the gateway chart's default
-// limits (istio/istio manifests/charts/gateway/values.yaml: resources.limits
-// cpu 2000m, memory 1024Mi), the live limits of the test gateways.
+// The pod-template-hash of the test gateways' and waypoints' pods (the
+// Deployment controller names pods <deployment>-<hash>-<suffix>).
 const (
-	gatewayLimitCores = 2
-	gatewayLimitBytes = 1 << 30
+	gatewayPodHash  = "6b8f9c7d5"
+	waypointPodHash = "7b9c5d4f6"
 )
+
+// proxyLimitCores and proxyLimitBytes are the charts' default limits, the
+// live limits of the test gateways and waypoints: the gateway chart's
+// (istio/istio manifests/charts/gateway/values.yaml: resources.limits cpu
+// 2000m, memory 1024Mi) and istiod's waypoint template's
+// (manifests/charts/istio-control/istio-discovery/values.yaml:
+// global.waypoint.resources.limits cpu 2, memory 1Gi) are the same.
+const (
+	proxyLimitCores = 2
+	proxyLimitBytes = 1 << 30
+)
+
+// proxyHealth is what a health suite needs of its kind.
+type proxyHealth struct {
+	file, comment                        string
+	replicasAlert, memoryAlert, cpuAlert string
+	records                              []string
+	hash                                 string
+}
+
+var gatewayHealth = proxyHealth{
+	file: "gateways.test.yaml", comment: "Gateway alerts at the edges of their thresholds: available pods, memory and CPU against the live limits, TLS certificates.",
+	replicasAlert: rules.AlertIstioGatewayReplicasBelowMinimum, memoryAlert: rules.AlertIstioGatewayMemoryHigh, cpuAlert: rules.AlertIstioGatewayCPUHigh,
+	records: []string{rules.GatewayMemoryRatio, rules.GatewayCPURatio}, hash: gatewayPodHash,
+}
+
+var waypointHealth = proxyHealth{
+	file: "waypoints.test.yaml", comment: "Waypoint alerts at the edges of their thresholds: available pods, memory and CPU against the live limits.",
+	replicasAlert: rules.AlertIstioWaypointReplicasBelowMinimum, memoryAlert: rules.AlertIstioWaypointMemoryHigh, cpuAlert: rules.AlertIstioWaypointCPUHigh,
+	records: []string{rules.WaypointMemoryRatio, rules.WaypointCPURatio}, hash: waypointPodHash,
+}
 
 // gateways is the suite of the gateways' health alerts; nil without gateways.
 func (b *builder) gateways() *suite {
 	gws := b.c.Profile.Spec.Gateways
-	if len(gws) == 0 {
+	return b.proxyHealthSuite(gatewayHealth, rules.Gateways(b.c), []string{rules.AlertIstioGatewayCertificateExpiring}, func(i int) []*testGroup {
+		if g := gws[i]; len(g.Certificates) > 0 {
+			return b.gatewayCertCases(g)
+		}
+		return nil
+	})
+}
+
+// waypoints is the suite of the waypoints' health alerts; nil without waypoints.
+func (b *builder) waypoints() *suite {
+	return b.proxyHealthSuite(waypointHealth, rules.Waypoints(b.c), nil, func(int) []*testGroup { return nil })
+}
+
+// proxyHealthSuite tests the health alerts of every Deployment of a kind,
+// with extra(i) the further cases of the i-th (more: their alerts); nil
+// when there is none.
+func (b *builder) proxyHealthSuite(k proxyHealth, ds []rules.ProxyDeployment, more []string, extra func(i int) []*testGroup) *suite {
+	if len(ds) == 0 {
 		return nil
 	}
-	s := b.newSuite("gateways.test.yaml", "Gateway alerts at the edges of their thresholds: available pods, memory and CPU against the live limits, TLS certificates.")
-	for _, a := range []string{rules.AlertIstioGatewayReplicasBelowMinimum, rules.AlertIstioGatewayMemoryHigh, rules.AlertIstioGatewayCPUHigh, rules.AlertIstioGatewayCertificateExpiring} {
+	s := b.newSuite(k.file, k.comment)
+	for _, a := range append([]string{k.replicasAlert, k.memoryAlert, k.cpuAlert}, more...) {
 		if b.generated(a) {
 			s.alerts = append(s.alerts, a)
 		}
 	}
-	if b.generated(rules.AlertIstioGatewayMemoryHigh) {
-		s.records = []string{rules.GatewayMemoryRatio, rules.GatewayCPURatio}
+	if b.generated(k.memoryAlert) {
+		s.records = k.records
 	}
-	for _, g := range gws {
-		var ws []*watch
-		if b.generated(rules.AlertIstioGatewayReplicasBelowMinimum) {
-			ws = append(ws, b.gatewayReplicasWatch(g), b.gatewayMemoryWatch(g), b.gatewayCPUWatch(g))
+	for i, d := range ds {
+		if b.generated(k.replicasAlert) {
+			for _, w := range []*watch{b.proxyReplicasWatch(k, d), b.proxyMemoryWatch(k, d), b.proxyCPUWatch(k, d)} {
+				s.Tests = append(s.Tests, b.edgeCases(w)...)
+			}
 		}
-		for _, w := range ws {
-			s.Tests = append(s.Tests, b.edgeCases(w)...)
-		}
-		if len(g.Certificates) > 0 {
-			s.Tests = append(s.Tests, b.gatewayCertCases(g)...)
-		}
+		s.Tests = append(s.Tests, extra(i)...)
 	}
 	if len(s.Tests) == 0 {
 		return nil
@@ -84,87 +127,101 @@ func (b *builder) gateways() *suite {
 	return s
 }
 
-func gatewayMatch(g profile.Gateway, severity string) map[string]string {
-	return map[string]string{"severity": severity, profile.GatewayLabel: g.Name}
+// proxyPod is the i-th pod of the Deployment.
+func proxyPod(k proxyHealth, d rules.ProxyDeployment, i int) string {
+	return d.Workload + "-" + k.hash + "-" + podSuffix(10+i)
 }
 
-// gatewayReplicasWatch: kube-state-metrics' available replicas of the
-// gateway's Deployment, with another Deployment of the namespace at zero
-// that must not count.
-func (b *builder) gatewayReplicasWatch(g profile.Gateway) *watch {
-	min := float64(g.MinReplicas)
-	dep := func(name string) lbls { return b.kubeStateMetricsObject(g.Namespace).with("deployment", name) }
+// proxyLabels are d's labels with more.
+func proxyLabels(d rules.ProxyDeployment, more lbls) lbls {
+	for k, v := range d.Labels {
+		more[k] = v
+	}
+	return more
+}
+
+func proxyMatch(d rules.ProxyDeployment, severity string) map[string]string {
+	return proxyLabels(d, lbls{"severity": severity})
+}
+
+// proxyReplicasWatch: kube-state-metrics' available replicas of the
+// Deployment, with another Deployment of the namespace at zero that must
+// not count. With a minimum of 1 only the page exists.
+func (b *builder) proxyReplicasWatch(k proxyHealth, d rules.ProxyDeployment) *watch {
+	min := float64(d.Health.MinReplicas)
+	dep := func(name string) lbls { return b.kubeStateMetricsObject(d.Namespace).with("deployment", name) }
 	w := &watch{
-		alert: rules.AlertIstioGatewayReplicasBelowMinimum, baseline: min,
-		labels: lbls{"namespace": g.Namespace, "deployment": g.WorkloadName()},
-		show:   func(f float64) string { return g.Name + ": " + num(f) + " available of " + num(min) },
+		alert: k.replicasAlert, baseline: min,
+		labels: lbls{"namespace": d.Namespace, "deployment": d.Workload},
+		show:   func(f float64) string { return d.ID() + ": " + num(f) + " available of " + num(min) },
 		inputs: func(level func(profile.Duration) float64, n int) []series {
 			return []series{
-				{dep(g.WorkloadName()).of("kube_deployment_status_replicas_available"), gauge(b.levels(level, n))},
-				{dep(g.WorkloadName() + "-canary").of("kube_deployment_status_replicas_available"), gauge(constant(0, n))},
+				{dep(d.Workload).of("kube_deployment_status_replicas_available"), gauge(b.levels(level, n))},
+				{dep(d.Workload + "-canary").of("kube_deployment_status_replicas_available"), gauge(constant(0, n))},
 			}
 		},
 	}
-	w.sevs = []sev{
-		{rule: b.rule(w.alert, gatewayMatch(g, profile.SeverityWarning)), holds: lt(min), above: min - 1, below: min},
-		{rule: b.rule(w.alert, gatewayMatch(g, profile.SeverityCritical)), holds: lt(1), above: 0, below: 1},
+	if min > 1 {
+		w.sevs = append(w.sevs, sev{rule: b.rule(w.alert, proxyMatch(d, profile.SeverityWarning)), holds: lt(min), above: min - 1, below: min})
 	}
+	w.sevs = append(w.sevs, sev{rule: b.rule(w.alert, proxyMatch(d, profile.SeverityCritical)), holds: lt(1), above: 0, below: 1})
 	return w
 }
 
-// gatewayMemoryWatch: the first gateway pod's istio-proxy working set
-// against its kube-state-metrics limit; the pod's total (container="")
-// and a longer-named Deployment's pod far past its limit must not count.
-func (b *builder) gatewayMemoryWatch(g profile.Gateway) *watch {
-	pod, other := gatewayPod(g, 0), g.WorkloadName()+"-internal-7d9c8b6f5-"+podSuffix(12)
-	bytes := func(r float64) float64 { return math.Round(r * gatewayLimitBytes) }
+// proxyMemoryWatch: the first pod's istio-proxy working set against its
+// kube-state-metrics limit; the pod's total (container="") and a
+// longer-named Deployment's pod far past its limit must not count.
+func (b *builder) proxyMemoryWatch(k proxyHealth, d rules.ProxyDeployment) *watch {
+	pod, other := proxyPod(k, d, 0), d.Workload+"-internal-7d9c8b6f5-"+podSuffix(12)
+	h := d.Health
+	bytes := func(r float64) float64 { return math.Round(r * proxyLimitBytes) }
 	w := &watch{
-		alert: rules.AlertIstioGatewayMemoryHigh, baseline: g.MemoryWarningRatio / 2,
-		labels: lbls{"namespace": g.Namespace, "pod": pod, profile.GatewayLabel: g.Name}, show: percent,
+		alert: k.memoryAlert, baseline: h.MemoryWarningRatio / 2,
+		labels: proxyLabels(d, lbls{"namespace": d.Namespace, "pod": pod}), show: percent,
 		inputs: func(level func(profile.Duration) float64, n int) []series {
 			side := mapf(b.levels(level, n), bytes)
-			c := func(p, container, image string) lbls { return b.cadvisor(g.Namespace, p, container, image) }
+			c := func(p, container, image string) lbls { return b.cadvisor(d.Namespace, p, container, image) }
 			total := mapf(side, func(v float64) float64 { return v + 1<<20 })
 			return b.keep(
 				series{c(pod, catalogue.SidecarContainer, proxyImage).of("container_memory_working_set_bytes"), gauge(side)},
 				series{c(pod, "", "").of("container_memory_working_set_bytes"), gauge(total)},
-				series{c(pod, catalogue.SidecarContainer, proxyImage).of("container_spec_memory_limit_bytes"), gauge(constant(gatewayLimitBytes, n))},
-				series{b.resource(g.Namespace, pod, catalogue.SidecarContainer, "limits", "memory", false), gauge(constant(gatewayLimitBytes, n))},
-				series{c(other, catalogue.SidecarContainer, proxyImage).of("container_memory_working_set_bytes"), gauge(constant(gatewayLimitBytes, n))},
-				series{b.resource(g.Namespace, other, catalogue.SidecarContainer, "limits", "memory", false), gauge(constant(gatewayLimitBytes/2, n))},
+				series{c(pod, catalogue.SidecarContainer, proxyImage).of("container_spec_memory_limit_bytes"), gauge(constant(proxyLimitBytes, n))},
+				series{b.resource(d.Namespace, pod, catalogue.SidecarContainer, "limits", "memory", false), gauge(constant(proxyLimitBytes, n))},
+				series{c(other, catalogue.SidecarContainer, proxyImage).of("container_memory_working_set_bytes"), gauge(constant(proxyLimitBytes, n))},
+				series{b.resource(d.Namespace, other, catalogue.SidecarContainer, "limits", "memory", false), gauge(constant(proxyLimitBytes/2, n))},
 			)
 		},
 	}
-	value := func(q float64) float64 { return bytes(q) / gatewayLimitBytes }
+	value := func(q float64) float64 { return bytes(q) / proxyLimitBytes }
 	for _, t := range []struct {
 		severity string
 		ratio    float64
-	}{{profile.SeverityWarning, g.MemoryWarningRatio}, {profile.SeverityCritical, g.MemoryCriticalRatio}} {
-		w.sevs = append(w.sevs, sev{rule: b.rule(w.alert, gatewayMatch(g, t.severity)),
+	}{{profile.SeverityWarning, h.MemoryWarningRatio}, {profile.SeverityCritical, h.MemoryCriticalRatio}} {
+		w.sevs = append(w.sevs, sev{rule: b.rule(w.alert, proxyMatch(d, t.severity)),
 			holds: func(q float64) bool { return value(q) >= t.ratio }, value: value, above: above(t.ratio), below: below(t.ratio)})
 	}
 	return w
 }
 
-// gatewayCPUWatch: the first gateway pod's istio-proxy CPU against its
+// proxyCPUWatch: the first pod's istio-proxy CPU against its
 // kube-state-metrics CPU limit; the pod total counts the same CPU again.
-func (b *builder) gatewayCPUWatch(g profile.Gateway) *watch {
-	pod := gatewayPod(g, 0)
+func (b *builder) proxyCPUWatch(k proxyHealth, d rules.ProxyDeployment) *watch {
+	pod := proxyPod(k, d, 0)
+	r := d.Health.CPUWarningRatio
 	w := &watch{
-		alert: rules.AlertIstioGatewayCPUHigh, window: b.window(rules.AlertIstioGatewayCPUHigh), baseline: g.CPUWarningRatio / 2,
-		labels: lbls{"namespace": g.Namespace, "pod": pod, profile.GatewayLabel: g.Name}, show: percent,
+		alert: k.cpuAlert, window: b.window(k.cpuAlert), baseline: r / 2,
+		labels: proxyLabels(d, lbls{"namespace": d.Namespace, "pod": pod}), show: percent,
 		inputs: func(level func(profile.Duration) float64, n int) []series {
-			use := b.slopes(level, n, func(r float64) float64 { return r * gatewayLimitCores })
-			c := func(container, image string) lbls { return b.cadvisor(g.Namespace, pod, container, image) }
+			use := b.slopes(level, n, func(r float64) float64 { return r * proxyLimitCores })
+			c := func(container, image string) lbls { return b.cadvisor(d.Namespace, pod, container, image) }
 			return b.keep(
 				series{c(catalogue.SidecarContainer, proxyImage).of("container_cpu_usage_seconds_total"), counter(5123.5, use)},
 				series{c("", "").of("container_cpu_usage_seconds_total"), counter(5130.25, use)},
-				series{b.resource(g.Namespace, pod, catalogue.SidecarContainer, "limits", "cpu", false), gauge(constant(gatewayLimitCores, n))},
+				series{b.resource(d.Namespace, pod, catalogue.SidecarContainer, "limits", "cpu", false), gauge(constant(proxyLimitCores, n))},
 			)
 		},
 	}
-	w.sevs = []sev{{rule: b.rule(w.alert, gatewayMatch(g, profile.SeverityWarning)), holds: ge(g.CPUWarningRatio),
-		above: above(g.CPUWarningRatio), below: below(g.CPUWarningRatio)}}
+	w.sevs = []sev{{rule: b.rule(w.alert, proxyMatch(d, profile.SeverityWarning)), holds: ge(r), above: above(r), below: below(r)}}
 	return w
 }
 
