@@ -26,6 +26,7 @@ func Build(c *config.Config) []File {
 	if canarySkip(c) == "" {
 		files = append(files, b.canaryVerdict())
 	}
+	files = append(files, b.versions())
 	// Several clusters: every expression keeps the cluster label (clusters.go).
 	return PerCluster(c, files)
 }
