@@ -29,6 +29,7 @@ var AlertNames = []string{
 	"IstioCertificateSigningFailures", "IstioZtunnelUnavailable", "IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
 	"IstioGatewayReplicasBelowMinimum", "IstioGatewayMemoryHigh", "IstioGatewayCPUHigh", "IstioGatewayCertificateExpiring",
 	"IstioCanaryRegression",
+	"IstioProxyVersionSkew", "IstioZtunnelVersionSkew",
 }
 
 // ReceiverSeverities are the values of spec.alerting.receivers[].severity
