@@ -174,9 +174,14 @@ func presence(levels []float64, v float64) string {
 		for j < len(vals) && vals[j] == vals[i] && vals[i] != "stale" {
 			j++
 		}
-		if j-i == 1 {
+		switch {
+		case j-i == 1:
 			parts = append(parts, vals[i])
-		} else {
+		case vals[i] == "_":
+			// _xN is N blanks; vxN is N+1 samples (promql/parser
+			// generated_parser.y, series_item).
+			parts = append(parts, fmt.Sprintf("_x%d", j-i))
+		default:
 			parts = append(parts, fmt.Sprintf("%sx%d", vals[i], j-i-1))
 		}
 		i = j
