@@ -109,7 +109,7 @@ var entries = []Entry{
 	{"citadel_server_csr_count", "counter", "istiod", citadel},
 	{"citadel_server_success_cert_issuance_count", "counter", "istiod", citadel},
 	{"citadel_server_csr_sign_err_count", "counter", "istiod", citadel},
-	{"istio_build", "gauge", "istiod, ztunnel, proxies", "istio/istio pkg/version/version.go (istio_build{component,tag})"},
+	{"istio_build", "gauge", "istiod, ztunnel, proxies", "istio/istio pkg/version/stats.go (istio_build{component,tag}, tag the build's git tag; istiod records component=\"pilot\": pilot/pkg/bootstrap/monitoring.go), istio/ztunnel src/metrics/meta.rs (component=\"ztunnel\", tag the Istio version: src/version.rs ISTIO_META_ISTIO_VERSION)"},
 
 	// Sidecar and gateway Envoy stats.
 	{"envoy_cluster_upstream_cx_active", "gauge", "envoy", envoyCluster},

@@ -30,6 +30,7 @@ var AlertNames = []string{
 	"IstioGatewayReplicasBelowMinimum", "IstioGatewayMemoryHigh", "IstioGatewayCPUHigh", "IstioGatewayCertificateExpiring",
 	"IstioWaypointReplicasBelowMinimum", "IstioWaypointMemoryHigh", "IstioWaypointCPUHigh",
 	"IstioCanaryRegression", "IstioRemoteClusterNotSynced",
+	"IstioProxyVersionSkew", "IstioZtunnelVersionSkew",
 }
 
 // ReceiverSeverities are the values of spec.alerting.receivers[].severity

@@ -182,6 +182,11 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:69: spec.istiod.revisions[1].tag: duplicate tag "stable" (also spec.istiod.revisions[0]): a tag points at one revision`}},
 		{"revision tag not a DNS label", spec("istiod: {revisions: [{name: 1-25, tag: Canary_1}]}"), []string{
 			`bad.yaml:5:42: spec.istiod.revisions[0].tag: expected a revision tag (1 to 63 characters of a-z, 0-9 and '-', such as canary), got "Canary_1"`}},
+		{"version skew out of range", spec("istiod: {versionSkewMinors: -1, versionSkewFor: 5 days}"), []string{
+			`bad.yaml:5:31: spec.istiod.versionSkewMinors: expected 0 to 10 minor versions (Istio supports 1), got -1`,
+			`bad.yaml:5:51: spec.istiod.versionSkewFor: expected a duration such as 60s, 5m, 1h or 30d, got "5 days"`}},
+		{"version skew above the bound", spec("istiod: {versionSkewMinors: 11}"), []string{
+			`bad.yaml:5:31: spec.istiod.versionSkewMinors: expected 0 to 10 minor versions (Istio supports 1), got 11`}},
 		{"istiod namespace not a DNS label", spec("istiod: {namespace: Istio_System}"), []string{
 			`bad.yaml:5:23: spec.istiod.namespace: expected a Kubernetes namespace name (1 to 63 characters of a-z, 0-9 and '-'), got "Istio_System"`}},
 		{"certificate critical before warning", spec("certificates: {expiryWarning: 24h, expiryCritical: 48h}"), []string{

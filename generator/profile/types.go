@@ -211,6 +211,17 @@ type Istiod struct {
 	// targets (the chart's default is 80%), used where kube-state-metrics
 	// does not report the HPA's own target.
 	HPACPUTargetRatio float64 `yaml:"hpaCPUTargetRatio" json:"hpaCPUTargetRatio" default:"0.8" check:"ratio"`
+	// VersionSkewMinors is how many minor versions the proxies (and
+	// ztunnel) connected to an istiod may be older than it before
+	// IstioProxyVersionSkew (IstioZtunnelVersionSkew) tickets; any proxy
+	// newer than its istiod tickets too. Default 1: Istio supports a
+	// control plane one minor version ahead of its data plane and no data
+	// plane ahead of its control plane (istio.io docs/releases/supported-releases,
+	// "Control Plane/Data Plane Skew").
+	VersionSkewMinors int `yaml:"versionSkewMinors" json:"versionSkewMinors" default:"1"`
+	// VersionSkewFor is how long the skew must last before alerting (a
+	// rollout moving proxies between revisions passes through it).
+	VersionSkewFor Duration `yaml:"versionSkewFor" json:"versionSkewFor" default:"1h" check:"for"`
 	// Namespace is where istiod and its Services run: the generated
 	// ServiceMonitor looks there.
 	Namespace string `yaml:"namespace" json:"namespace"`

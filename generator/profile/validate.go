@@ -215,6 +215,8 @@ const (
 	MaxServices    = 100000
 	MaxPods        = 1000000
 	MaxMinReplicas = 100
+	// MaxVersionSkewMinors bounds spec.istiod.versionSkewMinors.
+	MaxVersionSkewMinors = 10
 	// MinMemory is the smallest memory threshold that is not a typo: a
 	// bare number is bytes, so "memoryLimit: 8" means 8 bytes.
 	MinMemory = Quantity(1 << 20)
@@ -256,6 +258,9 @@ func validateIstiod(v *validator, i *Istiod) {
 			ConvergenceTopBucket, ConvergenceTopBucket, i.PushLatencyWarning)
 	}
 	v.checkTagged("spec.istiod", i)
+	if i.VersionSkewMinors < 0 || i.VersionSkewMinors > MaxVersionSkewMinors {
+		v.add("spec.istiod.versionSkewMinors", "expected 0 to %d minor versions (Istio supports 1), got %d", MaxVersionSkewMinors, i.VersionSkewMinors)
+	}
 	if len(validation.IsDNS1123Label(i.Namespace)) > 0 {
 		v.add("spec.istiod.namespace", "expected a Kubernetes namespace name (1 to 63 characters of a-z, 0-9 and '-'), got %q", i.Namespace)
 	}

@@ -108,7 +108,7 @@ type Param struct {
 
 // Descriptors lists every alert meshslo generates, in rule order. Each
 // concern's descriptors stand beside its rules, in the builder's file.
-var Descriptors = slices.Concat(controlPlaneAlerts, proxyAlerts, certificateAlerts, ztunnelAlerts, sloAlertDescriptors, gatewayAlerts, waypointAlerts, canaryAlerts, remoteClusterAlerts)
+var Descriptors = slices.Concat(controlPlaneAlerts, proxyAlerts, certificateAlerts, ztunnelAlerts, sloAlertDescriptors, gatewayAlerts, waypointAlerts, canaryAlerts, remoteClusterAlerts, versionAlerts)
 
 // caExpiry describes the alerts on the long-lived CA certificates; all
 // read the same two profile fields.

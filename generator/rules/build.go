@@ -32,6 +32,7 @@ func Build(c *config.Config) []File {
 	if notMultiCluster(c) == "" {
 		files = append(files, b.remoteClusters())
 	}
+	files = append(files, b.versions())
 	// Several clusters: every expression keeps the cluster label (clusters.go).
 	return PerCluster(c, files)
 }

@@ -30,7 +30,7 @@ const Dir = "tests"
 func Render(c *config.Config, files []rules.File) (map[string][]byte, error) {
 	iv := c.Profile.Spec.Prometheus.EvaluationInterval
 	b := &builder{c: c, files: files, step: iv, every: iv, readsOf: map[int][]string{}, grids: &grids{}}
-	suites := []*suite{b.scaled((*builder).controlPlane), b.scaled((*builder).proxies), b.scaled((*builder).certificates), b.scaled((*builder).gateways), b.scaled((*builder).waypoints), b.scaled((*builder).ztunnel), b.scaled((*builder).canary), b.scaled((*builder).remoteClusters)}
+	suites := []*suite{b.scaled((*builder).controlPlane), b.scaled((*builder).proxies), b.scaled((*builder).certificates), b.scaled((*builder).gateways), b.scaled((*builder).waypoints), b.scaled((*builder).ztunnel), b.scaled((*builder).canary), b.scaled((*builder).remoteClusters), b.scaled((*builder).versions)}
 	for _, s := range c.SLOs {
 		suites = append(suites, b.sloEdges(s)...)
 		suites = append(suites, b.sloHistory(s), b.sloNoData(s))
