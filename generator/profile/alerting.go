@@ -26,7 +26,8 @@ var AlertNames = []string{
 	"IstioWebhookFailures", "IstioProxiesStale", "IstioSidecarMemoryHigh", "IstioSidecarOOMKilled",
 	"IstioRootCertificateExpiring", "IstioCACertificateExpiring", "IstioCertManagerCertificateExpiring",
 	"IstioCACertificateRotationDue", "IstioCertificateMetricsAbsent", "IstioWorkloadCertificateRotationStalled",
-	"IstioCertificateSigningFailures", "IstioZtunnelUnavailable", "IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
+	"IstioCertificateSigningFailures", "IstioZtunnelUnavailable", "IstioZtunnelMemoryHigh", "IstioZtunnelXDSErrors", "IstioZtunnelDNSFailures",
+	"IstioSLOErrorBudgetBurn", "IstioSLONoData", "IstioSLOErrorBudgetExhausted",
 	"IstioGatewayReplicasBelowMinimum", "IstioGatewayMemoryHigh", "IstioGatewayCPUHigh", "IstioGatewayCertificateExpiring",
 	"IstioCanaryRegression",
 }

@@ -65,6 +65,13 @@ func TestBadProfiles(t *testing.T) {
 		{"l4 latency", spec("dataPlane: ambient", "slos: [{name: a, sli: latency, sliSource: l4, objective: 99}]"), []string{
 			`bad.yaml:6:45: spec.slos[0].sliSource: ztunnel's L4 metrics have no request latency (no istio_request_duration_milliseconds); a latency SLO needs sliSource waypoint, sidecar or auto`,
 		}},
+		{"ztunnel thresholds", spec("dataPlane: ambient", "ztunnel: {memoryLimit: 0, memoryHighRatio: 1.5, xdsErrorRate: -1, dnsFailureRatio: 0, dnsMinRequests: -2}"), []string{
+			`bad.yaml:6:26: spec.ztunnel.memoryLimit: expected a memory size above 0 (1Gi), got 0`,
+			`bad.yaml:6:46: spec.ztunnel.memoryHighRatio: expected a ratio between 0 and 1 (exclusive), got 1.5`,
+			`bad.yaml:6:65: spec.ztunnel.xdsErrorRate: expected a number of 0 or more, got -1`,
+			`bad.yaml:6:86: spec.ztunnel.dnsFailureRatio: expected a ratio between 0 and 1 (exclusive), got 0`,
+			`bad.yaml:6:105: spec.ztunnel.dnsMinRequests: expected a number of 0 or more, got -2`,
+		}},
 		// spec.alerting.
 		{"duplicate receiver names", spec("alerting: {receivers: [{name: pager, severity: critical}, {name: pager, severity: warning}]}"), []string{
 			`bad.yaml:5:68: spec.alerting.receivers[1].name: duplicate receiver name "pager" (also spec.alerting.receivers[0])`,

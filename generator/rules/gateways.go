@@ -129,8 +129,7 @@ func (b *builder) gateways() File {
 				}
 				rules = append(rules, b.alert(t, avail+" < "+num(t.Value), "A gateway has fewer available pods than its minimum.", who+" "+what))
 			}
-			mem := perPod(cadv.Metric("container_memory_working_set_bytes")) + "\n/ on (namespace, pod)\n" +
-				perPod(ksm.With(selector.Equal("resource", "memory")).Metric("kube_pod_container_resource_limits"))
+			mem := memoryToLimit(cadv, ksm, nil, 0)
 			rules = append(rules, Rule{Record: GatewayMemoryRatio, Expr: mem, Labels: gatewayLabels(g),
 				Comment: "Each " + g.Name + " pod's istio-proxy working set over its live memory limit (kube-state-metrics; a pod without a limit has no ratio)." +
 					"\n" + gatewayPodsLint})
@@ -166,6 +165,29 @@ func (b *builder) gateways() File {
 		f.Groups = []Group{b.group("gateways", rules...)}
 	}
 	return f
+}
+
+// memoryToLimit is the working set of the containers cadv selects over
+// their live memory limit from kube-state-metrics (the containers ksm
+// selects), per pod (and the keep labels of the working set), as the
+// gateways' and ztunnel's memory recordings read it. Without a fallback a
+// pod with no live limit has no ratio; with fallback bytes it is measured
+// against them, and limit_source says which limit each ratio used
+// ("kube-state-metrics" or "profile").
+func memoryToLimit(cadv, ksm selector.Matchers, keep []string, fallback profile.Quantity) string {
+	by := func(expr string, extra ...string) string {
+		return "max by (" + joinComma(append([]string{"namespace", "pod"}, extra...)) + ") (" + expr + ")"
+	}
+	ws := cadv.Metric("container_memory_working_set_bytes")
+	limit := by(ksm.With(selector.Equal("resource", "memory")).Metric("kube_pod_container_resource_limits"))
+	if fallback <= 0 {
+		return by(ws, keep...) + "\n/ on (namespace, pod)\n" + limit
+	}
+	return lines(by(ws, keep...), "/ on (namespace, pod) group_left (limit_source)", "(",
+		`    label_replace(`+limit+`, "limit_source", "kube-state-metrics", "", "")`,
+		"  or on (namespace, pod)",
+		`    label_replace(0 * `+by(ws)+` + `+num(float64(fallback.Bytes()))+`, "limit_source", "profile", "", "")`,
+		")")
 }
 
 // noKSM skips an alert that needs kube-state-metrics where the scrape setup has none.
