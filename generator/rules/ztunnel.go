@@ -185,7 +185,7 @@ func (b *builder) ztunnelHealth() []Rule {
 	terminations := own.With(selector.Regex("reason", strings.Join(ZtunnelXDSErrorReasons, "|"))).Metric("istio_xds_connection_terminations_total")
 	xdsAlert := b.alert(xds, sum("rate("+terminations+"[5m])")+" > "+num(xds.Value),
 		"A ztunnel keeps losing its xDS stream to istiod.",
-		"The "+who+" ends its xDS stream to istiod with an error {{ $value | humanize }} times a second over 5m (warning above "+xds.Shown+
+		"The "+who+" ends its xDS stream to istiod with an error {{ printf \"%.3g\" $value }} times a second over 5m (warning above "+xds.Shown+
 			"). Between streams it serves the workloads and policies it last received: new pods on the node, and policy changes, do not reach it.")
 	xdsAlert.Comment = "ztunnel 1.22+ (istio_xds_connection_terminations_total; before 1.22 istio_connection_terminations_total, not read). " +
 		"Reasons ConnectionError and Error only: Reconnect is istiod closing the stream, as at its max connection age."
