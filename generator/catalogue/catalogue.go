@@ -42,6 +42,8 @@ const (
 	ksmDeployment    = "kubernetes/kube-state-metrics docs/metrics/workload/deployment-metrics.md, internal/store/deployment.go (labels namespace, deployment); read for gateway and waypoint Deployments (istiod names a waypoint's Deployment after its Gateway: istio/istio pilot/pkg/config/kube/gatewaycommon/classinfo.go DisableNameSuffix, deploymentcontroller.go DeploymentName)"
 	ksmZtunnel       = "kubernetes/kube-state-metrics internal/store/pod.go (kube_pod_info{node, created_by_kind, created_by_name, host_ip, pod_ip, priority_class, host_network}, kube_pod_status_ready{condition=true|false|unknown}), internal/store/daemonset.go (kube_daemonset_status_*{namespace, daemonset}), internal/store/node.go (kube_node_info{node, ...})"
 	ztunnelL4        = "istio/ztunnel src/proxy/metrics.rs: tcp_connections_opened/closed (every version; closed carries response_flags DENY and CONNECT from 1.24, DENY only in 1.22-1.23, and TLS_FAILURE, H2_HANDSHAKE_FAILURE, NETWORK_POLICY, IDENTITY_ERROR, CERT_REVOKED from 1.29), tcp_connections_failed (1.29+, the closes with a failure flag), under the istio_ prefix (src/metrics.rs)"
+	ztunnelXDS       = "istio/ztunnel src/xds/metrics.rs (xds_connection_terminations{reason=ConnectionError|Error|Reconnect|Complete}, under the istio_ prefix of src/metrics.rs; since ztunnel 1.22, named connection_terminations before), reasons counted in src/xds/client.rs run_loop"
+	ztunnelDNS       = "istio/ztunnel src/dns/metrics.rs (dns_requests, dns_upstream_requests, dns_upstream_failures{request_query_type, request_protocol, source_canonical_service, source_canonical_revision}, under the istio_ prefix; since ztunnel 1.19)"
 	ksmHPA           = "kubernetes/kube-state-metrics docs/metrics/workload/horizontalpodautoscaler-metrics.md, internal/store/hpa.go"
 	istioAgentXDS    = "istio/istio pkg/istio-agent/metrics/metrics.go (istiod_connection_terminations{type=error|cancelled}, xds_proxy_requests, xds_proxy_responses; served only on the merged :15020/stats/prometheus)"
 	istiodRejects    = "istio/istio pilot/pkg/xds/monitoring.go (pilot_xds_{cds,eds,lds,rds}_reject{node=<pod>.<namespace>, err}: set to 1 at a proxy's first NACK, never reset or deleted, measured on the fixture; not read by the rules)"
@@ -144,8 +146,10 @@ var entries = []Entry{
 	// ztunnel (ambient).
 	{"istio_tcp_connections_failed_total", "counter", "ztunnel 1.29+", ztunnelL4},
 	{"istio_tcp_sockets_open", "gauge", "ztunnel", ztunnel},
-	{"istio_dns_requests_total", "counter", "ztunnel", ztunnel},
-	{"istio_xds_connection_terminations_total", "counter", "ztunnel", ztunnel},
+	{"istio_dns_requests_total", "counter", "ztunnel", ztunnelDNS},
+	{"istio_dns_upstream_requests_total", "counter", "ztunnel 1.19+", ztunnelDNS},
+	{"istio_dns_upstream_failures_total", "counter", "ztunnel 1.19+", ztunnelDNS},
+	{"istio_xds_connection_terminations_total", "counter", "ztunnel 1.22+", ztunnelXDS},
 	{"workload_manager_active_proxy_count", "gauge", "ztunnel", ztunnel},
 
 	// cAdvisor (kubelet /metrics/cadvisor).

@@ -28,6 +28,7 @@ const (
 	SourceProxyNative      = "proxy-native"        // a native sidecar (istio-proxy an init container)
 	SourceGateway          = "gateway"
 	SourceWaypoint         = "waypoint"
+	SourceZtunnel          = "ztunnel" // ztunnel's PodMonitor (ambient and mixed profiles)
 	SourceCadvisor         = "cadvisor"
 	SourceKubeStateMetrics = "kube-state-metrics"
 )

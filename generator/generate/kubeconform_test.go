@@ -68,8 +68,13 @@ func TestKubeconformStrictOnCRDSchemas(t *testing.T) {
 				kinds["AlertmanagerConfig"]++
 			case p == render.HelmValuesPath:
 				docs := helmMonitorObjects(t, data)
-				if len(docs) != 2 {
-					t.Errorf("%s %s: want a ServiceMonitor and a PodMonitor, got %d objects", out.Profile, p, len(docs))
+				// Ambient and mixed meshes add ztunnel's PodMonitor.
+				want := 2
+				if strings.Contains(string(out.Files[render.MonitorsPath]), "-ztunnel\n") {
+					want = 3
+				}
+				if len(docs) != want {
+					t.Errorf("%s %s: want %d monitors (a ServiceMonitor, the proxies' PodMonitor, ztunnel's in ambient meshes), got %d objects", out.Profile, p, want, len(docs))
 				}
 				var all []string
 				for _, d := range docs {

@@ -86,6 +86,13 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:6:88: spec.waypoints[0].memoryWarningRatio: expected the warning threshold 0.95 to be below spec.waypoints[0].memoryCriticalRatio (0.9)`,
 			`bad.yaml:6:137: spec.waypoints[0].cpuWarningRatio: expected a ratio between 0 and 1 (exclusive), got 1.5`,
 		}},
+		{"ztunnel thresholds", spec("dataPlane: ambient", "ztunnel: {memoryLimit: 0, memoryHighRatio: 1.5, xdsErrorRate: -1, dnsFailureRatio: 0, dnsMinRequests: -2}"), []string{
+			`bad.yaml:6:26: spec.ztunnel.memoryLimit: expected a memory size above 0 (1Gi), got 0`,
+			`bad.yaml:6:46: spec.ztunnel.memoryHighRatio: expected a ratio between 0 and 1 (exclusive), got 1.5`,
+			`bad.yaml:6:65: spec.ztunnel.xdsErrorRate: expected a number of 0 or more, got -1`,
+			`bad.yaml:6:86: spec.ztunnel.dnsFailureRatio: expected a ratio between 0 and 1 (exclusive), got 0`,
+			`bad.yaml:6:105: spec.ztunnel.dnsMinRequests: expected a number of 0 or more, got -2`,
+		}},
 		// spec.alerting.
 		{"duplicate receiver names", spec("alerting: {receivers: [{name: pager, severity: critical}, {name: pager, severity: warning}]}"), []string{
 			`bad.yaml:5:68: spec.alerting.receivers[1].name: duplicate receiver name "pager" (also spec.alerting.receivers[0])`,

@@ -69,6 +69,9 @@ func validateDataPlane(v *validator, s *Spec) {
 			v.add(n.field, "expected a Kubernetes name (1 to 63 characters of a-z, 0-9 and '-'), got %q", n.name)
 		}
 	}
+	if s.Ztunnel.MemoryLimit <= 0 {
+		v.add("spec.ztunnel.memoryLimit", "expected a memory size above 0 (1Gi), got %s", s.Ztunnel.MemoryLimit)
+	}
 	for i, slo := range s.SLOs {
 		f := fmt.Sprintf("spec.slos[%d].sliSource", i)
 		src := slo.EffectiveSLISource()

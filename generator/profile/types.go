@@ -318,6 +318,33 @@ type Ztunnel struct {
 	// the DaemonSet wants one before IstioZtunnelUnavailable pages: every
 	// ambient pod on that node is cut off the mesh.
 	UnavailableFor Duration `yaml:"unavailableFor" json:"unavailableFor" default:"5m" check:"for"`
+	// MemoryLimit is the memory a ztunnel pod is measured against where
+	// kube-state-metrics reports no live limit. ztunnel's chart sets none
+	// (istio/istio manifests/charts/ztunnel/values.yaml: resources.requests
+	// 200m CPU and 512Mi only), so the default is 1Gi, twice the request.
+	MemoryLimit Quantity `yaml:"memoryLimit" json:"memoryLimit" default:"1Gi"`
+	// MemoryHighRatio is the share of a ztunnel's memory limit (the live one,
+	// else MemoryLimit) at which IstioZtunnelMemoryHigh tickets.
+	MemoryHighRatio float64 `yaml:"memoryHighRatio" json:"memoryHighRatio" default:"0.9" check:"ratio"`
+	// MemoryFor is how long a ztunnel's memory must stay above MemoryHighRatio before the ticket.
+	MemoryFor Duration `yaml:"memoryFor" json:"memoryFor" default:"15m" check:"for"`
+	// XDSErrorRate is the rate of a node's ztunnel xDS connection
+	// terminations with an error reason (ConnectionError or Error), per
+	// second over 5m, above which IstioZtunnelXDSErrors tickets (0.01 is 3
+	// in 5m). istiod's periodic reconnects (reason Reconnect) never count.
+	XDSErrorRate float64 `yaml:"xdsErrorRate" json:"xdsErrorRate" default:"0.01" check:"nonnegative"`
+	// XDSErrorsFor is how long XDSErrorRate must be exceeded before the ticket.
+	XDSErrorsFor Duration `yaml:"xdsErrorsFor" json:"xdsErrorsFor" default:"10m" check:"for"`
+	// DNSFailureRatio is the share of a node's ztunnel DNS proxy requests
+	// forwarded upstream that fail, over 5m, above which
+	// IstioZtunnelDNSFailures tickets.
+	DNSFailureRatio float64 `yaml:"dnsFailureRatio" json:"dnsFailureRatio" default:"0.05" check:"ratio"`
+	// DNSMinRequests is how many upstream DNS requests a node's ztunnel must
+	// forward in 5m before its failure ratio counts, so a nearly idle node
+	// with one failed lookup does not alert.
+	DNSMinRequests float64 `yaml:"dnsMinRequests" json:"dnsMinRequests" default:"20" check:"nonnegative"`
+	// DNSFailuresFor is how long DNSFailureRatio must be exceeded before the ticket.
+	DNSFailuresFor Duration `yaml:"dnsFailuresFor" json:"dnsFailuresFor" default:"10m" check:"for"`
 }
 
 // Tracing is the mesh-wide trace sampling rate, 0..1.

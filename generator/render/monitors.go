@@ -35,16 +35,30 @@ const (
 	ProxyStatsPort = "15020"
 	// ProxyStatsPath is that endpoint's path.
 	ProxyStatsPath = "/stats/prometheus"
+	// ZtunnelJob is the job of ztunnel's targets: the PodMonitor's
+	// jobLabel is the pod label app, "ztunnel" on every ztunnel pod.
+	ZtunnelJob = "ztunnel"
+	// ZtunnelStatsPort is the container port ztunnel serves its metrics on
+	// (15020, named ztunnel-stats in istio/istio
+	// manifests/charts/ztunnel/templates/daemonset.yaml).
+	ZtunnelStatsPort = "ztunnel-stats"
+	// ZtunnelStatsPath is that endpoint's path (istio/ztunnel
+	// src/metrics/server.rs serves /metrics and /stats/prometheus alike).
+	ZtunnelStatsPath = "/metrics"
 )
 
 // Monitors is one profile's scrape targets: the spec of istiod's
-// ServiceMonitor and of the proxies' PodMonitor, as YAML nodes, the same
-// in kubernetes/monitors.yaml and in the Helm values.
+// ServiceMonitor, of the proxies' PodMonitor and, in ambient and mixed
+// meshes, of ztunnel's PodMonitor, as YAML nodes, the same in
+// kubernetes/monitors.yaml and in the Helm values.
 type Monitors struct {
 	ServiceMonitorName string
 	ServiceMonitor     monitorSpec
 	PodMonitorName     string
 	PodMonitor         monitorSpec
+	// ZtunnelName and Ztunnel are empty in a sidecar mesh.
+	ZtunnelName string
+	Ztunnel     monitorSpec
 }
 
 // monitorSpec is a spec as ordered key/value nodes: the Helm values take
@@ -173,11 +187,45 @@ func BuildMonitors(c *config.Config) Monitors {
 			),
 		)),
 	}
-	return Monitors{
+	m := Monitors{
 		ServiceMonitorName: ResourceName(c) + "-istiod",
 		ServiceMonitor:     sm,
 		PodMonitorName:     ResourceName(c) + "-istio-proxies",
 		PodMonitor:         pm,
+	}
+	if p.Ambient() {
+		m.ZtunnelName = ResourceName(c) + "-ztunnel"
+		m.Ztunnel = ztunnelMonitor(p.Ztunnel.Namespace)
+	}
+	return m
+}
+
+// ztunnelMonitor scrapes ztunnel, the node proxy of ambient meshes. Its
+// DaemonSet's pods carry app: ztunnel whatever the release is called, and
+// its one container istio-proxy declares 15020 as ztunnel-stats
+// (istio/istio manifests/charts/ztunnel/templates/daemonset.yaml), on
+// which ztunnel serves /metrics (istio/ztunnel src/metrics/server.rs,
+// DEFAULT_STATS_PORT in src/config.rs). jobLabel app makes the job
+// "ztunnel". A ztunnel's series are about its node (one pod per node):
+// node is kept from the pod's spec.nodeName, so the per-node alerts and
+// IstioZtunnelUnavailable (kube-state-metrics' node) name the same node.
+func ztunnelMonitor(namespace string) monitorSpec {
+	flow := func(n *yaml.Node) *yaml.Node { n.Style = yaml.FlowStyle; return n }
+	return monitorSpec{
+		scalar("jobLabel"), scalar("app"),
+		scalar("selector"), mapping("matchLabels", mapping("app", "ztunnel")),
+		scalar("namespaceSelector"), mapping("matchNames", sequence(scalar(namespace))),
+		scalar("podMetricsEndpoints"), sequence(mapping(
+			"port", ZtunnelStatsPort,
+			"path", ZtunnelStatsPath,
+			"relabelings", sequence(
+				mapping(
+					"action", "replace",
+					"sourceLabels", flow(sequence(scalar("__meta_kubernetes_pod_node_name"))),
+					"targetLabel", "node",
+				),
+			),
+		)),
 	}
 }
 
@@ -202,8 +250,12 @@ func MonitorsYAML(c *config.Config) ([]byte, error) {
 			"spec", &yaml.Node{Kind: yaml.MappingNode, Content: spec},
 		)
 	}
+	what := "istiod (every revision) and every sidecar, gateway and waypoint"
+	if m.Ztunnel != nil {
+		what = "istiod (every revision), every sidecar, gateway and waypoint, and ztunnel"
+	}
 	first, err := encode(Header(p.Metadata.Name)+
-		"\nScrape targets for kube-prometheus-stack: istiod (every revision) and every sidecar, gateway and waypoint."+
+		"\nScrape targets for kube-prometheus-stack: "+what+"."+
 		"\nApply with: kubectl apply -f monitors.yaml", object("ServiceMonitor", m.ServiceMonitorName, m.ServiceMonitor))
 	if err != nil {
 		return nil, err
@@ -216,6 +268,14 @@ func MonitorsYAML(c *config.Config) ([]byte, error) {
 	buf.Write(first)
 	buf.WriteString("---\n")
 	buf.Write(bytes.TrimPrefix(second, []byte("#\n")))
+	if m.Ztunnel != nil {
+		third, err := encode("", object("PodMonitor", m.ZtunnelName, m.Ztunnel))
+		if err != nil {
+			return nil, err
+		}
+		buf.WriteString("---\n")
+		buf.Write(bytes.TrimPrefix(third, []byte("#\n")))
+	}
 	return buf.Bytes(), nil
 }
 
@@ -241,8 +301,12 @@ func helmMonitors(c *config.Config) *yaml.Node {
 		n.Content = append(n.Content, spec...)
 		return n
 	}
+	pods := sequence(entry(m.PodMonitorName, m.PodMonitor))
+	if m.Ztunnel != nil {
+		pods.Content = append(pods.Content, entry(m.ZtunnelName, m.Ztunnel))
+	}
 	return mapping(
 		"additionalServiceMonitors", sequence(entry(m.ServiceMonitorName, m.ServiceMonitor)),
-		"additionalPodMonitors", sequence(entry(m.PodMonitorName, m.PodMonitor)),
+		"additionalPodMonitors", pods,
 	)
 }

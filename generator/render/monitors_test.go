@@ -167,3 +167,71 @@ func TestMonitorsYAML(t *testing.T) {
 		}
 	}
 }
+
+// TestZtunnelPodMonitor: ambient and mixed meshes get a third monitor that
+// scrapes ztunnel's pods (app: ztunnel in spec.ztunnel.namespace) on the
+// chart's ztunnel-stats port at /metrics, job ztunnel, node kept; sidecar
+// meshes keep two, and the proxies' PodMonitor still leaves ztunnel out.
+func TestZtunnelPodMonitor(t *testing.T) {
+	for _, mode := range []string{profile.DataPlaneSidecar, profile.DataPlaneAmbient, profile.DataPlaneMixed} {
+		c := monitorsConfig(t, func(p *profile.Profile) {
+			p.Spec.DataPlane = mode
+			p.Spec.Ztunnel.Namespace = "kube-ztunnel"
+		})
+		data, err := render.MonitorsYAML(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs := decodeAll(t, data)
+		values, err := render.HelmValues(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Prometheus struct {
+				PMs []map[string]any `yaml:"additionalPodMonitors"`
+			} `yaml:"prometheus"`
+		}
+		if err := yaml.Unmarshal(values, &v); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "ztunnel") {
+			t.Errorf("%s: the proxies' PodMonitor no longer excludes ztunnel", mode)
+		}
+		if mode == profile.DataPlaneSidecar {
+			if len(objs) != 2 || len(v.Prometheus.PMs) != 1 {
+				t.Errorf("sidecar: %d objects, %d Helm PodMonitors; want 2 and 1", len(objs), len(v.Prometheus.PMs))
+			}
+			continue
+		}
+		if len(objs) != 3 || objs[2].Kind != "PodMonitor" || objs[2].Metadata.Name != "meshslo-payments-ztunnel" {
+			t.Fatalf("%s: want a third object, PodMonitor meshslo-payments-ztunnel; got %+v", mode, objs)
+		}
+		spec := objs[2].Spec
+		want := map[string]any{
+			"jobLabel":          "app",
+			"selector":          map[string]any{"matchLabels": map[string]any{"app": "ztunnel"}},
+			"namespaceSelector": map[string]any{"matchNames": []any{"kube-ztunnel"}},
+			"podMetricsEndpoints": []any{map[string]any{
+				"port": "ztunnel-stats", "path": "/metrics",
+				"relabelings": []any{map[string]any{"action": "replace",
+					"sourceLabels": []any{"__meta_kubernetes_pod_node_name"}, "targetLabel": "node"}},
+			}},
+		}
+		if !reflect.DeepEqual(spec, want) {
+			t.Errorf("%s: ztunnel PodMonitor spec\n%v\nwant\n%v", mode, spec, want)
+		}
+		if len(v.Prometheus.PMs) != 2 {
+			t.Fatalf("%s: %d Helm PodMonitors, want 2", mode, len(v.Prometheus.PMs))
+		}
+		e := v.Prometheus.PMs[1]
+		if e["name"] != "meshslo-payments-ztunnel" {
+			t.Errorf("%s: Helm PodMonitor name %v", mode, e["name"])
+		}
+		delete(e, "name")
+		delete(e, "additionalLabels")
+		if !reflect.DeepEqual(e, spec) {
+			t.Errorf("%s: Helm values ztunnel spec\n%v\nwant\n%v", mode, e, spec)
+		}
+	}
+}

@@ -102,6 +102,29 @@ func (b *builder) gateways() File {
 	return f
 }
 
+// memoryToLimit is the working set of the containers cadv selects over
+// their live memory limit from kube-state-metrics (the containers ksm
+// selects), per pod (and the keep labels of the working set), as the
+// gateways' and ztunnel's memory recordings read it. Without a fallback a
+// pod with no live limit has no ratio; with fallback bytes it is measured
+// against them, and limit_source says which limit each ratio used
+// ("kube-state-metrics" or "profile").
+func memoryToLimit(cadv, ksm selector.Matchers, keep []string, fallback profile.Quantity) string {
+	by := func(expr string, extra ...string) string {
+		return "max by (" + joinComma(append([]string{"namespace", "pod"}, extra...)) + ") (" + expr + ")"
+	}
+	ws := cadv.Metric("container_memory_working_set_bytes")
+	limit := by(ksm.With(selector.Equal("resource", "memory")).Metric("kube_pod_container_resource_limits"))
+	if fallback <= 0 {
+		return by(ws, keep...) + "\n/ on (namespace, pod)\n" + limit
+	}
+	return lines(by(ws, keep...), "/ on (namespace, pod) group_left (limit_source)", "(",
+		`    label_replace(`+limit+`, "limit_source", "kube-state-metrics", "", "")`,
+		"  or on (namespace, pod)",
+		`    label_replace(0 * `+by(ws)+` + `+num(float64(fallback.Bytes()))+`, "limit_source", "profile", "", "")`,
+		")")
+}
+
 // gatewayThresholds returns one threshold per gateway for each of mk's.
 func gatewayThresholds(c *config.Config, mk func(i int, g profile.Gateway) []Threshold) []Threshold {
 	var out []Threshold

@@ -146,8 +146,7 @@ func (b *builder) proxyHealth(k proxyKind, d ProxyDeployment) []Rule {
 		rules = append(rules, b.alert(t, avail+" < "+num(t.Value), "A "+k.kind+" has fewer available pods than its minimum.", d.Who+" "+what))
 	}
 	lint := "\n" + gatewayPodsLint
-	mem := perPod(cadv.Metric("container_memory_working_set_bytes")) + "\n/ on (namespace, pod)\n" +
-		perPod(ksm.With(selector.Equal("resource", "memory")).Metric("kube_pod_container_resource_limits"))
+	mem := memoryToLimit(cadv, ksm, nil, 0)
 	rules = append(rules, Rule{Record: k.memoryRecord, Expr: mem, Labels: d.Labels,
 		Comment: "Each " + d.ID() + " pod's istio-proxy working set over its live memory limit (kube-state-metrics; a pod without a limit has no ratio)." + lint})
 	own := func(record string) string { return selector.FromMap(d.Labels).Metric(record) }
