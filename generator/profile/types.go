@@ -251,6 +251,13 @@ type Canary struct {
 	// PushLatencyFactor is how many times stable's push convergence time
 	// (at spec.istiod.pushLatencyQuantile) the canary's may reach.
 	PushLatencyFactor float64 `yaml:"pushLatencyFactor" json:"pushLatencyFactor" default:"1.5"`
+	// PushLatencyFloor is the canary's push convergence time at or below
+	// which push latency never counts as a regression, however it compares
+	// with stable's: config that reaches every proxy within a second is
+	// healthy, and under a second pilot_proxy_convergence_time has two
+	// buckets (0.1, 0.5, 1), so its quantiles are mostly interpolation and
+	// two quiet control planes (or one busy machine) differ by noise.
+	PushLatencyFloor Duration `yaml:"pushLatencyFloor" json:"pushLatencyFloor" default:"1s" check:"for"`
 	// XDSRejectsPerProxy is how many more rejected pushes per connected
 	// proxy per 5m the canary may draw than stable (0: any reject the
 	// canary draws beyond stable's rate is a regression).

@@ -77,8 +77,8 @@ var canaryAlerts = []*Descriptor{{
 		return []Threshold{
 			t(SignalHeapPerProxy, "heapPerProxyFactor", fmt.Sprintf("Go heap per connected proxy above %sx stable's", num(k.HeapPerProxyFactor)),
 				k.HeapPerProxyFactor, num(k.HeapPerProxyFactor)+"x"),
-			t(SignalPushLatency, "pushLatencyFactor", fmt.Sprintf("p%s push convergence above %sx stable's", num(i.PushLatencyQuantile*100), num(k.PushLatencyFactor)),
-				k.PushLatencyFactor, num(k.PushLatencyFactor)+"x"),
+			withField(t(SignalPushLatency, "pushLatencyFactor", fmt.Sprintf("p%s push convergence above %sx stable's and above %s", num(i.PushLatencyQuantile*100), num(k.PushLatencyFactor), k.PushLatencyFloor),
+				k.PushLatencyFactor, num(k.PushLatencyFactor)+"x"), "spec.istiod.canary.pushLatencyFloor"),
 			t(SignalXDSRejects, "xdsRejectsPerProxy", fmt.Sprintf("more than %s rejected pushes per proxy per 5m beyond stable's", num(k.XDSRejectsPerProxy)),
 				k.XDSRejectsPerProxy, num(k.XDSRejectsPerProxy)),
 			t(SignalErrorRatio, "errorRatioIncrease", fmt.Sprintf("5xx ratio of its workloads more than %s above stable's (each with %d requests in 5m)", percent(k.ErrorRatioIncrease), k.MinRequests),
@@ -164,7 +164,8 @@ func (b *builder) canaryVerdict() File {
 	ts := b.thresholds(AlertIstioCanaryRegression)
 	conds := []string{
 		"(" + ratio(RevisionHeapPerProxy) + ") > " + num(ts[0].Value),
-		lines("("+ratio(RevisionPushLatency)+") > "+num(ts[1].Value), "and on ()", "  "+of(RevisionPushLatency, stable)+" > 0"),
+		lines("("+ratio(RevisionPushLatency)+") > "+num(ts[1].Value), "and on ()", "  "+of(RevisionPushLatency, stable)+" > 0",
+			"and on ()", "  "+of(RevisionPushLatency, canary)+" > "+num(i.Canary.PushLatencyFloor.Seconds())),
 		"(" + diff(RevisionRejectsPerProxy) + ") > " + num(ts[2].Value),
 		lines("("+diff(RevisionErrorRatio)+") > "+num(ts[3].Value), traffic),
 		lines("("+ratio(RevisionLatencyP99)+") > "+num(ts[4].Value), "and on ()", "  "+of(RevisionLatencyP99, stable)+" > 0", traffic),
@@ -221,4 +222,10 @@ func (b *builder) canaryVerdict() File {
 		Comment: "Canary control-plane upgrade: revision " + canary + " (tag canary) against " + stable + " (tag stable).",
 		Groups:  []Group{b.group("canary", rules...)},
 	}
+}
+
+// withField adds a profile field to a threshold's fields.
+func withField(t Threshold, field string) Threshold {
+	t.Fields = append(t.Fields, field)
+	return t
 }

@@ -175,6 +175,13 @@ func (b *builder) canary() *suite {
 			fired{sig(rules.SignalPushLatency), rev, pushAbove}),
 		group(fmt.Sprintf("IstioCanaryRegression push_latency stays quiet at %sx stable's push convergence", num(below(k.PushLatencyFactor))),
 			stable, with(func(c *revisionLoad) { c.push = stable.push * below(k.PushLatencyFactor) })),
+		group(fmt.Sprintf("IstioCanaryRegression push_latency stays quiet at %sx stable's push convergence while the canary's is under pushLatencyFloor (%s)", num(2*k.PushLatencyFactor), k.PushLatencyFloor),
+			func() revisionLoad {
+				s := stable
+				s.push = 0.8 * k.PushLatencyFloor.Seconds() / (2 * k.PushLatencyFactor)
+				return s
+			}(),
+			with(func(c *revisionLoad) { c.push = 0.8 * k.PushLatencyFloor.Seconds() })),
 		group("IstioCanaryRegression xds_rejects fires when the canary's proxies reject pushes stable's do not",
 			stable, with(func(c *revisionLoad) { c.rejectsPerProxy = rejAbove }),
 			fired{sig(rules.SignalXDSRejects), rev, rejAbove}),
