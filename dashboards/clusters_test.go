@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/meshslo/meshslo/generator/config"
@@ -86,7 +87,9 @@ func TestFleetDashboardsPickOneCluster(t *testing.T) {
 				if vs, ok := n.(*parser.VectorSelector); ok {
 					found := false
 					for _, m := range vs.LabelMatchers {
-						found = found || m.Name == "cluster"
+						// The picked cluster, or every cluster in the
+						// on-call Fleet row (TestFleetRowShowsEveryCluster).
+						found = found || m.Name == "cluster" && (m.Type == labels.MatchEqual || d.Name == "oncall" && m.Type == labels.MatchRegexp && m.Value == ".+")
 					}
 					if !found {
 						t.Errorf("%s: %s does not select the cluster in %s", d.Name, vs, q)
@@ -94,6 +97,85 @@ func TestFleetDashboardsPickOneCluster(t *testing.T) {
 				}
 				return nil
 			})
+		}
+	}
+}
+
+// TestFleetRowShowsEveryCluster: the on-call dashboard of a series fleet
+// opens with a Fleet row whose every query selects every cluster (so the
+// picker's rewrite leaves it alone) and reads the cross-cluster ratio;
+// no other dashboard, and no profile without the cluster in its series,
+// has the row.
+func TestFleetRowShowsEveryCluster(t *testing.T) {
+	for _, tc := range []struct {
+		profile  string
+		external bool
+		want     bool
+	}{{"multicluster", false, true}, {"multicluster", true, false}, {"medium", false, false}} {
+		l, errs := loader.Load(tc.profile)
+		if fatal := errs.Fatal(false); len(fatal) > 0 {
+			t.Fatal(fatal)
+		}
+		p := l.Profile
+		if tc.external {
+			p.Spec.Mesh.Clusters.LabelSource = "external"
+		}
+		c, err := config.New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := Embedded().Build(c, rules.Build(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			var v struct {
+				Panels []struct {
+					Type, Title string
+					Targets     []struct{ Expr string }
+				}
+			}
+			if err := json.Unmarshal(d.JSON, &v); err != nil {
+				t.Fatal(err)
+			}
+			in, found, queries, matrix := false, false, 0, false
+			for _, p := range v.Panels {
+				if p.Type == "row" {
+					in = p.Title == "Fleet"
+					found = found || in
+					continue
+				}
+				if !in {
+					continue
+				}
+				for _, q := range p.Targets {
+					queries++
+					matrix = matrix || regexp.MustCompile(regexp.QuoteMeta(rules.CrossClusterErrorRatio)+`\{cluster=~"\.\+"\}`).MatchString(q.Expr)
+					e, err := parser.NewParser(parser.Options{}).ParseExpr(Substitute(q.Expr))
+					if err != nil {
+						t.Fatalf("%s: %v", q.Expr, err)
+					}
+					parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+						if vs, ok := n.(*parser.VectorSelector); ok {
+							every := false
+							for _, m := range vs.LabelMatchers {
+								every = every || m.Name == "cluster" && m.Type == labels.MatchRegexp && m.Value == ".+"
+							}
+							if !every {
+								t.Errorf("%s %s: Fleet row query %s does not select every cluster", tc.profile, d.Name, q.Expr)
+							}
+						}
+						return nil
+					})
+				}
+			}
+			want := tc.want && d.Name == "oncall"
+			if found != want {
+				t.Errorf("%s (external %v) %s: Fleet row %v, want %v", tc.profile, tc.external, d.Name, found, want)
+			}
+			if want && (queries < 6 || !matrix) {
+				t.Errorf("%s %s: Fleet row has %d queries, cross-cluster ratio read: %v", tc.profile, d.Name, queries, matrix)
+			}
 		}
 	}
 }

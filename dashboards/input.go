@@ -48,6 +48,8 @@ type Input struct {
 	Waypoints []Waypoint `json:"waypoints"`
 	// Upgrade is the canary upgrade row's input (upgrade.go).
 	Upgrade Upgrade `json:"upgrade"`
+	// Fleet is the Fleet row's input (fleet.go).
+	Fleet Fleet `json:"fleet"`
 }
 
 // ProfileInfo is what a dashboard shows about the profile itself.
@@ -334,6 +336,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 	in.AllSLOs = allSLOs(in.SLOs)
 	in.Gateways = gateways(c)
 	in.Waypoints = waypoints(c)
+	in.Fleet = fleet(c)
 	for _, a := range rules.Alerts(files) {
 		if !slices.Contains(in.Alerts, a.Alert) {
 			in.Alerts = append(in.Alerts, a.Alert)

@@ -103,6 +103,48 @@ function(meshslo)
       ]),
     ];
 
+  // Several clusters whose series carry the cluster label: every cluster
+  // side by side, whichever the Cluster picker shows (each query selects
+  // every value of the label, which the picker leaves alone).
+  local fl = m.fleet;
+  local every(name, extra=[]) = mesh.sel(name, extra + [fl.all]);
+  local perCluster(agg, name, extra=[]) = g.instant('%s by (%s) (%s)' % [agg, fl.label, every(name, extra)]);
+  local current = std.join(', ', m.allSLOs.currentWindows);
+  local pair = 'source_cluster, destination_cluster';
+  local fleetRow = [
+    g.row('Fleet'),
+    g.line(8, [
+      g.joinedTable('Clusters',
+                    'One row per cluster, every cluster whichever the Cluster picker shows: istiod targets up (IstiodDown pages at none, IstiodReplicasBelowMinimum tickets below %d; a remote of primary-remote runs none), proxies reporting and out of sync (IstioProxiesStale tickets above %d), istiod pods times remote clusters not synced (IstioRemoteClusterNotSynced; empty before Istio 1.29)%s.' %
+                    [i.minReplicas, px.staleCount, if m.slos == [] then '' else ', and the fastest SLO burn rate over %s of the worst service (red where a tier pages, orange where it tickets)' % current],
+                    fl.label,
+                    [
+                      perCluster('sum', 'up', [sel.istiod]),
+                      perCluster('sum', s.proxiesCount),
+                      perCluster('sum', s.proxiesOutOfSyncCount),
+                      perCluster('sum', fl.remoteSync, [sel.istiod, 'status!="synced"']),
+                    ] + (if m.slos == [] then [] else [perCluster('max', s.sloCurrentBurnRate)]),
+                    [
+                      { name: 'istiod up', unit: 'short', decimals: 0, thresholds: g.thresholds('red', [{ value: 1, color: 'orange' }, { value: i.minReplicas, color: 'green' }]) },
+                      { name: 'proxies', unit: 'short', decimals: 0 },
+                      { name: 'out of sync', unit: 'short', decimals: 0, thresholds: g.thresholds('green', [{ value: px.staleCount, color: 'orange' }]) },
+                      { name: 'remotes not synced', unit: 'short', decimals: 0, thresholds: g.thresholds('green', [{ value: 1, color: 'orange' }]) },
+                    ] + (if m.slos == [] then [] else [
+                      { name: 'burn rate %s' % current, unit: 'suffix:x', decimals: 2, thresholds: mesh.burnThresholds(m.allSLOs.currentTiers) },
+                    ]),
+                    sortBy=fl.label) { w:: 12 },
+      g.table('Cross-cluster 5xx ratio',
+              'Share of the requests from workloads of one cluster (rows, source_cluster) to workloads of another (columns, destination_cluster) answered 5xx over 5m, as the client proxies report them (reporter="source": a request that never reached the other cluster, such as a 503 with no healthy upstream, counts). Empty: no traffic between the two.',
+              'percentunit', [g.instant('max by (%s) (%s)' % [pair, every(fl.crossClusterErrorRatio)])]) {
+        w:: 6,
+        transformations: [{ id: 'groupingToMatrix', options: { columnField: 'destination_cluster', rowField: 'source_cluster', valueField: 'Value' } }],
+      },
+      g.timeseries('Cross-cluster 5xx ratio over time',
+                   'The same ratio per (source cluster, destination cluster) pair over time, client side (reporter="source"), 5m windows.',
+                   'percentunit', [g.target('max by (%s) (%s)' % [pair, every(fl.crossClusterErrorRatio)], '{{source_cluster}} to {{destination_cluster}}')], min=0),
+    ]),
+  ];
+
   mesh.dashboard(m, 'oncall', 'On-call',
                  'Triage for whoever holds the pager: firing alerts, failing and slow services, SLO burn rates and every alert signal against the threshold it fires on.',
                  mesh.variables(m) + (if many then [mesh.sloVariable(m)] else []),
@@ -114,6 +156,7 @@ function(meshslo)
                              'short', [g.instant('%s' % mesh.sel('ALERTS', ['alertstate="firing"', 'alertname=~"%s"' % std.join('|', m.alerts)]))],
                              hide=['Value', '__name__', 'alertstate']),
                    ]),
+                 ] + (if fl.enabled then fleetRow else []) + [
 
                    // Errors and latency per destination service (the top few over
                    // the time range), as the server-side proxy reports them.

@@ -37,6 +37,15 @@ func TestPrimaryRemoteCountsRemoteProxiesOnThePrimary(t *testing.T) {
 	})
 }
 
+// TestCrossClusterRequestsPerPair runs testdata/clusters-cross-cluster.yaml
+// over the multicluster profile: the client-side request rate and 5xx
+// ratio are recorded per (source_cluster, destination_cluster) pair that
+// differ, 0 for a pair without errors, and nothing for the pairs within
+// one cluster.
+func TestCrossClusterRequestsPerPair(t *testing.T) {
+	runClusterScenario(t, "testdata/clusters-cross-cluster.yaml", func(*profile.Profile) {})
+}
+
 // runClusterScenario runs a hand-written promtool test with the real
 // promtool over the rules of the multicluster profile as tweak changes it.
 func runClusterScenario(t *testing.T, testFile string, tweak func(*profile.Profile)) {
