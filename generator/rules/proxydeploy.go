@@ -133,6 +133,16 @@ func (b *builder) proxyHealth(k proxyKind, d ProxyDeployment) []Rule {
 		return out
 	}
 	var rules []Rule
+	// Every expression below keeps namespace from its series; a static
+	// namespace label (a waypoint's, which its instance labels need) on
+	// the alert would fight the namespace matcher prometheus-operator
+	// adds to an AlertmanagerConfig's routes (OnNamespace), so the alert
+	// carries it from the series only.
+	alert := func(t Threshold, expr, summary, description string) Rule {
+		r := b.alert(t, expr, summary, description)
+		delete(r.Labels, "namespace")
+		return r
+	}
 	perPod := func(expr string) string { return "max by (namespace, pod) (" + expr + ")" }
 	cadv, ksm := proxyPodSelectors(c, d)
 	avail := "max by (namespace, deployment) (" + c.Selectors.KubeStateMetrics.With(
@@ -143,7 +153,7 @@ func (b *builder) proxyHealth(k proxyKind, d ProxyDeployment) []Rule {
 		if t.Severity == profile.SeverityCritical {
 			what = "has no available pod: " + k.down
 		}
-		rules = append(rules, b.alert(t, avail+" < "+num(t.Value), "A "+k.kind+" has fewer available pods than its minimum.", d.Who+" "+what))
+		rules = append(rules, alert(t, avail+" < "+num(t.Value), "A "+k.kind+" has fewer available pods than its minimum.", d.Who+" "+what))
 	}
 	lint := "\n" + gatewayPodsLint
 	mem := memoryToLimit(cadv, ksm, nil, 0)
@@ -151,7 +161,7 @@ func (b *builder) proxyHealth(k proxyKind, d ProxyDeployment) []Rule {
 		Comment: "Each " + d.ID() + " pod's istio-proxy working set over its live memory limit (kube-state-metrics; a pod without a limit has no ratio)." + lint})
 	own := func(record string) string { return selector.FromMap(d.Labels).Metric(record) }
 	for _, t := range pick(k.memoryAlert) {
-		rules = append(rules, b.alert(t, own(k.memoryRecord)+" >= "+num(t.Value),
+		rules = append(rules, alert(t, own(k.memoryRecord)+" >= "+num(t.Value),
 			"A "+k.kind+" pod is close to its memory limit.",
 			d.Who+": pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit ("+t.Severity+" at "+t.Shown+
 				"). At the limit it is OOM-killed and drops every connection it holds."))
@@ -161,7 +171,7 @@ func (b *builder) proxyHealth(k proxyKind, d ProxyDeployment) []Rule {
 	rules = append(rules, Rule{Record: k.cpuRecord, Expr: cpuExpr, Labels: d.Labels,
 		Comment: "Each " + d.ID() + " pod's istio-proxy CPU over its live CPU limit (kube-state-metrics); throttled above it." + lint})
 	for _, t := range pick(k.cpuAlert) {
-		rules = append(rules, b.alert(t, own(k.cpuRecord)+" >= "+num(t.Value),
+		rules = append(rules, alert(t, own(k.cpuRecord)+" >= "+num(t.Value),
 			"A "+k.kind+" pod is close to its CPU limit.",
 			d.Who+": pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit (warning at "+t.Shown+
 				"). At the limit it is throttled and adds latency to every request; scale the "+k.kind+" out."))

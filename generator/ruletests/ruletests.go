@@ -132,6 +132,22 @@ func (b *builder) newSuite(path, comment string) *suite {
 }
 
 // rule returns the alerting rule named name whose labels include match.
+// identity is what tells an alerting rule from the others of its name:
+// its static labels and its threshold's, which may name what the series
+// carry instead (a waypoint's namespace).
+func identity(r rules.Rule) map[string]string {
+	out := map[string]string{}
+	if r.Threshold != nil {
+		for k, v := range r.Threshold.Labels {
+			out[k] = v
+		}
+	}
+	for k, v := range r.Labels {
+		out[k] = v
+	}
+	return out
+}
+
 func (b *builder) rule(name string, match map[string]string) rules.Rule {
 	var found []rules.Rule
 	for _, r := range rules.Alerts(b.files) {
@@ -140,7 +156,7 @@ func (b *builder) rule(name string, match map[string]string) rules.Rule {
 		}
 		ok := true
 		for k, v := range match {
-			ok = ok && r.Labels[k] == v
+			ok = ok && identity(r)[k] == v
 		}
 		if ok {
 			found = append(found, r)
@@ -148,7 +164,7 @@ func (b *builder) rule(name string, match map[string]string) rules.Rule {
 	}
 	if len(found) > 1 {
 		// One severity with several rules: the one without other labels.
-		found = slices.DeleteFunc(found, func(r rules.Rule) bool { return len(r.Labels) != len(match) })
+		found = slices.DeleteFunc(found, func(r rules.Rule) bool { return len(identity(r)) != len(match) })
 	}
 	if len(found) != 1 {
 		b.fail(fmt.Errorf("expected one alerting rule %s with labels %v, found %d", name, match, len(found)))
