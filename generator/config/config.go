@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/escape"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
@@ -29,6 +30,15 @@ type Selectors struct {
 	Istiod, Proxies, Cadvisor, KubeStateMetrics, Requests selector.Matchers
 	// CertManager selects cert-manager's certificate series.
 	CertManager selector.Matchers
+	// Ztunnel tells ztunnel's own series (its :15020/metrics) from the
+	// sidecars', gateways' and waypoints', which share their metric names
+	// (istio_tcp_*, istio_build): job="ztunnel" under
+	// kube-prometheus-stack (the generated ztunnel PodMonitor),
+	// app="ztunnel" under istio-sample (the pod label its kubernetes-pods
+	// job copies onto every series), nothing under custom,
+	// whose selectors say everything. Added to the proxies or requests
+	// selector where a rule reads ztunnel.
+	Ztunnel selector.Matchers
 }
 
 // SLO is a profile SLO with its budget and burn tiers worked out.
@@ -137,6 +147,7 @@ func New(p profile.Profile) (*Config, error) {
 		}
 		*s.dst = ms.With(cluster...)
 	}
+	c.Selectors.Ztunnel = ztunnelMatchers(p.Spec)
 	for si, s := range append(slices.Clone(p.Spec.SLOs), gatewaySLOs(p)...) {
 		slo := SLO{SLO: s, ObjectiveRatio: round(s.Objective.Ratio()), Reporter: Reporter, Field: fmt.Sprintf("spec.slos[%d]", si)}
 		if si >= len(p.Spec.SLOs) {
@@ -199,6 +210,17 @@ func New(p profile.Profile) (*Config, error) {
 	}
 	c.Capacity = capacity(p)
 	return c, nil
+}
+
+// ztunnelMatchers are Selectors.Ztunnel for the profile's scrape setup.
+func ztunnelMatchers(s profile.Spec) selector.Matchers {
+	switch s.Prometheus.Scrape {
+	case profile.ScrapeKubePrometheusStack:
+		return selector.Matchers{selector.Equal("job", catalogue.ZtunnelJob)}
+	case profile.ScrapeIstioSample:
+		return selector.Matchers{selector.Equal("app", catalogue.ZtunnelApp)}
+	}
+	return nil
 }
 
 // round drops float noise (1-0.999 = 0.0010000000000000009) so derived

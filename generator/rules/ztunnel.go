@@ -166,7 +166,7 @@ func (b *builder) ztunnelHealth() []Rule {
 	cadv, ksm := c.Selectors.Cadvisor.With(pods...), c.Selectors.KubeStateMetrics.With(pods...)
 	// istio_xds_connection_terminations_total and istio_dns_upstream_*
 	// are ztunnel's only (the sidecar agent's carry istio_agent_*).
-	own := c.Selectors.Proxies.With(selector.Equal("namespace", z.Namespace))
+	own := c.Selectors.Proxies.With(selector.Equal("namespace", z.Namespace)).With(c.Selectors.Ztunnel...)
 	sum := func(expr string) string { return "sum by (" + joinComma(perZtunnel) + ") (" + expr + ")" }
 
 	mem := b.thresholds(AlertIstioZtunnelMemoryHigh)[0]
