@@ -46,6 +46,8 @@ type Input struct {
 	Gateways []Gateway `json:"gateways"`
 	// Waypoints are the profile's waypoints (dashboards/waypoints.go).
 	Waypoints []Waypoint `json:"waypoints"`
+	// Ztunnel is the ztunnel row's input (ztunnel.go).
+	Ztunnel Ztunnel `json:"ztunnel"`
 	// Upgrade is the canary upgrade row's input (upgrade.go).
 	Upgrade Upgrade `json:"upgrade"`
 	// Fleet is the Fleet row's input (fleet.go).
@@ -337,6 +339,7 @@ func NewInput(c *config.Config, files []rules.File, names []string) (*Input, err
 	in.Gateways = gateways(c)
 	in.Waypoints = waypoints(c)
 	in.Fleet = fleet(c)
+	in.Ztunnel = ztunnelInput(c)
 	for _, a := range rules.Alerts(files) {
 		if !slices.Contains(in.Alerts, a.Alert) {
 			in.Alerts = append(in.Alerts, a.Alert)

@@ -12,6 +12,7 @@ function(meshslo)
   local sel = m.selectors;
   local i = m.thresholds.istiod;
   local px = m.thresholds.proxies;
+  local zt = m.ztunnel;
   local ct = m.thresholds.certificates;
   local cert = m.certificates;
   local caNote = {
@@ -211,9 +212,10 @@ function(meshslo)
                                   mesh.above(i.pushErrorRatio), min=0),
                      g.timeseries('Config conflicts', 'Conflicting listeners and duplicate clusters or domains istiod ignores. IstioConfigConflicts tickets above %s (dashed); run istioctl analyze.' % mesh.num(i.configConflictsWarning),
                                   'short', [g.target('max(%s)' % istiod(c), c) for c in m.conflictGauges], mesh.above(i.configConflictsWarning), min=0),
+                   ] + (if zt.sidecarPanels then [
                      g.timeseries('Sidecar injection failures per 5m', 'Failed sidecar injections in 5m. IstioSidecarInjectionFailures tickets above %s (dashed).' % mesh.num(i.injectionFailuresWarning),
                                   'short', [g.target('sum(increase(%s[5m]))' % istiod('sidecar_injection_failure_total'), 'failures')], mesh.above(i.injectionFailuresWarning), min=0),
-                   ]),
+                   ] else [])),
 
                    // Sidecars: config sync with istiod and memory.
                    g.row('Proxies'),
@@ -223,6 +225,7 @@ function(meshslo)
                      g.timeseries('Proxies out of sync (count)', 'Proxies out of sync, of all proxies reporting. IstioProxiesStale tickets above %d (dashed).' % px.staleCount,
                                   'short', [g.target(s.proxiesOutOfSyncCount, 'out of sync'), g.target(s.proxiesCount, 'all proxies')],
                                   g.thresholds('green', [{ value: px.staleCount, color: 'orange' }]), min=0),
+                   ] + (if zt.sidecarPanels then [
                      g.timeseries('Sidecar memory / limit (top %d)' % topN, 'Working set of the %d istio-proxy containers that came closest to their live memory limit over the time range (kube-state-metrics, else cAdvisor). IstioSidecarMemoryHigh: warning at %s%%, critical at %s%% (dashed); IstioSidecarOOMKilled pages on an OOM kill.' %
                                                                            [topN, mesh.num(px.memoryWarningRatio * 100), mesh.num(px.memoryCriticalRatio * 100)],
                                   'percentunit', [g.target(mesh.top(topN, 'namespace, pod', 'max by (namespace, pod) (%s{namespace=~"$namespace"})' % s.sidecarMemoryRatio,
@@ -235,7 +238,7 @@ function(meshslo)
                                             g.target(mesh.top(topN, 'namespace, pod', 'max by (namespace, pod) (%s)' % wss,
                                                               'max by (namespace, pod) (max_over_time(%s))' % mesh.range(wss)), '{{namespace}}/{{pod}}')],
                                   mesh.above(px.memoryWarningBytes), min=0),
-                   ]),
+                   ] else [])),
 
                    // Gateways (spec.gateways): per gateway, what its own proxy
                    // reports (reporter="source") and its pods' health.
@@ -279,7 +282,28 @@ function(meshslo)
                                   mesh.above(wp.memoryWarningRatio, wp.memoryCriticalRatio), min=0),
                    ] else []))
                    for wp in m.waypoints
-                 ] + [
+                 ] + (
+                   // ztunnel (ambient and mixed): per node, what its alerts read.
+                   if zt.enabled then [
+                     g.row('ztunnel'),
+                     g.line(6, [
+                       g.timeseries('ztunnel ready per node', 'Ready pods of the ztunnel DaemonSet %s on each node (kube-state-metrics). IstioZtunnelUnavailable pages when a node has none while the DaemonSet is short of ready pods.' % zt.daemonSet,
+                                    'short', [g.target('sum by (node) (%s * on (namespace, pod) group_left () (%s == 1))' % [mesh.sel('kube_pod_info', [zt.pods]), mesh.sel('kube_pod_status_ready', [zt.ready])], '{{node}}')],
+                                    g.thresholds('red', [{ value: 1, color: 'green' }]), min=0),
+                       g.timeseries('ztunnel memory / limit', 'Each ztunnel\'s istio-proxy working set over its live memory limit, else spec.ztunnel.memoryLimit (the chart sets none). IstioZtunnelMemoryHigh tickets at %s%% (dashed).' % mesh.num(zt.memoryHighRatio * 100),
+                                    'percentunit', [g.target('max by (node) (%s)' % zt.memoryRatio, '{{node}}')], mesh.above(zt.memoryHighRatio), min=0),
+                       g.timeseries('ztunnel xDS errors', 'xDS stream terminations with reason ConnectionError or Error per second over 5m, per node. IstioZtunnelXDSErrors tickets above %s/s (dashed).' % mesh.num(zt.xdsErrorRate),
+                                    'short', [g.target('sum by (node) (rate(%s[5m]))' % mesh.sel('istio_xds_connection_terminations_total', [zt.xdsErrors]), '{{node}}')], mesh.above(zt.xdsErrorRate), min=0),
+                       g.timeseries('ztunnel DNS failure ratio', 'Upstream DNS failures over upstream requests over 5m, per node. IstioZtunnelDNSFailures tickets above %s%% (dashed) on a node with enough queries.' % mesh.num(zt.dnsFailureRatio * 100),
+                                    'percentunit', [g.target('sum by (node) (increase(%s[5m]))\n/\nsum by (node) (increase(%s[5m]))' % [mesh.sel('istio_dns_upstream_failures_total', [zt.own]), mesh.sel('istio_dns_upstream_requests_total', [zt.own])], '{{node}}')],
+                                    mesh.above(zt.dnsFailureRatio), min=0),
+                       g.timeseries('ztunnel L4 connections opened', 'Connections each node\'s ztunnel accepted for its pods per second (reporter="destination"), the L4 SLI\'s denominator.',
+                                    'short', [g.target('sum by (node) (rate(%s[$__rate_interval]))' % mesh.sel('istio_tcp_connections_opened_total', [zt.own, 'reporter="destination"']), '{{node}}')], min=0),
+                       g.timeseries('ztunnel L4 connections failed', 'Connections each node\'s ztunnel closed with a failure flag (response_flags other than "-": DENY, CONNECT, ...) per second, the L4 SLI\'s errors.',
+                                    'short', [g.target('sum by (node) (rate(%s[$__rate_interval]))' % mesh.sel('istio_tcp_connections_closed_total', [zt.own, 'reporter="destination"', 'response_flags!="-"']), '{{node}}')], min=0),
+                     ]),
+                   ] else []
+                 ) + [
                    // Time left on the mesh CA certificates (those spec.certificates.ca
                    // has), on workload certificates, and failed certificate signing.
                    g.row('Certificates'),

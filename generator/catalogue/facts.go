@@ -13,11 +13,25 @@ const (
 	// SidecarContainer is the injected proxy's container
 	// (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
 	// ztunnel's container has the same name
-	// (manifests/charts/ztunnel/templates/daemonset.yaml), hence ZtunnelPods.
+	// (manifests/charts/ztunnel/templates/daemonset.yaml): sidecar rules
+	// leave out the pods of spec.ztunnel.daemonSet by name.
 	SidecarContainer = "istio-proxy"
-	// ZtunnelPods matches the pods of ztunnel's DaemonSet, which sidecar
-	// rules exclude.
-	ZtunnelPods = "ztunnel-.*"
+)
+
+// How ztunnel's own series (its :15020/metrics) are told from the
+// sidecars' under each scrape setup.
+const (
+	// ZtunnelJob is the job of ztunnel's targets under
+	// kube-prometheus-stack: the generated ztunnel PodMonitor's jobLabel is
+	// the pod label app, "ztunnel" on every ztunnel pod (istio/istio
+	// manifests/charts/ztunnel/templates/daemonset.yaml), while sidecars,
+	// gateways and waypoints are job istio-proxies.
+	ZtunnelJob = "ztunnel"
+	// ZtunnelApp is the app label of ztunnel's pods (the same chart), which
+	// Istio's sample Prometheus copies onto every series of the pod
+	// (samples/addons/prometheus.yaml, job kubernetes-pods: labelmap
+	// __meta_kubernetes_pod_label_(.+)); all its pods share that job.
+	ZtunnelApp = "ztunnel"
 )
 
 // ConvergenceBuckets are the default bucket bounds (s) of

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/escape"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/selector"
@@ -29,6 +30,15 @@ type Selectors struct {
 	Istiod, Proxies, Cadvisor, KubeStateMetrics, Requests selector.Matchers
 	// CertManager selects cert-manager's certificate series.
 	CertManager selector.Matchers
+	// Ztunnel tells ztunnel's own series (its :15020/metrics) from the
+	// sidecars', gateways' and waypoints', which share their metric names
+	// (istio_tcp_*, istio_build): job="ztunnel" under
+	// kube-prometheus-stack (the generated ztunnel PodMonitor),
+	// app="ztunnel" under istio-sample (the pod label its kubernetes-pods
+	// job copies onto every series), nothing under custom,
+	// whose selectors say everything. Added to the proxies or requests
+	// selector where a rule reads ztunnel.
+	Ztunnel selector.Matchers
 }
 
 // SLO is a profile SLO with its budget and burn tiers worked out.
@@ -96,13 +106,26 @@ type Tier struct {
 	Index, Override int
 }
 
-// Capacity is the memory the mesh needs, from the profile's size and sampling.
+// Capacity is the memory the mesh needs, from the profile's size and data plane.
 type Capacity struct {
+	// Sidecars are the pods with a sidecar the plan counts: spec.mesh.pods
+	// in a sidecar or mixed mesh, none in an ambient one.
+	Sidecars      int
 	SidecarBytes  int64
 	SidecarsBytes int64
 	IstiodBytes   int64
-	TotalBytes    int64
-	SidecarReason string
+	// Ztunnels are the nodes of an ambient or mixed mesh (spec.mesh.nodes),
+	// one ztunnel each at ZtunnelBytes; 0 in a sidecar mesh.
+	Ztunnels      int
+	ZtunnelBytes  int64
+	ZtunnelsBytes int64
+	// Waypoints are the replicas of spec.waypoints (minReplicas each), at
+	// WaypointBytes each.
+	Waypoints      int
+	WaypointBytes  int64
+	WaypointsBytes int64
+	TotalBytes     int64
+	SidecarReason  string
 }
 
 // RunbooksDir is the folder of the output that carries the runbooks.
@@ -137,6 +160,7 @@ func New(p profile.Profile) (*Config, error) {
 		}
 		*s.dst = ms.With(cluster...)
 	}
+	c.Selectors.Ztunnel = ztunnelMatchers(p.Spec)
 	for si, s := range append(slices.Clone(p.Spec.SLOs), gatewaySLOs(p)...) {
 		slo := SLO{SLO: s, ObjectiveRatio: round(s.Objective.Ratio()), Reporter: Reporter, Field: fmt.Sprintf("spec.slos[%d]", si)}
 		if si >= len(p.Spec.SLOs) {
@@ -201,6 +225,17 @@ func New(p profile.Profile) (*Config, error) {
 	return c, nil
 }
 
+// ztunnelMatchers are Selectors.Ztunnel for the profile's scrape setup.
+func ztunnelMatchers(s profile.Spec) selector.Matchers {
+	switch s.Prometheus.Scrape {
+	case profile.ScrapeKubePrometheusStack:
+		return selector.Matchers{selector.Equal("job", catalogue.ZtunnelJob)}
+	case profile.ScrapeIstioSample:
+		return selector.Matchers{selector.Equal("app", catalogue.ZtunnelApp)}
+	}
+	return nil
+}
+
 // round drops float noise (1-0.999 = 0.0010000000000000009) so derived
 // numbers print as a person would write them.
 func round(f float64) float64 { return profile.Round(f) }
@@ -221,13 +256,37 @@ const SidecarRequestBytes = 128 << 20
 // SidecarLimitBytes is the istio-proxy memory limit of the same template.
 const SidecarLimitBytes = 1024 << 20
 
+// ZtunnelRequestBytes is the memory each ztunnel requests: its chart's
+// resources.requests (istio/istio manifests/charts/ztunnel/values.yaml:
+// cpu 200m, memory 512Mi, "enough for ~200k pod cluster or 100k
+// concurrently open connections"; no limit). The DaemonSet runs one per node.
+const ZtunnelRequestBytes = 512 << 20
+
+// WaypointRequestBytes is the memory each waypoint replica requests:
+// global.waypoint.resources.requests (istio/istio
+// manifests/charts/istio-control/istio-discovery/values.yaml: cpu 100m,
+// memory 128Mi; limits cpu 2, memory 1Gi).
+const WaypointRequestBytes = 128 << 20
+
 func capacity(p profile.Profile) Capacity {
 	s := p.Spec
-	c := Capacity{SidecarBytes: SidecarRequestBytes,
+	c := Capacity{SidecarBytes: SidecarRequestBytes, Sidecars: s.Mesh.Pods,
 		SidecarReason: "the istio-proxy memory request of Istio's chart (limit 1Gi); Istio measures about 50 MB per proxy with namespace isolation, more when each proxy holds the whole mesh's config, whatever its traffic or trace sampling"}
-	c.SidecarsBytes = c.SidecarBytes * int64(s.Mesh.Pods)
+	if s.EffectiveDataPlane() == profile.DataPlaneAmbient {
+		c.Sidecars = 0
+	}
+	if s.Ambient() {
+		c.Ztunnels, c.ZtunnelBytes = s.Mesh.Nodes, ZtunnelRequestBytes
+		c.WaypointBytes = WaypointRequestBytes
+		for _, w := range s.Waypoints {
+			c.Waypoints += w.MinReplicas
+		}
+	}
+	c.SidecarsBytes = c.SidecarBytes * int64(c.Sidecars)
+	c.ZtunnelsBytes = c.ZtunnelBytes * int64(c.Ztunnels)
+	c.WaypointsBytes = c.WaypointBytes * int64(c.Waypoints)
 	c.IstiodBytes = s.Istiod.MemoryLimit.Bytes() * int64(s.Istiod.MinReplicas)
-	c.TotalBytes = c.SidecarsBytes + c.IstiodBytes
+	c.TotalBytes = c.SidecarsBytes + c.ZtunnelsBytes + c.WaypointsBytes + c.IstiodBytes
 	return c
 }
 

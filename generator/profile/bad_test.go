@@ -226,6 +226,10 @@ func TestBadProfiles(t *testing.T) {
 			`bad.yaml:5:38: spec.prometheus.selectors.requests: must not match reporter: meshslo sets it for each SLI`}},
 		{"push latency above the top bucket", spec("istiod: {pushLatencyWarning: 30s}"), []string{
 			`bad.yaml:5:32: spec.istiod.pushLatencyWarning: expected less than 30s: pilot_proxy_convergence_time's largest finite bucket is 30s, so a quantile above it cannot be measured, got 30s`}},
+		{"negative nodes", spec("mesh: {nodes: -1}"), []string{
+			`bad.yaml:5:17: spec.mesh.nodes: expected 0 or more nodes, got -1`}},
+		{"more nodes than any mesh", spec("mesh: {nodes: 200000}"), []string{
+			`bad.yaml:5:17: spec.mesh.nodes: expected at most 100000 nodes, got 200000`}},
 		{"more pods than any mesh", spec("mesh: {pods: 2000000}"), []string{
 			`bad.yaml:5:16: spec.mesh.pods: expected at most 1000000 pods, got 2000000`}},
 		{"latency threshold between buckets", spec("slos: [{name: fast, sli: latency, objective: 99, threshold: 300ms}]"), []string{

@@ -88,8 +88,16 @@ type ErrorBudget struct {
 type Mesh struct {
 	// Services is the number of services in the mesh; checked against the size's range.
 	Services int `yaml:"services" json:"services"`
-	// Pods is the number of pods with a sidecar, used for the memory capacity plan.
+	// Pods is the number of pods with a sidecar, used for the memory
+	// capacity plan. In a mixed mesh, only the sidecar namespaces' pods
+	// (ambient pods run no proxy of their own); a pure ambient plan counts
+	// no sidecars.
 	Pods int `yaml:"pods" json:"pods"`
+	// Nodes is the number of nodes ztunnel runs on (its DaemonSet wants a
+	// pod on every node), for the capacity plan of an ambient or mixed
+	// mesh: one ztunnel per node at its chart's request. 0: not counted
+	// (the plan says so).
+	Nodes int `yaml:"nodes" json:"nodes"`
 	// Cluster is the value of the cluster label; empty for a single cluster.
 	Cluster string `yaml:"cluster" json:"cluster"`
 	// ClusterLabel is the label that carries Cluster on every series.

@@ -194,6 +194,12 @@ func validateMesh(v *validator, s *Spec) {
 		v.add("spec.mesh.pods", "expected at most %d pods, got %d", MaxPods, m.Pods)
 	}
 	switch {
+	case m.Nodes < 0:
+		v.add("spec.mesh.nodes", "expected 0 or more nodes, got %d", m.Nodes)
+	case m.Nodes > MaxMeshNodes:
+		v.add("spec.mesh.nodes", "expected at most %d nodes, got %d", MaxMeshNodes, m.Nodes)
+	}
+	switch {
 	// The rules write it unquoted in PromQL, so the legacy scheme applies.
 	case !model.LegacyValidation.IsValidLabelName(m.ClusterLabel):
 		v.add("spec.mesh.clusterLabel", "expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*), got %q", m.ClusterLabel)
@@ -214,6 +220,7 @@ func validateMesh(v *validator, s *Spec) {
 const (
 	MaxServices    = 100000
 	MaxPods        = 1000000
+	MaxMeshNodes   = 100000
 	MaxMinReplicas = 100
 	// MaxVersionSkewMinors bounds spec.istiod.versionSkewMinors.
 	MaxVersionSkewMinors = 10

@@ -5,6 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/meshslo/meshslo/generator/catalogue"
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/rules"
@@ -37,7 +38,7 @@ const (
 	ProxyStatsPath = "/stats/prometheus"
 	// ZtunnelJob is the job of ztunnel's targets: the PodMonitor's
 	// jobLabel is the pod label app, "ztunnel" on every ztunnel pod.
-	ZtunnelJob = "ztunnel"
+	ZtunnelJob = catalogue.ZtunnelJob
 	// ZtunnelStatsPort is the container port ztunnel serves its metrics on
 	// (15020, named ztunnel-stats in istio/istio
 	// manifests/charts/ztunnel/templates/daemonset.yaml).

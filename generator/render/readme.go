@@ -84,7 +84,21 @@ func README(c *config.Config, origin config.Origin, ruleFiles []rules.File, file
 	cp := c.Capacity
 	w("\n## Capacity plan\n\n| item | memory |\n|---|---|\n")
 	w("| sidecar (%s) | %s each |\n", cp.SidecarReason, profile.Quantity(cp.SidecarBytes))
-	w("| %d sidecars | %s |\n", p.Spec.Mesh.Pods, gib(cp.SidecarsBytes))
+	if p.Spec.EffectiveDataPlane() == profile.DataPlaneAmbient {
+		w("| no sidecars (spec.dataPlane ambient: pods run no proxy of their own) | %s |\n", gib(0))
+	} else {
+		w("| %d sidecars | %s |\n", cp.Sidecars, gib(cp.SidecarsBytes))
+	}
+	if p.Spec.Ambient() && cp.Ztunnels == 0 {
+		w("| ztunnels: not counted, spec.mesh.nodes is not set (one per node at %s) | %s |\n", profile.Quantity(cp.ZtunnelBytes), gib(0))
+	} else if p.Spec.Ambient() {
+		w("| %d ztunnels, one per node (spec.mesh.nodes), at %s each (the ztunnel chart's request, with 200m CPU; no limit) | %s |\n",
+			cp.Ztunnels, profile.Quantity(cp.ZtunnelBytes), gib(cp.ZtunnelsBytes))
+	}
+	if p.Spec.Ambient() {
+		w("| %d waypoint replicas (spec.waypoints minReplicas) at %s each (global.waypoint.resources request; limit 1Gi) | %s |\n",
+			cp.Waypoints, profile.Quantity(cp.WaypointBytes), gib(cp.WaypointsBytes))
+	}
 	w("| %d istiod replicas at %s | %s |\n", p.Spec.Istiod.MinReplicas, p.Spec.Istiod.MemoryLimit, gib(cp.IstiodBytes))
 	w("| **total** | **%s** |\n", gib(cp.TotalBytes))
 

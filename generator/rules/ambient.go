@@ -70,14 +70,16 @@ func (b *builder) sourceRates(s config.SLO, w profile.Duration) []Rule {
 		case src == config.SourceL4:
 			// ztunnel labels a connection to a pod IP that no Service
 			// selects destination_service_name="unknown": no service's SLO.
-			ms := atReporter(s, config.L4Reporter).With(selector.NotEqual("destination_service_name", "unknown"))
+			// A sidecar's istio_tcp_* (reporter="destination" too, for the
+			// pods of the same service that run one) is not ztunnel's.
+			ms := atReporter(s, config.L4Reporter).With(b.c.Selectors.Ztunnel...).With(selector.NotEqual("destination_service_name", "unknown"))
 			opened := ms.Metric("istio_tcp_connections_opened_total")
 			failedSel := ms.With(selector.NotEqual("response_flags", "-"))
 			failed := failedSel.Metric("istio_tcp_connections_closed_total")
 			rules = append(rules,
 				Rule{Record: tcpOpenedIncreasePrefix + ws, Labels: labelled(src),
 					Expr: by(svc...) + "(\n" + indent(excluded(s, increaseExpr(opened, w), ms, "istio_tcp_connections_opened_total"), "  ") + "\n)",
-					Comment: "ztunnel's connections to the service's pods (reporter=\"destination\": the destination node's ztunnel). " +
+					Comment: "ztunnel's connections to the service's pods (reporter=\"destination\": the destination node's ztunnel; ztunnel's series only, not a sidecar's). " +
 						"Every ztunnel version exports it (istio/ztunnel src/proxy/metrics.rs)."},
 				Rule{Record: tcpFailedIncreasePrefix + ws, Labels: labelled(src),
 					Expr: by(svc...) + "(\n" + indent(excluded(s, increaseExpr(failed, w), failedSel, "istio_tcp_connections_closed_total"), "  ") + "\n)",

@@ -515,7 +515,7 @@ var controlPlaneAlerts = []*Descriptor{
 				Fields:    []string{"spec.istiod.injectionFailuresWarning", "spec.istiod.injectionFailuresFor"},
 				Value:     i.InjectionFailuresWarning, Shown: num(i.InjectionFailuresWarning), For: i.InjectionFailuresFor,
 				Draw:   "istiod.injectionFailuresWarning",
-				Panels: []string{"oncall/Sidecar injection failures per 5m", "debug/Injection failures per 5m"}}}
+				Panels: append(sidecarPanels(c, "oncall/Sidecar injection failures per 5m"), "debug/Injection failures per 5m")}}
 		},
 	},
 	{

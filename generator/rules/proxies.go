@@ -255,7 +255,7 @@ var proxyAlerts = []*Descriptor{
 					Condition: fmt.Sprintf("sidecar working set at %s of its memory limit for %s", percent(r), px.MemoryFor),
 					Fields:    []string{"spec.proxies." + field, "spec.proxies.memoryFor"},
 					Value:     r, Shown: percent(r), For: px.MemoryFor, Draw: "proxies." + draw,
-					Panels: []string{"oncall/Sidecar memory / limit (top 10)"}}
+					Panels: sidecarPanels(c, "oncall/Sidecar memory / limit (top 10)")}
 			}
 			return []Threshold{
 				ratio(profile.SeverityWarning, "memoryWarningRatio", px.MemoryWarningRatio, "memoryWarningRatio"),
@@ -264,7 +264,7 @@ var proxyAlerts = []*Descriptor{
 					Condition: fmt.Sprintf("sidecar working set above %s for %s where no memory limit is known", px.MemoryWarning, px.MemoryFor),
 					Fields:    []string{"spec.proxies.memoryWarning", "spec.proxies.memoryFor"},
 					Value:     float64(px.MemoryWarning.Bytes()), Shown: px.MemoryWarning.String(), For: px.MemoryFor,
-					Draw: "proxies.memoryWarningBytes", Panels: []string{"oncall/Sidecar memory (top 10)"},
+					Draw: "proxies.memoryWarningBytes", Panels: sidecarPanels(c, "oncall/Sidecar memory (top 10)"),
 					Labels: map[string]string{"limit_source": "none"}},
 			}
 		},

@@ -35,9 +35,9 @@ func SignalsOf(c *config.Config) Signals {
 		IstiodContainer: c.Selectors.Cadvisor.With(selector.Equal("container", catalogue.IstiodContainer)),
 		IstiodKSM:       c.Selectors.KubeStateMetrics.With(selector.Equal("container", catalogue.IstiodContainer)),
 		SidecarContainer: c.Selectors.Cadvisor.With(
-			selector.Equal("container", catalogue.SidecarContainer), selector.NotRegex("pod", catalogue.ZtunnelPods)),
+			selector.Equal("container", catalogue.SidecarContainer), selector.NotRegex("pod", ZtunnelPods(c.Profile.Spec.Ztunnel))),
 		SidecarKSM: c.Selectors.KubeStateMetrics.With(
-			selector.Equal("container", catalogue.SidecarContainer), selector.NotRegex("pod", catalogue.ZtunnelPods)),
+			selector.Equal("container", catalogue.SidecarContainer), selector.NotRegex("pod", ZtunnelPods(c.Profile.Spec.Ztunnel))),
 		ProxyKSM:     c.Selectors.KubeStateMetrics.With(selector.Equal("container", catalogue.SidecarContainer)),
 		WorkloadCert: c.Selectors.Proxies.With(selector.Equal("resource_name", "default")),
 	}

@@ -40,6 +40,15 @@ func ZtunnelPods(z profile.Ztunnel) string {
 	return regexp.QuoteMeta(z.DaemonSet) + "-[a-z0-9]{5}"
 }
 
+// sidecarPanels are panels, nil in a pure ambient mesh, whose on-call
+// dashboard draws no sidecar-only panel (its pods run no sidecar).
+func sidecarPanels(c *config.Config, panels ...string) []string {
+	if c.Profile.Spec.EffectiveDataPlane() == profile.DataPlaneAmbient {
+		return nil
+	}
+	return panels
+}
+
 // notAmbient skips the ztunnel alerts in a sidecar mesh: it runs no ztunnel.
 func notAmbient(c *config.Config) string {
 	if c.Profile.Spec.Ambient() {
@@ -74,7 +83,7 @@ var ztunnelAlerts = []*Descriptor{
 			return []Threshold{{Alert: AlertIstioZtunnelMemoryHigh, Severity: profile.SeverityWarning,
 				Condition: fmt.Sprintf("a ztunnel's working set at %s of its memory limit (live, else %s) for %s", percent(z.MemoryHighRatio), z.MemoryLimit, z.MemoryFor),
 				Fields:    []string{"spec.ztunnel.memoryHighRatio", "spec.ztunnel.memoryLimit", "spec.ztunnel.memoryFor"},
-				Value:     z.MemoryHighRatio, Shown: percent(z.MemoryHighRatio), For: z.MemoryFor}}
+				Value:     z.MemoryHighRatio, Shown: percent(z.MemoryHighRatio), For: z.MemoryFor, Panels: []string{"oncall/ztunnel memory / limit"}}}
 		},
 	},
 	{
@@ -88,7 +97,7 @@ var ztunnelAlerts = []*Descriptor{
 			return []Threshold{{Alert: AlertIstioZtunnelXDSErrors, Severity: profile.SeverityWarning,
 				Condition: fmt.Sprintf("a ztunnel's xDS terminations with reason %s above %s/s over 5m for %s", strings.Join(ZtunnelXDSErrorReasons, " or "), num(z.XDSErrorRate), z.XDSErrorsFor),
 				Fields:    []string{"spec.ztunnel.xdsErrorRate", "spec.ztunnel.xdsErrorsFor"},
-				Value:     z.XDSErrorRate, Shown: num(z.XDSErrorRate) + "/s", For: z.XDSErrorsFor}}
+				Value:     z.XDSErrorRate, Shown: num(z.XDSErrorRate) + "/s", For: z.XDSErrorsFor, Panels: []string{"oncall/ztunnel xDS errors"}}}
 		},
 	},
 	{
@@ -102,7 +111,7 @@ var ztunnelAlerts = []*Descriptor{
 			return []Threshold{{Alert: AlertIstioZtunnelDNSFailures, Severity: profile.SeverityWarning,
 				Condition: fmt.Sprintf("a ztunnel's upstream DNS failures above %s of its upstream requests over 5m (at least %s requests) for %s", percent(z.DNSFailureRatio), num(z.DNSMinRequests), z.DNSFailuresFor),
 				Fields:    []string{"spec.ztunnel.dnsFailureRatio", "spec.ztunnel.dnsMinRequests", "spec.ztunnel.dnsFailuresFor"},
-				Value:     z.DNSFailureRatio, Shown: percent(z.DNSFailureRatio), For: z.DNSFailuresFor}}
+				Value:     z.DNSFailureRatio, Shown: percent(z.DNSFailureRatio), For: z.DNSFailuresFor, Panels: []string{"oncall/ztunnel DNS failure ratio"}}}
 		},
 	},
 }
@@ -166,7 +175,7 @@ func (b *builder) ztunnelHealth() []Rule {
 	cadv, ksm := c.Selectors.Cadvisor.With(pods...), c.Selectors.KubeStateMetrics.With(pods...)
 	// istio_xds_connection_terminations_total and istio_dns_upstream_*
 	// are ztunnel's only (the sidecar agent's carry istio_agent_*).
-	own := c.Selectors.Proxies.With(selector.Equal("namespace", z.Namespace))
+	own := ZtunnelOwn(c)
 	sum := func(expr string) string { return "sum by (" + joinComma(perZtunnel) + ") (" + expr + ")" }
 
 	mem := b.thresholds(AlertIstioZtunnelMemoryHigh)[0]
@@ -205,6 +214,12 @@ func (b *builder) ztunnelHealth() []Rule {
 			", with at least "+num(z.DNSMinRequests)+" queries). Ambient pods on the node fail to resolve names ztunnel does not answer itself.")
 	dnsAlert.Comment = "Only queries ztunnel forwards (names it cannot answer from its own registry); a node with fewer than spec.ztunnel.dnsMinRequests in 5m is not judged."
 	return []Rule{memRatio, memAlert, xdsAlert, dnsAlert}
+}
+
+// ZtunnelOwn selects ztunnel's own series (its :15020/metrics): the
+// proxies selector, ztunnel's namespace and Selectors.Ztunnel.
+func ZtunnelOwn(c *config.Config) selector.Matchers {
+	return c.Selectors.Proxies.With(selector.Equal("namespace", c.Profile.Spec.Ztunnel.Namespace)).With(c.Selectors.Ztunnel...)
 }
 
 func joinComma(ss []string) string { return strings.Join(ss, ", ") }

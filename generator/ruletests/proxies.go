@@ -56,9 +56,13 @@ func (b *builder) proxies() *suite {
 // container, Istio's default since 1.27 on kubelet 1.33+): every third.
 func native(k int) bool { return k%3 == 1 }
 
-// ztunnelPod is the one ztunnel of the test mesh: its container is also
+// ztunnelPod is the namespace and name of the one ztunnel of the test
+// mesh, a pod of spec.ztunnel.daemonSet: its container is also
 // istio-proxy, and it holds an xDS stream to istiod like every proxy.
-var ztunnelPod = "ztunnel-" + podSuffix(1)
+func (b *builder) ztunnelPod() (namespace, pod string) {
+	z := b.c.Profile.Spec.Ztunnel
+	return z.Namespace, z.DaemonSet + "-" + podSuffix(1)
+}
 
 // running is kube-state-metrics' view of a proxy container that runs.
 func (b *builder) running(namespace, pod string, init bool, v float64, n int) series {
@@ -75,11 +79,12 @@ func (b *builder) running(namespace, pod string, init bool, v float64, n int) se
 // sidecar no longer runs.
 func (b *builder) connections(fleet []proxy, disconnected func(profile.Duration) float64, n int) []series {
 	var out []series
+	zns, zpod := b.ztunnelPod()
 	for k, p := range fleet {
 		out = append(out, b.running(p.namespace, p.pod, native(k), 1, n))
 	}
 	out = append(out,
-		b.running("istio-system", ztunnelPod, false, 1, n),
+		b.running(zns, zpod, false, 1, n),
 		b.running("batch", "report-29123400-"+podSuffix(0), false, 0, n))
 	pods := b.istiods()
 	all := float64(len(fleet) + 1)
@@ -216,6 +221,7 @@ func (b *builder) sidecarMemory(p proxy, init bool, side []float64, limit float6
 		total[k] = side[k] + app[k] + pause[k]
 	}
 	c := func(ns, pod, container, image string) lbls { return b.cadvisor(ns, pod, container, image) }
+	zns, zpod := b.ztunnelPod()
 	cadvisorLimit := 0.0
 	istioSample := b.c.Profile.Spec.Prometheus.Scrape == profile.ScrapeIstioSample
 	if istioSample {
@@ -227,7 +233,7 @@ func (b *builder) sidecarMemory(p proxy, init bool, side []float64, limit float6
 		series{c(p.namespace, p.pod, "POD", "registry.k8s.io/pause:3.10").of("container_memory_working_set_bytes"), gauge(pause)},
 		series{c(p.namespace, p.pod, "", "").of("container_memory_working_set_bytes"), gauge(total)},
 		series{c(p.namespace, p.pod, catalogue.SidecarContainer, proxyImage).of("container_spec_memory_limit_bytes"), gauge(constant(cadvisorLimit, n))},
-		series{c("istio-system", ztunnelPod, catalogue.SidecarContainer, "docker.io/istio/ztunnel:1.28.1").of("container_memory_working_set_bytes"), gauge(constant(3*sidecarLimitBytes, n))},
+		series{c(zns, zpod, catalogue.SidecarContainer, "docker.io/istio/ztunnel:1.28.1").of("container_memory_working_set_bytes"), gauge(constant(3*sidecarLimitBytes, n))},
 	)
 	if limit > 0 && !istioSample {
 		out = append(out,

@@ -161,7 +161,13 @@ type explainCapacity struct {
 	SidecarReason  string `json:"sidecarReason" yaml:"sidecarReason"`
 	IstiodReplicas int    `json:"istiodReplicas" yaml:"istiodReplicas"`
 	IstiodBytes    int64  `json:"istiodBytes" yaml:"istiodBytes"`
-	TotalBytes     int64  `json:"totalBytes" yaml:"totalBytes"`
+	// Ztunnels and Waypoints are counted in ambient and mixed meshes only.
+	Ztunnels      int   `json:"ztunnels,omitempty" yaml:"ztunnels,omitempty"`
+	ZtunnelBytes  int64 `json:"ztunnelBytes,omitempty" yaml:"ztunnelBytes,omitempty"`
+	Waypoints     int   `json:"waypoints,omitempty" yaml:"waypoints,omitempty"`
+	WaypointBytes int64 `json:"waypointBytes,omitempty" yaml:"waypointBytes,omitempty"`
+	TotalBytes    int64 `json:"totalBytes" yaml:"totalBytes"`
+	ambient       bool
 }
 
 func explainProfileOf(l *profile.Loaded, b *generate.Build) explainProfile {
@@ -198,8 +204,9 @@ func explainProfileOf(l *profile.Loaded, b *generate.Build) explainProfile {
 		}
 	}
 	cp := c.Capacity
-	out.Capacity = explainCapacity{Sidecars: p.Spec.Mesh.Pods, SidecarBytes: cp.SidecarBytes, SidecarReason: cp.SidecarReason,
-		IstiodReplicas: p.Spec.Istiod.MinReplicas, IstiodBytes: cp.IstiodBytes, TotalBytes: cp.TotalBytes}
+	out.Capacity = explainCapacity{Sidecars: cp.Sidecars, SidecarBytes: cp.SidecarBytes, SidecarReason: cp.SidecarReason,
+		IstiodReplicas: p.Spec.Istiod.MinReplicas, IstiodBytes: cp.IstiodBytes, TotalBytes: cp.TotalBytes,
+		Ztunnels: cp.Ztunnels, ZtunnelBytes: cp.ZtunnelBytes, Waypoints: cp.Waypoints, WaypointBytes: cp.WaypointBytes, ambient: p.Spec.Ambient()}
 	return out
 }
 
@@ -300,8 +307,13 @@ func explainText(w io.Writer, p explainProfile, width int) {
 	}
 	cp := p.Capacity
 	fmt.Fprintln(w)
-	for _, line := range wrap(fmt.Sprintf("Capacity: %d sidecars x %s (%s) + %d istiod x %s = %s", cp.Sidecars, profile.Quantity(cp.SidecarBytes),
-		cp.SidecarReason, cp.IstiodReplicas, profile.Quantity(cp.IstiodBytes/int64(max(1, cp.IstiodReplicas))), profile.Quantity(cp.TotalBytes).Human()), width) {
+	ambient := ""
+	if cp.ambient {
+		ambient = fmt.Sprintf(" + %d ztunnels (one per node) x %s + %d waypoint replicas x %s", cp.Ztunnels, profile.Quantity(cp.ZtunnelBytes),
+			cp.Waypoints, profile.Quantity(cp.WaypointBytes))
+	}
+	for _, line := range wrap(fmt.Sprintf("Capacity: %d sidecars x %s (%s)%s + %d istiod x %s = %s", cp.Sidecars, profile.Quantity(cp.SidecarBytes),
+		cp.SidecarReason, ambient, cp.IstiodReplicas, profile.Quantity(cp.IstiodBytes/int64(max(1, cp.IstiodReplicas))), profile.Quantity(cp.TotalBytes).Human()), width) {
 		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintln(w)
