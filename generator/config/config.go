@@ -6,7 +6,9 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/prometheus/prometheus/model/labels"
 
@@ -214,6 +216,7 @@ func New(p profile.Profile) (*Config, error) {
 			slo.Listed = append(slo.Listed, Service{Namespace: svc.Namespace, Name: svc.Name,
 				Objective: objective, ObjectiveRatio: ratio, Budget: round(1 - ratio)})
 		}
+		slo.Requests = slo.Requests.With(listedMatchers(slo.Listed)...)
 		c.SLOs = append(c.SLOs, slo)
 	}
 	if base := p.Spec.Prometheus.RunbookBaseURL; base != "" {
@@ -223,6 +226,36 @@ func New(p profile.Profile) (*Config, error) {
 	}
 	c.Capacity = capacity(p)
 	return c, nil
+}
+
+// listedMatchers restrict the raw series an SLO reads to the services it
+// lists: its namespaces and its names (several of either as one regex of
+// the quoted values). Their product can match a service the SLO does not
+// list (two namespaces, a name in only one of them); it then gets SLI
+// series but no budget, so no burn rate or alert (listedBudgets). Without
+// a list, nothing is added.
+func listedMatchers(listed []Service) selector.Matchers {
+	if len(listed) == 0 {
+		return nil
+	}
+	var namespaces, names []string
+	for _, l := range listed {
+		namespaces = append(namespaces, l.Namespace)
+		names = append(names, l.Name)
+	}
+	one := func(label string, values []string) *labels.Matcher {
+		slices.Sort(values)
+		values = slices.Compact(values)
+		if len(values) == 1 {
+			return selector.Equal(label, values[0])
+		}
+		quoted := make([]string, len(values))
+		for i, v := range values {
+			quoted[i] = regexp.QuoteMeta(v)
+		}
+		return selector.Regex(label, strings.Join(quoted, "|"))
+	}
+	return selector.Matchers{one("destination_service_namespace", namespaces), one("destination_service_name", names)}
 }
 
 // ztunnelMatchers are Selectors.Ztunnel for the profile's scrape setup.

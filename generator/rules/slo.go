@@ -142,6 +142,14 @@ func (b *builder) serviceLabels() []string {
 
 func by(labels ...string) string { return "sum by (" + strings.Join(labels, ", ") + ") " }
 
+// perSLOLabels are the labels every SLI series of s keeps: slo, the SLO's
+// own labels and the service's. The SLO's labels ride along from the
+// increase series, so the rates keep them (their rule labels then add
+// nothing new).
+func (b *builder) perSLOLabels(s config.SLO) []string {
+	return append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), b.serviceLabels()...)
+}
+
 // increaseExpr is the increase of the raw counter series sel over w.
 // Consecutive windows share their boundary sample (x - x offset w), so
 // windows recorded at t, t-w, t-2w, ... add up to exactly the counters'
@@ -233,9 +241,7 @@ func leRegex(s config.SLO) string {
 func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	sel := selector.Matchers{selector.Equal("slo", s.Name)}
 	svc := b.serviceLabels()
-	// The SLO's own labels ride along from the increase series, so the
-	// rates keep them (their rule labels then add nothing new).
-	perSLO := append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), svc...)
+	perSLO := b.perSLOLabels(s)
 	secs := num(w.Seconds())
 	reqs := sel.Metric(requestsRatePrefix + w.String())
 	if multiSource(s) {
@@ -275,16 +281,23 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 }
 
 // tiledRate adds up terms copies of the rate series name over tile, read
-// at offsets 0, tile, 2×tile, ... A copy that is missing (the first days
-// after the rules are deployed, or a gap in evaluation) counts as no traffic,
-// so the window covers the data there is, like sum_over_time would.
+// at offsets 0, tile, 2×tile, ... Each copy is one sample per series: the
+// copies are told apart by a tile label (label_replace, so or keeps them
+// all) and summed away again (sum without keeps every other label, as +
+// would). A copy that is missing
+// (the first days after the rules are deployed, or a gap in evaluation)
+// then adds nothing, so the window covers the data there is, like
+// sum_over_time would; a series with no copy at all has no window.
 func tiledRate(name string, tile profile.Duration, terms int) string {
-	parts := []string{"  " + name}
-	for i := 1; i < terms; i++ {
-		off := (tile * profile.Duration(i)).String()
-		parts = append(parts, "  + ("+name+" offset "+off+" or 0 * "+name+")")
+	var parts []string
+	for i := 0; i < terms; i++ {
+		copy := name
+		if i > 0 {
+			copy += " offset " + (tile * profile.Duration(i)).String()
+		}
+		parts = append(parts, "  label_replace("+copy+`, "tile", "`+strconv.Itoa(i)+`", "", "")`)
 	}
-	return "(\n" + strings.Join(parts, "\n") + "\n) / " + strconv.Itoa(terms)
+	return "sum without (tile) (\n" + strings.Join(parts, "\n  or\n") + "\n) / " + strconv.Itoa(terms)
 }
 
 // sloRecordings puts every SLO's recordings in one group. The SLOs record
@@ -358,8 +371,8 @@ func overBudget(s config.SLO, name string) string {
 // listedBudgets are the budget rules of an SLO that lists its services: one
 // constant series per service, labelled with the service, that the burn
 // rates and alerts divide by. Only listed services have one, so only they
-// get burn rates and alerts. The SLI windows before them stay one set for
-// all services: the raw counters are read once whatever the list holds.
+// get burn rates and alerts. The SLI windows before them read only the
+// listed services' raw series (config's listedMatchers).
 func listedBudgets(s config.SLO) []Rule {
 	sel := selector.Matchers{selector.Equal("slo", s.Name)}
 	var rules []Rule
