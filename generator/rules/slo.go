@@ -247,11 +247,14 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 	if multiSource(s) {
 		return b.sourceRates(s, w)
 	}
-	// The raw tile keeps both branches (increaseExpr). A cheaper tile of
-	// two samples per series, clamp_min(x - x offset 5m, 0) or 0 * x, was
-	// tried this round and reverted: a series' first 5m then counts 0, so
-	// a new service's SLI reads NaN until its second tile, and the
-	// generated tests (which start every series at 0) miss their pages.
+	// The raw tile keeps both branches (increaseExpr), seven samples per
+	// series at a 60s scrape. Cheaper tiles in plain PromQL each lose
+	// something a real mesh does (README, Performance): without a range
+	// read, clamp_min(x - x offset 5m, 0) counts a new series' first 5m as
+	// 0 (a new service's SLI reads NaN, the generated tests miss their
+	// pages), and falling back to x itself counts a series' whole lifetime
+	// whenever x offset 5m finds no sample: after a failed scrape (its
+	// staleness marker) or a Prometheus outage longer than the lookback.
 	increase := increaseExpr
 	switch s.SLI {
 	case profile.SLILatency:

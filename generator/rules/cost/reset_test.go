@@ -3,10 +3,12 @@ package cost
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/value"
 
 	"github.com/meshslo/meshslo/generator/profile"
 	meshrules "github.com/meshslo/meshslo/generator/rules"
@@ -16,7 +18,10 @@ import (
 // 5m where it is not negative, increase() over the 5m where it is)
 // loses at a counter reset, against the counters' exact increase with
 // Prometheus's reset rule (a drop means the counter restarted from zero)
-// and against increase() over the raw counters. Label sets are the mesh's
+// and against increase() over the raw counters, at a reset, a failed
+// scrape and a Prometheus outage. It also logs what the cheaper tile
+// without a range read, (x - x offset 5m >= 0) or x, would count: a series'
+// whole lifetime each time x offset 5m finds no sample. Label sets are the mesh's
 // (the destination sidecar's istio_requests_total as scraped). The rules
 // are the small profile's, evaluated every minute; samples every minute.
 func TestCounterResetUndercount(t *testing.T) {
@@ -26,8 +31,13 @@ func TestCounterResetUndercount(t *testing.T) {
 		value func(i int) float64
 		// most the 1h window may lose, in requests.
 		maxLoss float64
+		// minutes without a sample: a failed scrape writes a staleness
+		// marker instead (Prometheus scrape/scrape.go: "A failed scrape is
+		// the same as an empty scrape, we still call sl.append to trigger
+		// stale markers"); a Prometheus that was down writes nothing.
+		stale, gap []int
 	}{
-		{"steady, no reset", func(i int) float64 { return 60 * float64(i) }, 0},
+		{"steady, no reset", func(i int) float64 { return 60 * float64(i) }, 0, nil, nil},
 		// An Envoy restart at 89m30s: 30 requests counted since the
 		// restart by the 90m scrape; the 1h window's tile (85m, 90m] falls
 		// back to increase() (8 requests lost; a two-sample tile without
@@ -37,7 +47,7 @@ func TestCounterResetUndercount(t *testing.T) {
 				return 60 * float64(i)
 			}
 			return 30 + 60*float64(i-90)
-		}, 300},
+		}, 300, nil, nil},
 		// A quiet counter (7 at 85m and 89m) restarted and passed its old
 		// value within the 5m (40 at 90m): taken for growth of 33, as the
 		// exact count with Prometheus's reset rule takes it too.
@@ -46,7 +56,15 @@ func TestCounterResetUndercount(t *testing.T) {
 				return float64(i) / 12
 			}
 			return 40 + float64(i-90)
-		}, 10},
+		}, 10, nil, nil},
+		// One failed scrape at 90m: the 90m tile's x and the 95m tile's
+		// x offset 5m find its marker; both fall back to increase() over
+		// the samples around it.
+		{"failed scrape", func(i int) float64 { return 60 * float64(i) }, 60, []int{90}, nil},
+		// Prometheus down from 70m to 85m: no samples, no evaluations.
+		// The tiles it did not record are missing from the window (the
+		// README's "Prometheus outages longer than the 5-minute lookback").
+		{"Prometheus down 15m", func(i int) float64 { return 60 * float64(i) }, 1200, nil, minutes(70, 85)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,17 +81,25 @@ func TestCounterResetUndercount(t *testing.T) {
 			var truth float64
 			for i := 0; i <= 120; i++ {
 				v := math.Floor(tc.value(i))
-				if _, err := app.Append(0, lset, (time.Duration(i) * time.Minute).Milliseconds(), v); err != nil {
-					t.Fatal(err)
-				}
 				if i > 60 {
 					// The exact increase over (60m, 120m]: a drop counts
-					// the new value, Prometheus's reset rule.
+					// the new value, Prometheus's reset rule. Envoy counts
+					// on while Prometheus is down.
 					if prev := math.Floor(tc.value(i - 1)); v >= prev {
 						truth += v - prev
 					} else {
 						truth += v
 					}
+				}
+				sample := v
+				switch {
+				case slices.Contains(tc.gap, i):
+					continue
+				case slices.Contains(tc.stale, i):
+					sample = math.Float64frombits(value.StaleNaN)
+				}
+				if _, err := app.Append(0, lset, (time.Duration(i) * time.Minute).Milliseconds(), sample); err != nil {
+					t.Fatal(err)
 				}
 			}
 			// The 1h window read at 120m: its tiles span the samples from
@@ -87,6 +113,9 @@ func TestCounterResetUndercount(t *testing.T) {
 			// a series a rule stops returning gets a staleness marker.
 			zero := time.Unix(0, 0).UTC()
 			for ts := time.Minute; ts <= 120*time.Minute; ts += time.Minute {
+				if slices.Contains(tc.gap, int(ts/time.Minute)) {
+					continue
+				}
 				if _, _, err := rs.cycle(ctx, zero.Add(ts)); err != nil {
 					t.Fatal(err)
 				}
@@ -110,12 +139,38 @@ func TestCounterResetUndercount(t *testing.T) {
 			if err != nil || len(vec) != 1 {
 				t.Fatalf("increase(): %v %v", vec, err)
 			}
+			// The cheaper tile without a range read, x where x offset 5m
+			// has no sample: its 12 tiles of the same hour.
+			var lean float64
+			for k := 0; k < 12; k++ {
+				at := zero.Add(120*time.Minute - time.Duration(k)*5*time.Minute)
+				if slices.Contains(tc.gap, int(at.Sub(zero)/time.Minute)) {
+					continue
+				}
+				lq, err := newEngine().NewInstantQuery(ctx, db, nil, `sum((istio_requests_total - istio_requests_total offset 5m >= 0) or istio_requests_total)`, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v, err := lq.Exec(ctx).Vector(); err == nil && len(v) == 1 {
+					lean += v[0].F
+				}
+				lq.Close()
+			}
 			loss := truth - got
-			t.Logf("%s: requests over (60m, 120m]: exact %.0f, ours (12 back-to-back 5m tiles) %.0f (%.0f lost, %.2f%%), increase() over the raw counter %.1f",
-				tc.name, truth, got, loss, 100*loss/truth, vec[0].F)
+			t.Logf("%s: requests over (60m, 120m]: exact %.0f, ours (12 back-to-back 5m tiles) %.0f (%.0f lost, %.2f%%), increase() over the raw counter %.1f, tiles of (x - x offset 5m >= 0) or x %.0f",
+				tc.name, truth, got, loss, 100*loss/truth, vec[0].F, lean)
 			if math.IsNaN(got) || loss < 0 || loss > tc.maxLoss {
 				t.Errorf("%s: ours counts %.0f requests in the hour, exact %.0f: lost %.0f, allowed 0 to %.0f", tc.name, got, truth, loss, tc.maxLoss)
 			}
 		})
 	}
+}
+
+// minutes lists the minutes from first to last, both included.
+func minutes(first, last int) []int {
+	var out []int
+	for i := first; i <= last; i++ {
+		out = append(out, i)
+	}
+	return out
 }
