@@ -437,7 +437,10 @@ func (b *builder) sloAlerts() File {
 		}
 		exhausted := sloExhausted(b.c, si)
 		rules = append(rules, b.alert(exhausted,
-			b.unlessOverridden(s, sel.Metric(SLOPeriodBudgetRemaining)+" <= "+num(exhausted.Value)),
+			// Only for a service that still has series: its period window
+			// keeps the old copies for the whole period after it is gone.
+			b.unlessOverridden(s, lines("("+sel.Metric(SLOPeriodBudgetRemaining)+" <= "+num(exhausted.Value)+")",
+				"and on ("+strings.Join(b.serviceLabels(), ", ")+")", sel.Metric(SLIRequestsRate5m))),
 			"A service has spent its error budget.",
 			throughGateway(s)+"{{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} has spent the "+s.Name+
 				" error budget of the last "+s.Window.String()+" ({{ $value | humanizePercentage }} left)."))
