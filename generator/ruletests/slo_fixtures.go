@@ -13,6 +13,7 @@ import (
 	"github.com/meshslo/meshslo/generator/config"
 	"github.com/meshslo/meshslo/generator/profile"
 	"github.com/meshslo/meshslo/generator/rules"
+	"github.com/meshslo/meshslo/generator/selector"
 )
 
 // requestsPerSecond is the destination service's traffic in the SLO tests.
@@ -79,11 +80,28 @@ func (b *builder) requestLabels(s config.SLO, svc service, reporter string, src 
 		"destination_cluster", "Kubernetes", "request_protocol", "http", "response_flags", "-",
 		"connection_security_policy", policy,
 	)
-	l = b.fitted(l, s.Requests, "istio_requests_total")
+	l = b.fitted(l, fitting(s), "istio_requests_total")
 	if reporter != s.Reporter {
 		l = l.with("reporter", reporter)
 	}
 	return l
+}
+
+// fitting is what a test service's series must match of s's selector:
+// all of it, but for an SLO that lists its services not the service
+// matchers the list adds (config's listedMatchers). Each test service
+// keeps its own name, and the one it does not list must not match.
+func fitting(s config.SLO) selector.Matchers {
+	if len(s.Listed) == 0 {
+		return s.Requests
+	}
+	var out selector.Matchers
+	for _, m := range s.Requests {
+		if !slices.Contains(rules.ServiceLabels, m.Name) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // sliLabels are the labels of the SLO's recorded series for the test service.
