@@ -285,23 +285,27 @@ func (b *builder) rawRates(s config.SLO, w profile.Duration) []Rule {
 
 // tiledRate adds up terms copies of the rate series name over tile, read
 // at offsets 0, tile, 2×tile, ... Each copy is one sample per series: the
-// copies are told apart by a tile label (label_replace, so or keeps them
+// copies are told apart by a copyLabel (label_replace, so or keeps them
 // all) and summed away again (sum without keeps every other label, as +
-// would). A copy that is missing
-// (the first days after the rules are deployed, or a gap in evaluation)
-// then adds nothing, so the window covers the data there is, like
-// sum_over_time would; a series with no copy at all has no window.
+// would). A copy that is missing (the first days after the rules are
+// deployed, or a gap in evaluation) then adds nothing, so the window
+// covers the data there is, like sum_over_time would; a series with no
+// copy at all has no window.
 func tiledRate(name string, tile profile.Duration, terms int) string {
 	var parts []string
 	for i := 0; i < terms; i++ {
-		copy := name
+		term := name
 		if i > 0 {
-			copy += " offset " + (tile * profile.Duration(i)).String()
+			term += " offset " + (tile * profile.Duration(i)).String()
 		}
-		parts = append(parts, "  label_replace("+copy+`, "tile", "`+strconv.Itoa(i)+`", "", "")`)
+		parts = append(parts, "  label_replace("+term+`, "`+copyLabel+`", "`+strconv.Itoa(i)+`", "", "")`)
 	}
-	return "sum without (tile) (\n" + strings.Join(parts, "\n  or\n") + "\n) / " + strconv.Itoa(terms)
+	return "sum without (" + copyLabel + ") (\n" + strings.Join(parts, "\n  or\n") + "\n) / " + strconv.Itoa(terms)
 }
+
+// copyLabel tells a window's copies apart inside its rule; no recorded
+// series keeps it.
+const copyLabel = "meshslo_copy"
 
 // sloRecordings puts every SLO's recordings in one group. The SLOs record
 // the same names, told apart only by their slo label, and a rule reading a
