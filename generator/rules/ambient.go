@@ -6,8 +6,6 @@ package rules
 
 import (
 	"github.com/prometheus/prometheus/model/labels"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/meshslo/meshslo/generator/config"
@@ -54,7 +52,7 @@ func (b *builder) sourceRates(s config.SLO, w profile.Duration) []Rule {
 	svc := b.serviceLabels()
 	// The source's label rides along from the increase series, so the
 	// per-source rates of one service never collide.
-	perSLO := append(append(append([]string{"slo"}, slices.Sorted(maps.Keys(s.Labels))...), svc...), SLISourceLabel)
+	perSLO := append(b.perSLOLabels(s), SLISourceLabel)
 	secs := num(w.Seconds())
 	ws := w.String()
 	labelled := func(src string) map[string]string {
