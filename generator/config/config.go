@@ -65,6 +65,10 @@ type SLO struct {
 	// each with its objective worked out; empty when the SLO covers every
 	// service its selector matches.
 	Listed []Service
+	// ListedMatchers are the matchers Listed adds to Requests (on the
+	// service labels; none without a list), so the raw series read are
+	// only the listed services'.
+	ListedMatchers selector.Matchers
 	// Exclude are the exclude entries of more than one matcher, which no
 	// single matcher can negate: requests matching one are subtracted with
 	// unless. Entries of one matcher are negated into Requests.
@@ -216,7 +220,8 @@ func New(p profile.Profile) (*Config, error) {
 			slo.Listed = append(slo.Listed, Service{Namespace: svc.Namespace, Name: svc.Name,
 				Objective: objective, ObjectiveRatio: ratio, Budget: round(1 - ratio)})
 		}
-		slo.Requests = slo.Requests.With(listedMatchers(slo.Listed)...)
+		slo.ListedMatchers = listedMatchers(slo.Listed)
+		slo.Requests = slo.Requests.With(slo.ListedMatchers...)
 		c.SLOs = append(c.SLOs, slo)
 	}
 	if base := p.Spec.Prometheus.RunbookBaseURL; base != "" {

@@ -88,16 +88,13 @@ func (b *builder) requestLabels(s config.SLO, svc service, reporter string, src 
 }
 
 // fitting is what a test service's series must match of s's selector:
-// all of it, but for an SLO that lists its services not the service
-// matchers the list adds (config's listedMatchers). Each test service
-// keeps its own name, and the one it does not list must not match.
+// all of it but the service matchers an SLO's list adds (ListedMatchers).
+// Each test service keeps its own name, and the one it does not list must
+// not match.
 func fitting(s config.SLO) selector.Matchers {
-	if len(s.Listed) == 0 {
-		return s.Requests
-	}
 	var out selector.Matchers
 	for _, m := range s.Requests {
-		if !slices.Contains(rules.ServiceLabels, m.Name) {
+		if !slices.Contains(s.ListedMatchers, m) {
 			out = append(out, m)
 		}
 	}
