@@ -445,7 +445,7 @@ func periodOf(s config.SLO, files []rules.File) (Period, error) {
 	for _, f := range files {
 		for _, g := range f.Groups {
 			for _, r := range g.Rules {
-				if r.Record != name || r.Labels["slo"] != s.Name {
+				if r.Record != name || !r.Serves(s.Name) {
 					continue
 				}
 				expr, err := parser.NewParser(parser.Options{}).ParseExpr(r.Expr)

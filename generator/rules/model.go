@@ -3,7 +3,11 @@
 // or formats (see package render).
 package rules
 
-import "github.com/meshslo/meshslo/generator/profile"
+import (
+	"slices"
+
+	"github.com/meshslo/meshslo/generator/profile"
+)
 
 // Rule is one recording or alerting rule, as rulefmt defines it, plus a
 // comment that explains where its numbers come from.
@@ -18,6 +22,15 @@ type Rule struct {
 	// Threshold is what an alerting rule was built from (nil for a
 	// recording rule); it is not rendered.
 	Threshold *Threshold
+	// SLOs names the SLOs a recording rule shared by several serves (its
+	// series keep their slo label from what it reads); it is not rendered.
+	SLOs []string
+}
+
+// Serves says whether r records series of the SLO named: its slo label,
+// or one of the SLOs it is shared by.
+func (r Rule) Serves(slo string) bool {
+	return r.Labels["slo"] == slo || slices.Contains(r.SLOs, slo)
 }
 
 // Group is a rule group. Rules of a group run in order, so a recording rule

@@ -318,34 +318,15 @@ const copyLabel = "meshslo_copy"
 // can both see.
 func (b *builder) sloRecordings() File {
 	f := File{Name: "slo-recordings", Comment: "SLIs per SLO and destination service, error ratios per window, budgets and burn rates."}
-	var all []Rule
+	all := b.sloWindows()
 	for _, s := range b.c.SLOs {
 		sel := selector.Matchers{selector.Equal("slo", s.Name)}
-		var rules []Rule
-		for _, p := range windowPlan(s, b.c.Profile.Spec.Prometheus.EvaluationInterval) {
-			w := p.Window.String()
-			if p.Tile == 0 {
-				rules = append(rules, b.rawRates(s, p.Window)...)
-			} else {
-				comment := w + " from " + strconv.Itoa(p.Terms) + " back-to-back " + p.Tile.String() + " windows."
-				rules = append(rules,
-					Rule{Record: errorsRatePrefix + w, Expr: tiledRate(sel.Metric(errorsRatePrefix+p.Tile.String()), p.Tile, p.Terms), Labels: sloLabels(s), Comment: comment},
-					Rule{Record: requestsRatePrefix + w, Expr: tiledRate(sel.Metric(requestsRatePrefix+p.Tile.String()), p.Tile, p.Terms), Labels: sloLabels(s)},
-				)
-			}
-			if p.Public {
-				// Errors over requests of the same window: weighted by
-				// traffic, so a quiet night cannot outweigh a busy day.
-				rules = append(rules, Rule{Record: SLIErrorRatio(p.Window),
-					Expr: sel.Metric(errorsRatePrefix+w) + " / " + sel.Metric(requestsRatePrefix+w), Labels: sloLabels(s)})
-			}
-		}
 		current := s.Tiers[0].Long
 		if len(s.Listed) > 0 {
-			all = append(all, append(rules, listedBudgets(s)...)...)
+			all = append(all, listedBudgets(s)...)
 			continue
 		}
-		rules = append(rules,
+		all = append(all,
 			Rule{Record: SLOObjective, Expr: "0 * " + sel.Metric(SLIRequestsRate5m) + " + " + num(s.ObjectiveRatio), Labels: sloLabels(s),
 				Comment: "Constant per service, so dashboards can draw and join it."},
 			Rule{Record: SLOErrorBudget, Expr: "0 * " + sel.Metric(SLIRequestsRate5m) + " + " + num(s.Budget), Labels: sloLabels(s)},
@@ -353,10 +334,89 @@ func (b *builder) sloRecordings() File {
 				Comment: "Burn rate over " + current.String() + ": 1 spends the budget exactly over the period."},
 			Rule{Record: SLOPeriodBudgetRemaining, Expr: "1 - " + sel.Metric(SLIErrorRatio(s.Window)) + " / " + num(s.Budget), Labels: sloLabels(s)},
 		)
-		all = append(all, rules...)
 	}
 	f.Groups = []Group{b.group(SLORecordingGroup, all...)}
 	return f
+}
+
+// sloWindows are the error and request rates of every window of every SLO,
+// shortest window first, each public window followed by its error ratio.
+// The raw counters are read per SLO (each has its own selector); a longer
+// window is one rule for every SLO that tiles it the same way, and its
+// ratio one rule for every SLO that publishes it: the series keep their
+// slo label (and the SLO's own labels) from the raw rules, so one
+// expression serves them all, and a cycle runs a few dozen rules instead of
+// a few dozen per SLO. A rule's slo matcher is left out when it covers
+// every SLO.
+func (b *builder) sloWindows() []Rule {
+	type key struct {
+		window, tile profile.Duration
+		terms        int
+	}
+	var keys []key
+	slos := map[key][]config.SLO{}
+	public := map[profile.Duration][]string{}
+	for _, s := range b.c.SLOs {
+		for _, p := range windowPlan(s, b.c.Profile.Spec.Prometheus.EvaluationInterval) {
+			k := key{p.Window, p.Tile, p.Terms}
+			if _, ok := slos[k]; !ok {
+				keys = append(keys, k)
+			}
+			slos[k] = append(slos[k], s)
+			if p.Public {
+				public[p.Window] = append(public[p.Window], s.Name)
+			}
+		}
+	}
+	// Every tile is shorter than its window, so by window length each rule
+	// comes after the rules it reads; raw windows (tile 0) first.
+	slices.SortStableFunc(keys, func(a, b key) int {
+		if a.window != b.window {
+			return int(a.window - b.window)
+		}
+		return int(a.tile - b.tile)
+	})
+	var rules []Rule
+	for i, k := range keys {
+		ss := slos[k]
+		if k.tile == 0 {
+			for _, s := range ss {
+				rules = append(rules, b.rawRates(s, k.window)...)
+			}
+		} else {
+			names := make([]string, len(ss))
+			for j, s := range ss {
+				names[j] = s.Name
+			}
+			sel := b.sloMatcher(names)
+			w := k.window.String()
+			comment := w + " from " + strconv.Itoa(k.terms) + " back-to-back " + k.tile.String() + " windows"
+			if len(sel) > 0 {
+				comment += ", for SLO " + strings.Join(names, ", ")
+			}
+			rules = append(rules,
+				Rule{Record: errorsRatePrefix + w, Expr: tiledRate(sel.Metric(errorsRatePrefix+k.tile.String()), k.tile, k.terms), Comment: comment + ".", SLOs: names},
+				Rule{Record: requestsRatePrefix + w, Expr: tiledRate(sel.Metric(requestsRatePrefix+k.tile.String()), k.tile, k.terms), SLOs: names},
+			)
+		}
+		if names := public[k.window]; len(names) > 0 && (i+1 == len(keys) || keys[i+1].window != k.window) {
+			// Errors over requests of the same window: weighted by
+			// traffic, so a quiet night cannot outweigh a busy day.
+			sel := b.sloMatcher(names)
+			w := k.window.String()
+			rules = append(rules, Rule{Record: SLIErrorRatio(k.window), Expr: sel.Metric(errorsRatePrefix+w) + " / " + sel.Metric(requestsRatePrefix+w), SLOs: names})
+		}
+	}
+	return rules
+}
+
+// sloMatcher selects the series of the SLOs named, or every SLO's (no
+// matcher) when they are all of them.
+func (b *builder) sloMatcher(names []string) selector.Matchers {
+	if len(names) == len(b.c.SLOs) {
+		return nil
+	}
+	return selector.Matchers{oneOf("slo", names)}
 }
 
 // SLORecordingGroup names the one group of every SLO recording (prefixed

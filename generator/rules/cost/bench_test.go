@@ -228,28 +228,38 @@ func benchSize(b *testing.B, size sizeCase) {
 	fmt.Print(sb.String())
 }
 
-// timeByKind sums the last evaluation time of the set's rules by what they
-// read: the raw counters (a tile, with offset and increase()), recorded
-// windows (label_replace copies), or the rest (ratios, budgets, alerts).
+// timeByKind sums the last cycle's evaluation time and samples of the
+// set's rules by what they read: the raw counters (a tile, with offset and
+// increase()), recorded windows (label_replace copies), or the rest
+// (ratios, budgets, alerts).
 func (rs *ruleSet) timeByKind() string {
-	var raw, windows, rest time.Duration
-	var nRaw, nWindows, nRest int
+	kinds := []string{"raw-counter", "window", "other"}
+	var took [3]time.Duration
+	var rules, samples [3]int64
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
 	for _, g := range rs.groups {
 		for _, r := range g.Rules() {
 			q := r.Query().String()
-			d := r.GetEvaluationDuration()
+			k := 2
 			switch {
 			case strings.Contains(q, "increase("):
-				raw, nRaw = raw+d, nRaw+1
+				k = 0
 			case strings.Contains(q, "label_replace"):
-				windows, nWindows = windows+d, nWindows+1
-			default:
-				rest, nRest = rest+d, nRest+1
+				k = 1
 			}
+			took[k] += r.GetEvaluationDuration()
+			rules[k]++
+			samples[k] += rs.perQuery[q]
+			// A query several rules share is counted once.
+			delete(rs.perQuery, q)
 		}
 	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-	return fmt.Sprintf("%d raw-counter rules %s, %d window rules %s, %d others %s", nRaw, ms(raw), nWindows, ms(windows), nRest, ms(rest))
+	var parts []string
+	for k, name := range kinds {
+		parts = append(parts, fmt.Sprintf("%d %s rules %.1f ms, %d samples", rules[k], name, float64(took[k].Microseconds())/1000, samples[k]))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // sloServicePairs is how many (SLO, destination service) pairs of the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,6 +42,12 @@ func openDB(tb testing.TB, history time.Duration) *tsdb.DB {
 }
 
 // newEngine is Prometheus's PromQL engine with query statistics on.
+// benchParser parses rules and queries with the experimental extended range
+// selectors (anchored, smoothed) on, as Prometheus does with
+// --enable-feature=promql-extended-range-selectors; rules that use none of
+// them parse as without it.
+var benchParser = parser.NewParser(parser.Options{EnableExtendedRangeSelectors: true})
+
 func newEngine() *promql.Engine {
 	return promql.NewEngine(promql.EngineOpts{
 		Logger:               promslog.NewNopLogger(),
@@ -50,6 +57,7 @@ func newEngine() *promql.Engine {
 		EnableAtModifier:     true,
 		EnableNegativeOffset: true,
 		EnablePerStepStats:   true,
+		Parser:               benchParser,
 	})
 }
 
@@ -69,6 +77,9 @@ type ruleSet struct {
 	// how often it runs in a minute (Pyrra's groups run every 30s and
 	// 2m30s; groups without an interval take the bench's 1m).
 	perMinute float64
+	// perQuery holds the samples each expression read in the last cycle.
+	mu       sync.Mutex
+	perQuery map[string]int64
 }
 
 // loadRuleSet writes each file (name -> YAML) to a temporary folder and
@@ -84,6 +95,7 @@ func loadRuleSet(tb testing.TB, name string, db *tsdb.DB, engine *promql.Engine,
 		NotifyFunc: func(context.Context, string, ...*rules.Alert) {},
 		Context:    context.Background(),
 		Logger:     promslog.NewNopLogger(),
+		Parser:     benchParser,
 	})
 	dir := tb.TempDir()
 	for _, f := range files {
@@ -95,7 +107,7 @@ func loadRuleSet(tb testing.TB, name string, db *tsdb.DB, engine *promql.Engine,
 		if len(errs) > 0 {
 			tb.Fatalf("%s: loading %s: %v", name, f.name, errs)
 		}
-		parsed, errs := rulefmt.ParseFile(path, false, model.UTF8Validation, parser.NewParser(parser.Options{}), promslog.NewNopLogger())
+		parsed, errs := rulefmt.ParseFile(path, false, model.UTF8Validation, benchParser, promslog.NewNopLogger())
 		if len(errs) > 0 {
 			tb.Fatalf("%s: parsing %s: %v", name, f.name, errs)
 		}
@@ -131,6 +143,12 @@ func (rs *ruleSet) query(ctx context.Context, qs string, t time.Time) (promql.Ve
 	}
 	if st := q.Stats(); st != nil && st.Samples != nil {
 		rs.samples.Add(st.Samples.TotalSamples)
+		rs.mu.Lock()
+		if rs.perQuery == nil {
+			rs.perQuery = map[string]int64{}
+		}
+		rs.perQuery[qs] += st.Samples.TotalSamples
+		rs.mu.Unlock()
 	}
 	switch v := res.Value.(type) {
 	case promql.Vector:
@@ -151,6 +169,9 @@ func (rs *ruleSet) cycle(ctx context.Context, ts time.Time) (int64, time.Duratio
 	rs.samples.Store(0)
 	rs.recorded.Store(0)
 	rs.perMinute = 0
+	rs.mu.Lock()
+	rs.perQuery = nil
+	rs.mu.Unlock()
 	start := time.Now()
 	for _, g := range rs.groups {
 		before := rs.samples.Load()

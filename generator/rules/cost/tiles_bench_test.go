@@ -1,0 +1,63 @@
+package cost
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/promql"
+)
+
+// tileShapes are ways to write the raw 5m tile of the availability SLI
+// (istio_requests_total per service and response code), each with what it
+// costs and gets right; BenchmarkTileShapes measures them side by side.
+var tileShapes = []struct{ name, expr string }{
+	{"shipped", "(X - X offset 5m >= 0) or increase(X[5m])"},
+	{"increase", "increase(X[5m])"},
+	{"anchored", "increase(X[5m] anchored)"},
+	{"difference", "X - X offset 5m"},
+	{"lean", "(X - X offset 5m >= 0) or X"},
+}
+
+// BenchmarkTileShapes times one instant query of each tile shape over the
+// bench mesh (MESHSLO_BENCH_PODS, default 200) and reports the samples the
+// engine counts for it, beside the lower bound's rate over 5m.
+func BenchmarkTileShapes(b *testing.B) {
+	pods := 200
+	if os.Getenv("MESHSLO_BENCH_PODS") != "" {
+		pods = benchSizes(b)[0].pods
+	}
+	ctx := context.Background()
+	m := mesh{Pods: pods, Services: pods / 10, Namespaces: 5, Sources: 2, Scrape: benchScrape, Buckets: benchBuckets, Seed: 1}
+	history := time.Hour
+	db := openDB(b, history)
+	if _, _, err := m.write(ctx, db, steadyTraffic, history, false); err != nil {
+		b.Fatal(err)
+	}
+	end := time.Unix(0, 0).UTC().Add(history)
+	engine := newEngine()
+	const sel = `istio_requests_total{reporter="destination"}`
+	shapes := append([]struct{ name, expr string }{{"lower-bound", "rate(X[5m])"}}, tileShapes...)
+	for _, sh := range shapes {
+		qs := "sum by (destination_service_namespace, destination_service_name, response_code) (" + strings.ReplaceAll(sh.expr, "X", sel) + ")"
+		b.Run(sh.name, func(b *testing.B) {
+			var samples int64
+			for b.Loop() {
+				q, err := engine.NewInstantQuery(ctx, db, promql.NewPrometheusQueryOpts(false, 0), qs, end)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res := q.Exec(ctx)
+				if res.Err != nil {
+					b.Fatal(res.Err)
+				}
+				samples = q.Stats().Samples.TotalSamples
+				q.Close()
+			}
+			b.ReportMetric(float64(samples), "samples")
+			b.ReportMetric(float64(samples)/float64(m.Pods*m.Sources*2), "samples/series")
+		})
+	}
+}
