@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -371,10 +372,7 @@ func (b *builder) sloWindows() []Rule {
 	// Every tile is shorter than its window, so by window length each rule
 	// comes after the rules it reads; raw windows (tile 0) first.
 	slices.SortStableFunc(keys, func(a, b key) int {
-		if a.window != b.window {
-			return int(a.window - b.window)
-		}
-		return int(a.tile - b.tile)
+		return cmp.Or(cmp.Compare(a.window, b.window), cmp.Compare(a.tile, b.tile))
 	})
 	var rules []Rule
 	for i, k := range keys {

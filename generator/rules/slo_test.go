@@ -141,3 +141,82 @@ func TestSLORecordingsParse(t *testing.T) {
 		}
 	}
 }
+
+// TestSLOWindowsShared checks the shared window rules: SLOs that tile a
+// window the same way share one rule for it (without an slo matcher when
+// all do), SLOs that tile it differently get their own, every series is
+// recorded by exactly one rule, and every rule reads only names recorded
+// before it in the group for every SLO it serves.
+func TestSLOWindowsShared(t *testing.T) {
+	c := sloConfig(t, "30d", "1m", nil)
+	other := c.SLOs[0]
+	other.Name, other.Window = "monthly", d("28d")
+	c.SLOs = append(c.SLOs, other)
+	b := &builder{c: c}
+	f := b.sloRecordings()
+	if len(f.Groups) != 1 {
+		t.Fatalf("expected one group, got %d", len(f.Groups))
+	}
+	p := parser.NewParser(parser.Options{})
+	recorded := map[string]map[string]bool{} // name -> SLOs it is recorded for
+	byName := map[string][]Rule{}
+	for _, r := range f.Groups[0].Rules {
+		var serves []string
+		for _, s := range c.SLOs {
+			if r.Serves(s.Name) {
+				serves = append(serves, s.Name)
+			}
+		}
+		if len(serves) == 0 {
+			t.Errorf("%s (%s) serves no SLO", r.Record, r.Expr)
+			continue
+		}
+		expr, err := p.ParseExpr(r.Expr)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Record, err)
+		}
+		parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+			if vs, ok := n.(*parser.VectorSelector); ok && strings.HasPrefix(vs.Name, "slo:") {
+				for _, s := range serves {
+					if !recorded[vs.Name][s] {
+						t.Errorf("%s for SLO %s reads %s before any rule records it for that SLO", r.Record, s, vs.Name)
+					}
+				}
+			}
+			return nil
+		})
+		if recorded[r.Record] == nil {
+			recorded[r.Record] = map[string]bool{}
+		}
+		for _, s := range serves {
+			if recorded[r.Record][s] && r.Record != SLOErrorBudget {
+				t.Errorf("%s is recorded twice for SLO %s", r.Record, s)
+			}
+			recorded[r.Record][s] = true
+		}
+		byName[r.Record] = append(byName[r.Record], r)
+	}
+	for _, tc := range []struct {
+		name string
+		want []string // the expression's slo matcher of each rule, "" for none
+	}{
+		{errorsRatePrefix + "1h", []string{""}},
+		{SLIErrorRatio(d("1d")), []string{""}},
+		{errorsRatePrefix + "30d", []string{`slo="availability"`}},
+		{errorsRatePrefix + "28d", []string{`slo="monthly"`}},
+		{errorsRatePrefix + "7d", []string{`slo="monthly"`}},
+		{SLIErrorRatio(d("30d")), []string{`slo="availability"`}},
+	} {
+		rules := byName[tc.name]
+		if len(rules) != len(tc.want) {
+			t.Errorf("%s: %d rules, want %d", tc.name, len(rules), len(tc.want))
+			continue
+		}
+		for i, r := range rules {
+			has := strings.Contains(r.Expr, "slo=")
+			if (tc.want[i] == "") == has || (has && !strings.Contains(r.Expr, tc.want[i])) {
+				t.Errorf("%s: expression %q, want slo matcher %q", tc.name, r.Expr, tc.want[i])
+			}
+		}
+	}
+}
