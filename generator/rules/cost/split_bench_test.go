@@ -49,7 +49,7 @@ func BenchmarkRuleCostSplit(b *testing.B) {
 func benchSplit(b *testing.B, podsPerCluster, clusters int) {
 	ctx := context.Background()
 	pods := podsPerCluster * clusters
-	m := mesh{Pods: pods, Services: pods / 10, Namespaces: 5, Sources: 2, Scrape: benchScrape, Buckets: benchBuckets, Seed: 1}
+	m := mesh{Pods: pods, Services: pods / 10, Namespaces: 5, Sources: 2, Scrape: benchScrapeInterval(b), Buckets: benchBuckets, Seed: 1}
 	history := benchHistory
 	db := openDB(b, history)
 	series, _, err := m.write(ctx, db, steadyTraffic, history, false)

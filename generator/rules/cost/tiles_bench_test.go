@@ -2,11 +2,13 @@ package cost
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql"
 )
 
@@ -19,6 +21,9 @@ var tileShapes = []struct{ name, expr string }{
 	{"anchored", "increase(X[5m] anchored)"},
 	{"difference", "X - X offset 5m"},
 	{"lean", "(X - X offset 5m >= 0) or X"},
+	// and "scaled-range", increase() over 5m plus the scrape interval
+	// times 5m over that range, which BenchmarkTileShapes builds from the
+	// scrape interval.
 }
 
 // BenchmarkTileShapes times one instant query of each tile shape over the
@@ -30,7 +35,7 @@ func BenchmarkTileShapes(b *testing.B) {
 		pods = benchSizes(b)[0].pods
 	}
 	ctx := context.Background()
-	m := mesh{Pods: pods, Services: pods / 10, Namespaces: 5, Sources: 2, Scrape: benchScrape, Buckets: benchBuckets, Seed: 1}
+	m := mesh{Pods: pods, Services: pods / 10, Namespaces: 5, Sources: 2, Scrape: benchScrapeInterval(b), Buckets: benchBuckets, Seed: 1}
 	history := time.Hour
 	db := openDB(b, history)
 	if _, _, err := m.write(ctx, db, steadyTraffic, history, false); err != nil {
@@ -39,7 +44,13 @@ func BenchmarkTileShapes(b *testing.B) {
 	end := time.Unix(0, 0).UTC().Add(history)
 	engine := newEngine()
 	const sel = `istio_requests_total{reporter="destination"}`
+	// The scaled range: 5m plus one scrape interval holds exactly the
+	// samples from x offset 5m's to x's; increase() extrapolates their
+	// difference to the whole range, which the factor takes back.
+	r := 5*time.Minute + m.Scrape
+	scaled := fmt.Sprintf("increase(X[%s]) * 300 / %g", model.Duration(r), r.Seconds())
 	shapes := append([]struct{ name, expr string }{{"lower-bound", "rate(X[5m])"}}, tileShapes...)
+	shapes = append(shapes, struct{ name, expr string }{"scaled-range", scaled})
 	query := func(qs string) int64 {
 		q, err := engine.NewInstantQuery(ctx, db, promql.NewPrometheusQueryOpts(false, 0), qs, end)
 		if err != nil {
